@@ -1,0 +1,41 @@
+"""Bodies and media type: R8 (200 body, content type) and R13 (error body), validated against the spec."""
+
+from __future__ import annotations
+
+from openapi_schema_validator import OAS30Validator
+
+from modelarts_contract.checks.core import NOT_JSON, Exchange, Verifier
+
+JSON_MEDIA_TYPE = "application/json"
+
+
+def _schema_errors(schema: dict, body: object) -> list[str]:
+    errors = sorted(OAS30Validator(schema).iter_errors(body), key=lambda e: list(e.absolute_path))
+    return [f"{'/'.join(map(str, e.absolute_path)) or '(body)'}: {e.message}" for e in errors[:5]]
+
+
+def content_type(v: Verifier, ex: Exchange) -> None:
+    if not ex.content:
+        return
+    media = ex.headers.get("Content-Type", "").split(";")[0].strip().lower()
+    v.expect("R8.content-type", media == JSON_MEDIA_TYPE, JSON_MEDIA_TYPE, f"Content-Type {media or '(none)'}", ex)
+
+
+def success_body(v: Verifier, ex: Exchange) -> None:
+    if ex.status != 200:
+        return
+    schema = v.contract.strict_schema(200) if v.strict else v.contract.response_schema(200)
+    if ex.body is NOT_JSON:
+        v.expect("R8.body-schema", False, "a JSON body", f"{ex.content[:200]!r}", ex)
+    errors = _schema_errors(schema, ex.body)
+    v.expect("R8.body-schema", not errors, "a body matching ImageGroupList", "; ".join(errors), ex)
+
+
+def error_body(v: Verifier, ex: Exchange) -> None:
+    if ex.status < 400:
+        return
+    schema = v.contract.document["components"]["schemas"]["Error"]
+    if ex.body is NOT_JSON:
+        v.expect("R13.error-body", False, "a JSON error body", f"{ex.content[:200]!r}", ex)
+    errors = _schema_errors(schema, ex.body)
+    v.expect("R13.error-body", not errors, "string error_code and error_msg", "; ".join(errors), ex)

@@ -1,0 +1,49 @@
+"""R12 on every 200: plausible timestamps and counts, and no group twice on a page."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from datetime import datetime
+
+from modelarts_contract.checks.core import Exchange, Verifier
+
+
+def _items(ex: Exchange) -> list[dict]:
+    data = ex.body.get("data") if ex.status == 200 and isinstance(ex.body, dict) else None
+    return [item for item in data if isinstance(item, dict)] if isinstance(data, list) else []
+
+
+def plausible_groups(v: Verifier, ex: Exchange) -> None:
+    items = _items(ex)
+    if not items:
+        return
+    rules = v.contract.document["components"]["schemas"]["ImageGroup"]["x-plausibility"]
+    earliest = int(datetime.fromisoformat(rules["not-before"].replace("Z", "+00:00")).timestamp() * 1000)
+    latest = int(time.time() * 1000) + rules["max-future-ms"]
+    first, second = rules["ordered"]
+    problems = []
+    for index, item in enumerate(items):
+        where = f"data[{index}] {item.get('namespace')}/{item.get('name')}"
+        for name in rules["timestamps"]:
+            value = item.get(name)
+            if isinstance(value, int) and not earliest <= value <= latest:
+                problems.append(f"{where}: {name}={value} is not UTC ms in [{earliest}, {latest}]")
+        a, b = item.get(first), item.get(second)
+        if isinstance(a, int) and isinstance(b, int) and a > b:
+            problems.append(f"{where}: {first}={a} > {second}={b}")
+        for name, minimum in rules["minimum"].items():
+            value = item.get(name)
+            if isinstance(value, int) and value < minimum:
+                problems.append(f"{where}: {name}={value} < {minimum}")
+    v.expect("R12.plausible", not problems, "plausible groups (R12)", "; ".join(problems[:5]), ex)
+
+
+def unique_groups(v: Verifier, ex: Exchange) -> None:
+    items = _items(ex)
+    if not items:
+        return
+    identity = v.contract.identity
+    counts = Counter(tuple(item.get(f) for f in identity) for item in items)
+    twice = [key for key, n in counts.items() if n > 1]
+    v.expect("R12.unique", not twice, f"each {'+'.join(identity)} once", f"repeated: {twice[:5]}", ex)

@@ -1,0 +1,53 @@
+"""Status codes: R1 (configured credentials accepted), R2/R3 (valid 200, invalid 400), R14, R16."""
+
+from __future__ import annotations
+
+from modelarts_contract.checks.core import Exchange, Verifier
+from modelarts_contract.checks.validity import Validity, classify
+
+
+def no_server_error(v: Verifier, ex: Exchange) -> None:
+    v.expect("R14.no-server-error", ex.status < 500, "a status below 500", f"status {ex.status}", ex)
+
+
+def documented_status(v: Verifier, ex: Exchange) -> None:
+    actual = f"status {ex.status}"
+    if 300 <= ex.status < 400:
+        actual += f" redirecting to {ex.headers.get('Location', '(no Location)')} (not followed)"
+    documented = sorted(v.contract.statuses)
+    v.expect("R16.documented-status", ex.status in documented, f"one of {documented}", actual, ex)
+
+
+def configured_credentials_accepted(v: Verifier, ex: Exchange) -> None:
+    v.expect(
+        "R1.valid-credentials",
+        ex.status not in (401, 403),
+        "the configured credentials to be accepted (not 401/403)",
+        f"status {ex.status}: {ex.content[:200]!r}",
+        ex,
+    )
+
+
+def validity_decides_status(v: Verifier, ex: Exchange) -> None:
+    """For a request made with the configured credentials."""
+    if ex.status in (401, 403) or ex.status >= 500:
+        return  # reported by the credentials and server-error checks
+    verdict = classify(v.contract, ex.query)
+    if verdict.validity is Validity.INVALID:
+        v.expect(
+            "R3.invalid-rejected",
+            ex.status == 400,
+            f"400 for invalid {', '.join(verdict.invalid)}",
+            f"status {ex.status}",
+            ex,
+        )
+    elif verdict.validity is Validity.VALID:
+        allowed = {200, 400} if verdict.outside_format else {200}
+        why = f" ({', '.join(verdict.outside_format)} is outside its documented format: R4)" if verdict.outside_format else ""
+        v.expect(
+            "R2.valid-accepted",
+            ex.status in allowed,
+            f"status in {sorted(allowed)} for a valid request{why}",
+            f"status {ex.status}: {ex.content[:200]!r}",
+            ex,
+        )

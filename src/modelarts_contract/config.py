@@ -1,0 +1,170 @@
+"""Suite options: read from the pytest command line and the environment, validated once.
+
+A bad option is a usage error that names the option, raised before any request is sent.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+# option name -> environment variable. The command line wins over the environment.
+ENVIRONMENT = {
+    "base_url": "MODELARTS_BASE_URL",
+    "project_id": "MODELARTS_PROJECT_ID",
+    "auth_token": "MODELARTS_AUTH_TOKEN",
+    "other_project_id": "MODELARTS_OTHER_PROJECT_ID",
+    "ak": "HUAWEICLOUD_SDK_AK",
+    "sk": "HUAWEICLOUD_SDK_SK",
+    "max_requests": "MODELARTS_MAX_REQUESTS",
+    "rate_limit": "MODELARTS_RATE_LIMIT",
+    "request_timeout": "MODELARTS_REQUEST_TIMEOUT",
+    "ca_bundle": "MODELARTS_CA_BUNDLE",
+    "seed": "MODELARTS_SEED",
+    "max_examples": "MODELARTS_MAX_EXAMPLES",
+    "strict_fields": "MODELARTS_STRICT_FIELDS",
+}
+
+DEFAULT_MAX_REQUESTS = 2000
+DEFAULT_REMOTE_RATE_LIMIT = "10/s"
+DEFAULT_TIMEOUT = 10.0
+DEFAULT_SEED = 20240618
+DEFAULT_MAX_EXAMPLES = 60
+_RATE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*/\s*(s|m|h)\s*$")
+_PER = {"s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+class ConfigError(ValueError):
+    """A usage error: the message names the option and the environment variable."""
+
+
+def _option_label(name: str) -> str:
+    return f"--{name.replace('_', '-')} ({ENVIRONMENT[name]})"
+
+
+def parse_rate(text: str) -> float:
+    """'10/s', '600/m' or '1/h' -> requests per second."""
+    match = _RATE.match(text)
+    if not match or float(match.group(1)) <= 0:
+        raise ConfigError(f"{_option_label('rate_limit')}: expected N/s, N/m or N/h, got {text!r}")
+    return float(match.group(1)) / _PER[match.group(2)]
+
+
+@dataclass(frozen=True)
+class SuiteConfig:
+    base_url: str | None
+    project_id: str | None
+    other_project_id: str | None = None
+    auth_token: str | None = field(default=None, repr=False)
+    ak: str | None = field(default=None, repr=False)
+    sk: str | None = field(default=None, repr=False)
+    max_requests: int = DEFAULT_MAX_REQUESTS
+    rate_per_second: float | None = None
+    timeout: float = DEFAULT_TIMEOUT
+    ca_bundle: str | None = None
+    seed: int = DEFAULT_SEED
+    max_examples: int = DEFAULT_MAX_EXAMPLES
+    strict: bool = False
+
+    @property
+    def auth_mode(self) -> str:
+        return "aksk" if self.ak else "token"
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Values that must never appear in any output."""
+        return tuple(s for s in (self.auth_token, self.ak, self.sk) if s)
+
+    @property
+    def verify(self) -> bool | str:
+        return self.ca_bundle or True
+
+    @classmethod
+    def from_sources(cls, options: Mapping[str, object], env: Mapping[str, str] | None = None) -> SuiteConfig:
+        """Merge command-line options (None = not given) over the environment and validate."""
+        env = os.environ if env is None else env
+
+        def get(name: str) -> str | None:
+            value = options.get(name)
+            if value is None or value == "":
+                value = env.get(ENVIRONMENT[name]) or None
+            return None if value is None else str(value)
+
+        base_url = get("base_url")
+        if base_url is not None:
+            base_url = _valid_base_url(base_url)
+        project_id = get("project_id")
+        if base_url is not None and not project_id:
+            raise ConfigError(f"{_option_label('project_id')} is required when a base URL is given")
+        token, ak, sk = get("auth_token"), get("ak"), get("sk")
+        if bool(ak) != bool(sk):
+            missing = "sk" if ak else "ak"
+            raise ConfigError(f"{_option_label(missing)} is missing: AK/SK needs both halves")
+        if token and ak:
+            raise ConfigError(
+                f"give either {_option_label('auth_token')} or AK/SK "
+                f"({ENVIRONMENT['ak']}/{ENVIRONMENT['sk']}), not both"
+            )
+        if base_url is not None and not (token or ak):
+            raise ConfigError(f"{_option_label('auth_token')} or AK/SK is required when a base URL is given")
+        rate = get("rate_limit")
+        if rate is None and base_url is not None:
+            rate = DEFAULT_REMOTE_RATE_LIMIT
+        ca_bundle = get("ca_bundle")
+        if ca_bundle is not None and not os.path.isfile(ca_bundle):
+            raise ConfigError(f"{_option_label('ca_bundle')}: no such file {ca_bundle!r}")
+        return cls(
+            base_url=base_url,
+            project_id=project_id,
+            other_project_id=get("other_project_id"),
+            auth_token=token,
+            ak=ak,
+            sk=sk,
+            max_requests=_positive_int("max_requests", get("max_requests"), DEFAULT_MAX_REQUESTS),
+            rate_per_second=None if rate is None or rate == "none" else parse_rate(rate),
+            timeout=_positive_float("request_timeout", get("request_timeout"), DEFAULT_TIMEOUT),
+            ca_bundle=ca_bundle,
+            seed=_positive_int("seed", get("seed"), DEFAULT_SEED, minimum=0),
+            max_examples=_positive_int("max_examples", get("max_examples"), DEFAULT_MAX_EXAMPLES),
+            strict=(get("strict_fields") or "").lower() in {"1", "true", "yes"},
+        )
+
+
+def _valid_base_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ConfigError(f"{_option_label('base_url')}: expected http(s)://host[:port][/prefix], got {url!r}")
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise ConfigError(f"{_option_label('base_url')}: no query, fragment or user info allowed in {url!r}")
+    try:
+        parts.port  # noqa: B018 - raises on a malformed port
+    except ValueError as exc:
+        raise ConfigError(f"{_option_label('base_url')}: {exc}") from None
+    return url.rstrip("/")
+
+
+def _positive_int(name: str, text: str | None, default: int, minimum: int = 1) -> int:
+    if text is None:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        raise ConfigError(f"{_option_label(name)}: expected an integer, got {text!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{_option_label(name)}: must be >= {minimum}, got {value}")
+    return value
+
+
+def _positive_float(name: str, text: str | None, default: float) -> float:
+    if text is None:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        raise ConfigError(f"{_option_label(name)}: expected a number, got {text!r}") from None
+    if value <= 0:
+        raise ConfigError(f"{_option_label(name)}: must be > 0, got {value}")
+    return value

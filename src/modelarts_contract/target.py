@@ -1,0 +1,54 @@
+"""The target under test: where it is, how to reach it, and how to check what it answers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from urllib.parse import quote
+
+import requests
+
+from modelarts_contract.auth import auth_for
+from modelarts_contract.checks.core import Exchange, Verifier
+from modelarts_contract.config import SuiteConfig
+from modelarts_contract.redact import Redactor
+from modelarts_contract.spec import OPERATION_PATH, Contract
+from modelarts_contract.transport import GuardedSession
+
+
+class Target:
+    def __init__(self, config: SuiteConfig, contract: Contract) -> None:
+        if config.base_url is None or config.project_id is None:
+            raise ValueError("a target needs a base URL and a project id")
+        self.config = config
+        self.base_url = config.base_url
+        self.project_id = config.project_id
+        self.contract = contract
+        self.redactor = Redactor(config.secrets)
+        self.verifier = Verifier(contract, self.redactor, strict=config.strict)
+        self.auth = auth_for(config.auth_token, config.ak, config.sk, config.project_id)
+        self.session = GuardedSession(
+            config.base_url,
+            max_requests=config.max_requests,
+            rate_per_second=config.rate_per_second,
+            timeout=config.timeout,
+            verify=config.verify,
+        )
+        self.session.auth = self.auth
+
+    def url(self, project_id: str | None = None) -> str:
+        path = OPERATION_PATH.replace("{project_id}", quote(project_id or self.project_id, safe=""))
+        return self.base_url + path
+
+    def get(
+        self,
+        params: Mapping[str, str] | None = None,
+        *,
+        project_id: str | None = None,
+        auth: requests.auth.AuthBase | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Exchange:
+        """One GET of the operation with wire-ready string params, through the guarded session."""
+        response = self.session.get(
+            self.url(project_id), params=dict(params or {}), auth=auth or self.auth, headers=dict(headers or {})
+        )
+        return Exchange.from_response(response, self.redactor)

@@ -1,0 +1,36 @@
+"""R1: credentials decide who reads what. Each response is also held to every single-response clause."""
+
+from __future__ import annotations
+
+from modelarts_contract.auth import AkSkAuth, NoAuth, TokenAuth
+from modelarts_contract.checks import auth
+from modelarts_contract.checks.response import ANY_RESPONSE
+
+
+def _checked(target, exchange, check, *args):
+    target.verifier.run_all([*ANY_RESPONSE, lambda v, ex: check(v, ex, *args)], exchange)
+
+
+def test_configured_credentials_are_accepted(target):
+    _checked(target, target.get({"limit": "1"}), auth.accepted)
+
+
+def test_missing_credentials_get_401(target):
+    _checked(target, target.get({"limit": "1"}, auth=NoAuth()), auth.unauthenticated, "R1.no-credentials")
+
+
+def test_invalid_token_gets_401(target):
+    forged = TokenAuth("invalid-" + "0" * 24)
+    _checked(target, target.get({"limit": "1"}, auth=forged), auth.unauthenticated, "R1.invalid-credentials")
+
+
+def test_bad_signature_gets_401(target):
+    # A well-formed AK/SK signature made with a secret key that is not the project's.
+    ak = target.config.ak or "UNKNOWNACCESSKEY0000"
+    forged = AkSkAuth(ak, "not-the-secret-key-" + "0" * 20, target.project_id)
+    _checked(target, target.get({"limit": "1"}, auth=forged), auth.unauthenticated, "R1.invalid-credentials")
+
+
+def test_other_project_is_refused(target):
+    exchange = target.get({"limit": "1"}, project_id=target.config.other_project_id)
+    _checked(target, exchange, auth.other_project)
