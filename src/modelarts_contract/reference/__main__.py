@@ -1,0 +1,78 @@
+"""CLI: ``python -m modelarts_contract.reference [--host H] [--port P] [--data F.json] [--variant NAME]``."""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import sys
+
+from .app import ReferenceApp, build_app
+from .data import Dataset, default_dataset, load_dataset
+from .server import start
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="modelarts-reference", description="ModelArts image-group reference server"
+    )
+    p.add_argument("--host", default="127.0.0.1", help="bind address (loopback only unless --allow-remote)")
+    p.add_argument("--port", type=int, default=8080, help="port; 0 picks a free one")
+    p.add_argument("--data", help="dataset JSON file (format: see modelarts_contract.reference.data)")
+    p.add_argument("--variant", help="serve a named variant (modelarts_contract.variants) instead")
+    p.add_argument("--allow-remote", action="store_true", help="allow a non-loopback --host")
+    return p
+
+
+def _build(dataset: Dataset, variant: str | None) -> ReferenceApp:
+    if variant is None:
+        return build_app(dataset)
+    from modelarts_contract import variants  # lazy: optional module, only needed for --variant
+
+    return variants.get(variant).build(dataset)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if not args.allow_remote and not _is_loopback(args.host):
+        print(f"refusing to bind {args.host}: not a loopback address (use --allow-remote)", file=sys.stderr)
+        return 2
+    dataset = load_dataset(args.data) if args.data else default_dataset()
+    try:
+        app = _build(dataset, args.variant)
+    except (ImportError, LookupError, ValueError) as exc:  # no variants module, or an unknown name
+        print(f"cannot build variant {args.variant!r}: {exc}", file=sys.stderr)
+        return 2
+    running = start(app, args.host, args.port, log_requests=True)
+    main_p = dataset.projects[0] if dataset.projects else None
+    other = dataset.projects[1] if len(dataset.projects) > 1 else None
+    print(f"Reference server listening on {running.url}")
+    if main_p:
+        print(f"project id: {main_p.project_id}\ntoken: {main_p.token}\nAK: {main_p.ak}\nSK: {main_p.sk}")
+    if other:
+        print(f"other project id: {other.project_id}")
+    exports = [f"MODELARTS_BASE_URL={running.url}"]
+    if main_p:
+        exports += [f"MODELARTS_PROJECT_ID={main_p.project_id}", f"MODELARTS_AUTH_TOKEN={main_p.token}"]
+    if other:
+        exports.append(f"MODELARTS_OTHER_PROJECT_ID={other.project_id}")
+    print("\n".join(f"export {e}" for e in exports), flush=True)
+    try:
+        running.thread.join()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        running.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

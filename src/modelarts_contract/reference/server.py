@@ -1,0 +1,109 @@
+"""Run a WSGI app on a real HTTP server (werkzeug, threaded) and record every request it receives.
+
+The request log is server-side evidence: it is filled by a middleware BEFORE routing, so it shows
+every method and path that reached the server, whatever the app answered.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.wrappers import Request
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    method: str
+    path: str
+    query_string: str
+    headers: dict[str, str]
+
+
+class RequestLog:
+    """A thread-safe, append-only list of RecordedRequest."""
+
+    def __init__(self) -> None:
+        self._items: list[RecordedRequest] = []
+        self._lock = threading.Lock()
+
+    def append(self, item: RecordedRequest) -> None:
+        with self._lock:
+            self._items.append(item)
+
+    def snapshot(self) -> list[RecordedRequest]:
+        with self._lock:
+            return list(self._items)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def __len__(self) -> int:
+        return len(self.snapshot())
+
+    def __iter__(self) -> Iterator[RecordedRequest]:
+        return iter(self.snapshot())
+
+    def __getitem__(self, index: int) -> RecordedRequest:
+        return self.snapshot()[index]
+
+
+class RecordingMiddleware:
+    def __init__(self, app: Callable, log: RequestLog) -> None:
+        self.app, self.log = app, log
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        request = Request(environ)
+        query = request.query_string.decode("latin-1")
+        self.log.append(RecordedRequest(request.method, request.path, query, dict(request.headers)))
+        return self.app(environ, start_response)
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
+
+
+@dataclass
+class RunningServer:
+    server: BaseWSGIServer
+    thread: threading.Thread
+    requests: RequestLog
+
+    @property
+    def port(self) -> int:
+        return self.server.server_port
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.server.server_address[0]}:{self.port}"
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout)
+
+
+def start(app: Callable, host: str = "127.0.0.1", port: int = 0, log_requests: bool = False) -> RunningServer:
+    log = RequestLog()
+    handler = WSGIRequestHandler if log_requests else _QuietHandler
+    server = make_server(host, port, RecordingMiddleware(app, log), threaded=True, request_handler=handler)
+    name = f"reference-{server.server_port}"
+    thread = threading.Thread(target=server.serve_forever, name=name, daemon=True)
+    thread.start()
+    return RunningServer(server, thread, log)
+
+
+@contextmanager
+def serve(
+    app: Callable, host: str = "127.0.0.1", port: int = 0, log_requests: bool = False
+) -> Iterator[RunningServer]:
+    running = start(app, host, port, log_requests)
+    try:
+        yield running
+    finally:
+        running.stop()

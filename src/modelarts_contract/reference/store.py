@@ -1,0 +1,92 @@
+"""SQLite store of image versions; filtering, grouping, sorting and paging happen in SQL.
+
+SEAMS for mutants: ``where``, ``order_by``, ``page``, ``count``, ``fetch``, ``list``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from dataclasses import astuple, dataclass
+
+from .data import Dataset
+from .query import SORT_KEYS, ListQuery
+
+_SCHEMA = """
+CREATE TABLE versions (
+    project_id TEXT NOT NULL, workspace_id TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL,
+    tag TEXT NOT NULL, type TEXT NOT NULL, service_type TEXT NOT NULL,
+    create_at INTEGER NOT NULL, update_at INTEGER NOT NULL
+);
+CREATE INDEX versions_scope ON versions (project_id, workspace_id, namespace, name);
+"""
+
+# One row per (namespace, name); the outer ORDER BY refers to these column names only.
+_GROUPS = """
+SELECT namespace, name, MIN(create_at) AS create_at, MAX(update_at) AS update_at, COUNT(*) AS version_count
+FROM versions WHERE {where} GROUP BY namespace, name
+"""
+
+DEFAULT_SORT_KEY = "create_at"
+
+
+@dataclass(frozen=True)
+class Group:
+    namespace: str
+    name: str
+    create_at: int
+    update_at: int
+    version_count: int
+
+
+class Store:
+    def __init__(self, dataset: Dataset) -> None:
+        # One shared connection for the server's worker threads; the lock serialises access.
+        self._db = sqlite3.connect(":memory:", check_same_thread=False)
+        self._lock = threading.Lock()
+        self._db.executescript(_SCHEMA)
+        self._db.executemany(
+            "INSERT INTO versions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [astuple(i) for i in dataset.images],  # Image fields are in column order
+        )
+        self._db.commit()
+
+    def where(self, q: ListQuery) -> tuple[str, list]:
+        clauses, args = ["project_id = ?", "workspace_id = ?"], [q.project_id, q.workspace_id]
+        if q.name:  # R4: empty = no filter
+            # instr, not LIKE: LIKE treats '_' and '%' as wildcards and ignores ASCII case.
+            clauses.append("instr(name, ?) > 0" if q.name_fuzzy_match else "name = ?")
+            args.append(q.name)
+        for column in ("namespace", "type", "service_type"):
+            value = getattr(q, column)
+            if value:
+                clauses.append(f"{column} = ?")
+                args.append(value)
+        return " AND ".join(clauses), args
+
+    def order_by(self, q: ListQuery) -> str:
+        keys = [k for k in (q.sort_key or (DEFAULT_SORT_KEY,)) if k in SORT_KEYS]  # never raw SQL
+        direction = "ASC" if q.sort_dir == "ASC" else "DESC"
+        terms = [f"{k} {direction}" for k in keys]
+        # Deterministic tie-break (R9): (namespace, name) is unique within a listing.
+        return ", ".join([*terms, "namespace ASC", "name ASC"])
+
+    def page(self, q: ListQuery) -> tuple[int, int]:
+        return q.limit, q.offset
+
+    def count(self, q: ListQuery) -> int:
+        where, args = self.where(q)
+        return self._query(f"SELECT COUNT(*) FROM ({_GROUPS.format(where=where)})", args)[0][0]
+
+    def fetch(self, q: ListQuery) -> list[Group]:
+        where, args = self.where(q)
+        limit, offset = self.page(q)
+        sql = f"SELECT * FROM ({_GROUPS.format(where=where)}) ORDER BY {self.order_by(q)} LIMIT ? OFFSET ?"
+        return [Group(*row) for row in self._query(sql, [*args, limit, offset])]
+
+    def list(self, q: ListQuery) -> tuple[list[Group], int]:
+        return self.fetch(q), self.count(q)
+
+    def _query(self, sql: str, args: list) -> list[tuple]:
+        with self._lock:
+            return self._db.execute(sql, args).fetchall()
