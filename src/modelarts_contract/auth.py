@@ -7,15 +7,22 @@ generator made up for the security schemes.
 
 from __future__ import annotations
 
+from typing import NamedTuple
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import requests
-from huaweicloudsdkcore.auth.credentials import BasicCredentials
 from huaweicloudsdkcore.sdk_request import SdkRequest
 from huaweicloudsdkcore.signer.signer import Signer
 
 TOKEN_HEADER = "X-Auth-Token"
 AUTH_HEADERS = (TOKEN_HEADER, "Authorization", "X-Sdk-Date")
+
+
+class _Keys(NamedTuple):
+    """What Signer reads. Not BasicCredentials: importing that module writes $HOME/.huaweicloud."""
+
+    ak: str
+    sk: str
 
 
 def _strip(request: requests.PreparedRequest) -> None:
@@ -48,7 +55,7 @@ class AkSkAuth(requests.auth.AuthBase):
     """Signs each request the way huaweicloudsdkcore's Signer signs the SDK's own requests."""
 
     def __init__(self, ak: str, sk: str, project_id: str | None) -> None:
-        self._signer = Signer(BasicCredentials(ak, sk))
+        self._signer = Signer(_Keys(ak, sk))
         self._project_id = project_id
 
     def __repr__(self) -> str:

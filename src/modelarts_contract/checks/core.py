@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -74,6 +75,13 @@ class Exchange:
             return NOT_JSON
 
 
+def page_items(contract: Contract, ex: Exchange) -> list[dict]:
+    """The groups of a 200 (the spec's x-paging names the field); [] for anything else."""
+    body = ex.body if ex.status == 200 else None
+    data = body.get(contract.paging["items"]) if isinstance(body, dict) else None
+    return [item for item in data if isinstance(item, dict)] if isinstance(data, list) else []
+
+
 class ClauseViolation(AssertionError):
     def __init__(
         self, clause: Clause, expected: str, actual: str, exchange: Exchange | None, redactor: Redactor
@@ -137,6 +145,15 @@ class Ledger:
         with self._lock:
             self._record(clause_id).data_changed += 1
 
+    def merge(self, other: Ledger) -> None:
+        for clause_id, theirs in other.as_dict().items():
+            with self._lock:
+                mine = self._record(clause_id)
+                mine.exercised += theirs["exercised"]
+                mine.broken += theirs["broken"]
+                mine.data_changed += theirs["data_changed"]
+                mine.first_failure = mine.first_failure or theirs["first_failure"]
+
     def as_dict(self) -> dict[str, dict]:
         with self._lock:
             return {cid: vars(rec).copy() for cid, rec in sorted(self.records.items())}
@@ -168,6 +185,15 @@ class Verifier:
             violation = ClauseViolation(self.contract.clause(clause_id), expected, actual, exchange, self.redactor)
             self.ledger.broken(violation)
             raise violation
+
+    @contextmanager
+    def buffered(self) -> Iterator[Ledger]:
+        """Verdicts inside go to a fresh ledger, for the caller to merge or drop."""
+        real, self.ledger = self.ledger, Ledger()
+        try:
+            yield self.ledger
+        finally:
+            self.ledger = real
 
     def run_all(self, checks: Iterable[Callable[[Verifier, Exchange], None]], exchange: Exchange) -> None:
         """Run every check, so each broken clause is counted, then fail with all of them."""

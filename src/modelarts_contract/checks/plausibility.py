@@ -6,16 +6,11 @@ import time
 from collections import Counter
 from datetime import datetime
 
-from modelarts_contract.checks.core import Exchange, Verifier
-
-
-def _items(ex: Exchange) -> list[dict]:
-    data = ex.body.get("data") if ex.status == 200 and isinstance(ex.body, dict) else None
-    return [item for item in data if isinstance(item, dict)] if isinstance(data, list) else []
+from modelarts_contract.checks.core import Exchange, Verifier, page_items
 
 
 def plausible_groups(v: Verifier, ex: Exchange) -> None:
-    items = _items(ex)
+    items = page_items(v.contract, ex)
     if not items:
         return
     rules = v.contract.document["components"]["schemas"]["ImageGroup"]["x-plausibility"]
@@ -40,7 +35,7 @@ def plausible_groups(v: Verifier, ex: Exchange) -> None:
 
 
 def unique_groups(v: Verifier, ex: Exchange) -> None:
-    items = _items(ex)
+    items = page_items(v.contract, ex)
     if not items:
         return
     identity = v.contract.identity

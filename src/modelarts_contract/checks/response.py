@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from modelarts_contract.checks import bodies, plausibility, status
+from modelarts_contract.checks import bodies, filters, paging, plausibility, sorting, status
 
 # Hold whatever credentials the request carried.
 ANY_RESPONSE = (
@@ -20,4 +20,10 @@ CONFIGURED_REQUEST = (
     *ANY_RESPONSE,
     status.configured_credentials_accepted,
     status.validity_decides_status,
+    paging.window,
+    paging.size,
+    paging.pages,
+    paging.current,
+    filters.groups_satisfy_filters,
+    sorting.data_in_requested_order,
 )

@@ -1,0 +1,98 @@
+"""Listings for the relations across requests, and the guard against data that changes meanwhile.
+
+Every page fetched here also goes through the single-response checks, so a relation never reasons
+about a page that already breaks a clause on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from modelarts_contract.checks.core import DataChanged, Exchange, page_items
+from modelarts_contract.checks.response import CONFIGURED_REQUEST
+from modelarts_contract.target import Target
+
+# One "big page" stands for the whole listing while total <= LISTING_CAP; beyond it the relations
+# that need the whole listing work on this prefix and sample pages instead of walking all of them.
+LISTING_CAP = 2000
+
+
+@dataclass
+class Page:
+    exchange: Exchange
+    items: list[dict]
+    total: int | None
+
+
+@dataclass
+class Listing:
+    params: dict[str, str]
+    total: int
+    items: list[dict] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        return len(self.items) >= self.total
+
+
+class Lister:
+    def __init__(self, target: Target) -> None:
+        self.target = target
+        self.contract = target.contract
+        paging = self.contract.paging
+        self.limit_name = paging["limit"]["parameter"]
+        self.offset_name = paging["offset"]["parameter"]
+        self.identity = self.contract.identity
+
+    def key(self, item: Mapping[str, Any]) -> tuple:
+        return tuple(item.get(name) for name in self.identity)
+
+    def keys(self, items: list[dict]) -> list[tuple]:
+        return [self.key(item) for item in items]
+
+    def page(self, params: Mapping[str, str]) -> Page:
+        exchange = self.target.get(params)
+        self.target.verifier.run_all(CONFIGURED_REQUEST, exchange)
+        body = exchange.body if isinstance(exchange.body, dict) else {}
+        total = body.get(self.contract.paging["total"])
+        return Page(exchange, page_items(self.contract, exchange), total if isinstance(total, int) else None)
+
+    def window(self, params: Mapping[str, str], limit: int, offset: int) -> Page:
+        return self.page({**params, self.limit_name: str(limit), self.offset_name: str(offset)})
+
+    def listing(self, params: Mapping[str, str] | None = None) -> Listing:
+        params = dict(params or {})
+        page = self.window(params, LISTING_CAP, 0)
+        if page.exchange.status != 200 or page.total is None:
+            raise AssertionError(f"the listing {params} got status {page.exchange.status}: {page.exchange.reproduce}")
+        return Listing(params, page.total, page.items)
+
+    def fingerprint(self) -> tuple:
+        listing = self.listing()
+        return listing.total, tuple((*self.key(i), i.get("update_at"), i.get("version_count")) for i in listing.items)
+
+    def stable(self, clause_ids: list[str], check: Callable[[], None]) -> None:
+        """Run a multi-request check; if the data changed meanwhile, run it once more, then give up.
+
+        Verdicts go to the ledger only from an attempt during which the data held still.
+        """
+        verifier = self.target.verifier
+        for _ in range(2):
+            with verifier.buffered() as book:
+                before = self.fingerprint()
+                failure: AssertionError | None = None
+                try:
+                    check()
+                except AssertionError as exc:
+                    failure = exc
+                after = self.fingerprint()
+            if before == after:
+                verifier.ledger.merge(book)
+                if failure is not None:
+                    raise failure
+                return
+        for clause_id in clause_ids:
+            verifier.ledger.changed(clause_id)
+        raise DataChanged(self.contract.clause(clause_ids[0]), "total or listing differed before and after, twice")

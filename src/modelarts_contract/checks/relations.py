@@ -1,0 +1,243 @@
+"""Relations across requests (R2, R4, R6, R7, R9-R12): they hold for ANY dataset, empty or huge.
+
+Each relation compares answers of the target with each other (or with what follows from the one-page
+listing by hand), never with a dataset the suite knows. Probe values come from the listing itself.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+
+from modelarts_contract.checks.core import Verifier
+from modelarts_contract.checks.filters import satisfies
+from modelarts_contract.checks.listing import Lister, Listing
+
+MAX_WALK_PAGES = 8
+
+
+def _shown(keys: list[tuple], limit: int = 5) -> str:
+    return repr(keys[:limit]) + (f" ... ({len(keys)} in all)" if len(keys) > limit else "")
+
+
+def walk_offsets(total: int, limit: int) -> list[int]:
+    """Page offsets to visit: all of them, or a sample (first, last, some between) on a large listing."""
+    offsets = list(range(0, max(total, 1), limit))
+    if len(offsets) <= MAX_WALK_PAGES:
+        return offsets
+    middle = offsets[2:-1]
+    return sorted({*offsets[:2], offsets[-1], *random.Random(total).sample(middle, MAX_WALK_PAGES - 3)})
+
+
+def pages_join_to_listing(v: Verifier, lister: Lister, params: dict[str, str]) -> None:
+    """R9.stable-paging, R9.total-invariant, R12.unique, R11.order (through the walked pages' order)."""
+    listing = lister.listing(params)
+    keys = lister.keys(listing.items)
+    v.expect(
+        "R12.unique",
+        len(set(keys)) == len(keys),
+        "each group once in the listing",
+        f"repeated: {_shown([k for k in set(keys) if keys.count(k) > 1])}",
+        None,
+    )
+    known = len(listing.items)
+    limit = max(1, math.ceil(known / 5))
+    walked: dict[int, list[tuple]] = {}
+    for offset in walk_offsets(known, limit):
+        page = lister.window(params, limit, offset)
+        v.expect(
+            "R9.total-invariant",
+            page.total == listing.total,
+            f"total {listing.total} (as in the one-page listing)",
+            f"total {page.total}",
+            page.exchange,
+        )
+        walked[offset] = lister.keys(page.items)
+        expected = keys[offset : offset + limit]
+        v.expect(
+            "R9.stable-paging",
+            walked[offset] == expected,
+            f"records {offset}..{offset + limit - 1} of the one-page listing {params}: {_shown(expected)}",
+            f"{_shown(walked[offset])}",
+            page.exchange,
+        )
+    if listing.complete and len(walked) * limit >= known:
+        joined = [key for offset in sorted(walked) for key in walked[offset]]
+        v.expect(
+            "R9.stable-paging",
+            joined == keys,
+            f"the pages joined == the one-page listing ({known} groups)",
+            f"{len(joined)} groups, {len(set(joined))} distinct",
+            None,
+        )
+
+
+def record_offsets(v: Verifier, lister: Lister) -> None:
+    """R9.window across requests: offset counts records, not pages, and limit is honoured."""
+    listing = lister.listing()
+    keys = lister.keys(listing.items)
+    known = len(keys)
+    for limit, offset in [(3, 1), (3, 4), (5, 7), (2, max(0, known - 1)), (4, max(0, known - 2))]:
+        page = lister.window({}, limit, offset)
+        expected = keys[offset : offset + limit]
+        v.expect(
+            "R9.window",
+            lister.keys(page.items) == expected,
+            f"limit={limit}, offset={offset}: records {offset}..{offset + limit - 1} of the listing {_shown(expected)}",
+            _shown(lister.keys(page.items)),
+            page.exchange,
+        )
+
+
+def default_page(v: Verifier, lister: Lister) -> None:
+    """R2.defaults: leaving limit and offset out is the first `default limit` records."""
+    paging = v.contract.paging
+    default_limit, default_offset = paging["limit"]["default"], paging["offset"]["default"]
+    keys = lister.keys(lister.listing().items)
+    expected = keys[default_offset : default_offset + default_limit]
+    for params in ({}, {lister.offset_name: str(default_offset)}, {lister.limit_name: str(default_limit)}):
+        page = lister.page(params)
+        v.expect(
+            "R2.defaults",
+            lister.keys(page.items) == expected,
+            f"{params or 'no limit/offset'}: the first {default_limit} records from {default_offset} "
+            f"({len(expected)} groups)",
+            f"{len(page.items)} groups: {_shown(lister.keys(page.items))}",
+            page.exchange,
+        )
+
+
+def past_the_end(v: Verifier, lister: Lister) -> None:
+    total = lister.listing().total
+    for offset in (total, total + 7):
+        page = lister.window({}, 5, offset)
+        v.expect("R9.window", page.items == [], f"no data at offset {offset} >= total", f"{len(page.items)} groups", page.exchange)
+        v.expect("R9.total-invariant", page.total == total, f"total {total}", f"total {page.total}", page.exchange)
+
+
+def same_listing(v: Verifier, lister: Lister, clause_id: str, base: Listing, params: dict[str, str], why: str) -> None:
+    other = lister.listing(params)
+    v.expect(
+        clause_id,
+        other.total == base.total and lister.keys(other.items) == lister.keys(base.items),
+        f"{params} {why}: total {base.total}, {_shown(lister.keys(base.items))}",
+        f"total {other.total}, {_shown(lister.keys(other.items))}",
+        None,
+    )
+
+
+def neutral_parameters(v: Verifier, lister: Lister) -> None:
+    """R4 (empty name/namespace), R6 (unknown parameters), R7 (workspace default), R10 (flag default)."""
+    base = lister.listing()
+    for rule in v.contract.filters:
+        if rule.get("empty-means-absent"):
+            same_listing(v, lister, "R4.free-strings", base, {rule["parameter"]: ""}, "equals no filter")
+        if "default-equivalent" in rule:
+            params = {rule["parameter"]: rule["default-equivalent"]}
+            same_listing(v, lister, "R7.workspace-default", base, params, "equals leaving it out")
+    unknown = "x_contract_probe"
+    assert unknown not in v.contract.query_parameters
+    same_listing(v, lister, "R6.unknown-ignored", base, {unknown: "1"}, "is ignored")
+
+
+def _name_probes(names: list[str], seed: int) -> list[str]:
+    """Values to filter by, taken from the data: whole names, inner pieces, wildcard traps, misses."""
+    rng = random.Random(seed)
+    picked = rng.sample(sorted(set(names)), min(3, len(set(names))))
+    probes = list(picked)
+    for name in picked:
+        if len(name) > 2:
+            start = rng.randrange(0, len(name) - 1)
+            probes.append(name[start : start + rng.randint(1, min(4, len(name) - start))])
+        probes.append(name.upper())
+    probes += ["_", "%", ".", "-", "zz-no-such-image-" + str(seed)]
+    return list(dict.fromkeys(p for p in probes if p))
+
+
+def name_filter(v: Verifier, lister: Lister, seed: int) -> None:
+    """R10.name-filter: the filtered listing is exactly what the filter picks from the whole listing."""
+    base = lister.listing()
+    rule = next(r for r in v.contract.filters if r["parameter"] == "name")
+    switch = rule["exact-switch"]
+    modes = {"substring": {}, "equals": {switch["parameter"]: str(switch["exact-when"]).lower()}}
+    explicit_default = {switch["parameter"]: str(switch["default"]).lower()}
+    for probe in _name_probes([str(i.get(rule["field"])) for i in base.items], seed):
+        for match, extra in modes.items():
+            _filtered_equals_by_hand(v, lister, "R10.name-filter", base, {"name": probe, **extra}, rule["field"], match)
+        same_listing(
+            v, lister, "R10.name-filter", lister.listing({"name": probe}), {"name": probe, **explicit_default},
+            "equals the default match",
+        )
+
+
+def namespace_filter(v: Verifier, lister: Lister) -> None:
+    base = lister.listing()
+    rule = next(r for r in v.contract.filters if r["parameter"] == "namespace")
+    namespaces = sorted({str(i.get(rule["field"])) for i in base.items})
+    probes = namespaces[:3] + [ns[: len(ns) // 2] for ns in namespaces[:1] if len(ns) > 1]
+    for probe in probes + ["zz-no-such-namespace"]:
+        _filtered_equals_by_hand(v, lister, "R10.namespace-filter", base, {"namespace": probe}, rule["field"], rule["match"])
+
+
+def _filtered_equals_by_hand(
+    v: Verifier, lister: Lister, clause_id: str, base: Listing, params: dict[str, str], field: str, match: str
+) -> None:
+    value = params[field]
+    filtered = lister.listing(params)
+    got = set(lister.keys(filtered.items))
+    if not base.complete:
+        # A large listing: the by-hand answer is unknown; what remains is "no larger" (and per item).
+        v.expect(clause_id, filtered.total <= base.total, f"total <= {base.total}", f"total {filtered.total}", None)
+        return
+    expected = {lister.key(i) for i in base.items if satisfies(i, field, value, match)}
+    v.expect(
+        clause_id,
+        got == expected and filtered.total == len(expected),
+        f"{params}: the {len(expected)} groups whose {field} {'contains' if match == 'substring' else 'equals'} "
+        f"{value!r}",
+        f"total {filtered.total}; missing {_shown(sorted(expected - got, key=str))}; "
+        f"extra {_shown(sorted(got - expected, key=str))}",
+        None,
+    )
+
+
+def subset_filters(v: Verifier, lister: Lister) -> None:
+    """R10.subset-filters: type and service_type only ever narrow the listing."""
+    base = lister.listing()
+    everything = set(lister.keys(base.items))
+    for rule in v.contract.filters:
+        if rule["match"] != "subset":
+            continue
+        for value in v.contract.enum(rule["parameter"]):
+            filtered = lister.listing({rule["parameter"]: value})
+            extra = set(lister.keys(filtered.items)) - everything if base.complete else set()
+            v.expect(
+                "R10.subset-filters",
+                filtered.total <= base.total and not extra,
+                f"{rule['parameter']}={value}: a subset of the {base.total} unfiltered groups",
+                f"total {filtered.total}; not in the unfiltered listing: {_shown(sorted(extra, key=str))}",
+                None,
+            )
+
+
+def sort_orders(v: Verifier, lister: Lister) -> None:
+    """R11.order: every key, both directions; the default direction; the same groups as unsorted."""
+    rules = v.contract.sorting
+    key_name, dir_name = rules["key-parameter"], rules["direction-parameter"]
+    everything = sorted(lister.keys(lister.listing().items), key=str)
+    for key in v.contract.enum(key_name):
+        sorted_listings = {}
+        for direction in rules["directions"]:
+            listing = lister.listing({key_name: key, dir_name: direction})  # order: the single-response check
+            sorted_listings[direction] = listing
+            v.expect(
+                "R11.order",
+                sorted(lister.keys(listing.items), key=str) == everything,
+                f"sort_key={key}&sort_dir={direction}: the same groups as unsorted",
+                f"{listing.total} groups",
+                None,
+            )
+        same_listing(
+            v, lister, "R11.order", sorted_listings[rules["default-direction"]], {key_name: key},
+            f"(no {dir_name}) equals {dir_name}={rules['default-direction']}",
+        )

@@ -1,0 +1,54 @@
+"""R11 on a single 200: with sort_key sent, data is in order, as the spec's x-sorting describes it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from modelarts_contract.checks.core import Exchange, Verifier, page_items
+from modelarts_contract.checks.validity import Validity, classify
+from modelarts_contract.spec import Contract
+
+
+def requested_order(contract: Contract, query: dict[str, list[str]]) -> tuple[list[str], str] | None:
+    """(keys, direction) when the query asks for a sort the spec defines; None otherwise."""
+    rules = contract.sorting
+    keys = query.get(rules["key-parameter"])
+    if not keys or len(keys) != 1 or classify(contract, query).validity is not Validity.VALID:
+        return None
+    direction = query.get(rules["direction-parameter"], [rules["default-direction"]])[0]
+    return keys[0].split(rules["separator"]), rules["directions"][direction]
+
+
+def sort_tuple(contract: Contract, item: dict, keys: list[str]) -> tuple[Any, ...]:
+    fold = contract.sorting.get("string-order") == "casefold"
+    return tuple(item.get(k).casefold() if fold and isinstance(item.get(k), str) else item.get(k) for k in keys)
+
+
+def first_disorder(contract: Contract, items: list[dict], keys: list[str], direction: str) -> int | None:
+    """Index i where items[i] and items[i + 1] are out of order; None when all are in order."""
+    try:
+        values = [sort_tuple(contract, item, keys) for item in items]
+        for i in range(len(values) - 1):
+            a, b = values[i], values[i + 1]
+            if (a > b) if direction == "ascending" else (a < b):
+                return i
+    except TypeError:
+        return None  # mixed or missing types: the schema check reports them
+    return None
+
+
+def data_in_requested_order(v: Verifier, ex: Exchange) -> None:
+    order = requested_order(v.contract, ex.query)
+    items = page_items(v.contract, ex)
+    if order is None or len(items) < 2:
+        return
+    keys, direction = order
+    i = first_disorder(v.contract, items, keys, direction)
+    shown = None if i is None else [sort_tuple(v.contract, items[j], keys) for j in (i, i + 1)]
+    v.expect(
+        "R11.order",
+        i is None,
+        f"data {direction} by {', '.join(keys)}",
+        f"data[{i}] and data[{i + 1 if i is not None else ''}] out of order: {shown}",
+        ex,
+    )
