@@ -43,7 +43,13 @@ def schemathesis_config(config: SuiteConfig) -> SchemathesisConfig:
             # The defaults mask anything named like "key", which hides sort_key and breaks reproductions.
             "output": {
                 "sanitization": {
-                    "keys-to-sanitize": ["x-auth-token", "authorization", "x-sdk-date", "cookie", "set-cookie"],
+                    "keys-to-sanitize": [
+                        "x-auth-token",
+                        "authorization",
+                        "x-sdk-date",
+                        "cookie",
+                        "set-cookie",
+                    ],
                     "sensitive-markers": ["token", "secret", "password", "signature", "authorization"],
                 }
             },

@@ -43,7 +43,9 @@ def test_default_page_is_the_first_records(target, lister):
 
 
 def test_page_past_the_end_is_empty(target, lister):
-    _stable(lister, ["R9.window", "R9.total-invariant"], lambda: relations.past_the_end(target.verifier, lister))
+    _stable(
+        lister, ["R9.window", "R9.total-invariant"], lambda: relations.past_the_end(target.verifier, lister)
+    )
 
 
 def test_neutral_parameters_change_nothing(target, lister):

@@ -21,4 +21,10 @@ def other_project(v: Verifier, ex: Exchange) -> None:
 
 
 def accepted(v: Verifier, ex: Exchange) -> None:
-    v.expect("R1.valid-credentials", ex.status == 200, "status 200", f"status {ex.status}: {ex.content[:200]!r}", ex)
+    v.expect(
+        "R1.valid-credentials",
+        ex.status == 200,
+        "status 200",
+        f"status {ex.status}: {ex.content[:200]!r}",
+        ex,
+    )

@@ -18,7 +18,9 @@ def content_type(v: Verifier, ex: Exchange) -> None:
     if not ex.content:
         return
     media = ex.headers.get("Content-Type", "").split(";")[0].strip().lower()
-    v.expect("R8.content-type", media == JSON_MEDIA_TYPE, JSON_MEDIA_TYPE, f"Content-Type {media or '(none)'}", ex)
+    v.expect(
+        "R8.content-type", media == JSON_MEDIA_TYPE, JSON_MEDIA_TYPE, f"Content-Type {media or '(none)'}", ex
+    )
 
 
 def success_body(v: Verifier, ex: Exchange) -> None:

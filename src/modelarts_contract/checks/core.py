@@ -182,7 +182,9 @@ class Verifier:
     ) -> None:
         self.ledger.exercised(clause_id)
         if not ok:
-            violation = ClauseViolation(self.contract.clause(clause_id), expected, actual, exchange, self.redactor)
+            violation = ClauseViolation(
+                self.contract.clause(clause_id), expected, actual, exchange, self.redactor
+            )
             self.ledger.broken(violation)
             raise violation
 

@@ -66,12 +66,16 @@ class Lister:
         params = dict(params or {})
         page = self.window(params, LISTING_CAP, 0)
         if page.exchange.status != 200 or page.total is None:
-            raise AssertionError(f"the listing {params} got status {page.exchange.status}: {page.exchange.reproduce}")
+            raise AssertionError(
+                f"the listing {params} got status {page.exchange.status}: {page.exchange.reproduce}"
+            )
         return Listing(params, page.total, page.items)
 
     def fingerprint(self) -> tuple:
         listing = self.listing()
-        return listing.total, tuple((*self.key(i), i.get("update_at"), i.get("version_count")) for i in listing.items)
+        return listing.total, tuple(
+            (*self.key(i), i.get("update_at"), i.get("version_count")) for i in listing.items
+        )
 
     def stable(self, clause_ids: list[str], check: Callable[[], None]) -> None:
         """Run a multi-request check; if the data changed meanwhile, run it once more, then give up.
@@ -95,4 +99,6 @@ class Lister:
                 return
         for clause_id in clause_ids:
             verifier.ledger.changed(clause_id)
-        raise DataChanged(self.contract.clause(clause_ids[0]), "total or listing differed before and after, twice")
+        raise DataChanged(
+            self.contract.clause(clause_ids[0]), "total or listing differed before and after, twice"
+        )

@@ -55,7 +55,9 @@ def size(v: Verifier, ex: Exchange) -> None:
     allowed = {"items": len(items), "limit": limit}
     expected = sorted({allowed[name] for name in rule["one-of"]})
     actual = body.get(rule["field"])
-    v.expect("R9.size", actual in expected, f"size in {expected} (len(data) or limit)", f"size == {actual!r}", ex)
+    v.expect(
+        "R9.size", actual in expected, f"size in {expected} (len(data) or limit)", f"size == {actual!r}", ex
+    )
 
 
 def pages(v: Verifier, ex: Exchange) -> None:

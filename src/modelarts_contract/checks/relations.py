@@ -111,11 +111,21 @@ def past_the_end(v: Verifier, lister: Lister) -> None:
     total = lister.listing().total
     for offset in (total, total + 7):
         page = lister.window({}, 5, offset)
-        v.expect("R9.window", page.items == [], f"no data at offset {offset} >= total", f"{len(page.items)} groups", page.exchange)
-        v.expect("R9.total-invariant", page.total == total, f"total {total}", f"total {page.total}", page.exchange)
+        v.expect(
+            "R9.window",
+            page.items == [],
+            f"no data at offset {offset} >= total",
+            f"{len(page.items)} groups",
+            page.exchange,
+        )
+        v.expect(
+            "R9.total-invariant", page.total == total, f"total {total}", f"total {page.total}", page.exchange
+        )
 
 
-def same_listing(v: Verifier, lister: Lister, clause_id: str, base: Listing, params: dict[str, str], why: str) -> None:
+def same_listing(
+    v: Verifier, lister: Lister, clause_id: str, base: Listing, params: dict[str, str], why: str
+) -> None:
     other = lister.listing(params)
     v.expect(
         clause_id,
@@ -163,9 +173,15 @@ def name_filter(v: Verifier, lister: Lister, seed: int) -> None:
     explicit_default = {switch["parameter"]: str(switch["default"]).lower()}
     for probe in _name_probes([str(i.get(rule["field"])) for i in base.items], seed):
         for match, extra in modes.items():
-            _filtered_equals_by_hand(v, lister, "R10.name-filter", base, {"name": probe, **extra}, rule["field"], match)
+            _filtered_equals_by_hand(
+                v, lister, "R10.name-filter", base, {"name": probe, **extra}, rule["field"], match
+            )
         same_listing(
-            v, lister, "R10.name-filter", lister.listing({"name": probe}), {"name": probe, **explicit_default},
+            v,
+            lister,
+            "R10.name-filter",
+            lister.listing({"name": probe}),
+            {"name": probe, **explicit_default},
             "equals the default match",
         )
 
@@ -176,7 +192,9 @@ def namespace_filter(v: Verifier, lister: Lister) -> None:
     namespaces = sorted({str(i.get(rule["field"])) for i in base.items})
     probes = namespaces[:3] + [ns[: len(ns) // 2] for ns in namespaces[:1] if len(ns) > 1]
     for probe in probes + ["zz-no-such-namespace"]:
-        _filtered_equals_by_hand(v, lister, "R10.namespace-filter", base, {"namespace": probe}, rule["field"], rule["match"])
+        _filtered_equals_by_hand(
+            v, lister, "R10.namespace-filter", base, {"namespace": probe}, rule["field"], rule["match"]
+        )
 
 
 def _filtered_equals_by_hand(
@@ -187,7 +205,9 @@ def _filtered_equals_by_hand(
     got = set(lister.keys(filtered.items))
     if not base.complete:
         # A large listing: the by-hand answer is unknown; what remains is "no larger" (and per item).
-        v.expect(clause_id, filtered.total <= base.total, f"total <= {base.total}", f"total {filtered.total}", None)
+        v.expect(
+            clause_id, filtered.total <= base.total, f"total <= {base.total}", f"total {filtered.total}", None
+        )
         return
     expected = {lister.key(i) for i in base.items if satisfies(i, field, value, match)}
     v.expect(
@@ -238,6 +258,10 @@ def sort_orders(v: Verifier, lister: Lister) -> None:
                 None,
             )
         same_listing(
-            v, lister, "R11.order", sorted_listings[rules["default-direction"]], {key_name: key},
+            v,
+            lister,
+            "R11.order",
+            sorted_listings[rules["default-direction"]],
+            {key_name: key},
             f"(no {dir_name}) equals {dir_name}={rules['default-direction']}",
         )

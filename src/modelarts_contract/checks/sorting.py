@@ -21,7 +21,9 @@ def requested_order(contract: Contract, query: dict[str, list[str]]) -> tuple[li
 
 def sort_tuple(contract: Contract, item: dict, keys: list[str]) -> tuple[Any, ...]:
     fold = contract.sorting.get("string-order") == "casefold"
-    return tuple(item.get(k).casefold() if fold and isinstance(item.get(k), str) else item.get(k) for k in keys)
+    return tuple(
+        item.get(k).casefold() if fold and isinstance(item.get(k), str) else item.get(k) for k in keys
+    )
 
 
 def first_disorder(contract: Contract, items: list[dict], keys: list[str], direction: str) -> int | None:

@@ -43,7 +43,11 @@ def validity_decides_status(v: Verifier, ex: Exchange) -> None:
         )
     elif verdict.validity is Validity.VALID:
         allowed = {200, 400} if verdict.outside_format else {200}
-        why = f" ({', '.join(verdict.outside_format)} is outside its documented format: R4)" if verdict.outside_format else ""
+        why = (
+            f" ({', '.join(verdict.outside_format)} is outside its documented format: R4)"
+            if verdict.outside_format
+            else ""
+        )
         v.expect(
             "R2.valid-accepted",
             ex.status in allowed,
