@@ -191,7 +191,7 @@ def namespace_filter(v: Verifier, lister: Lister) -> None:
     rule = next(r for r in v.contract.filters if r["parameter"] == "namespace")
     namespaces = sorted({str(i.get(rule["field"])) for i in base.items})
     probes = namespaces[:3] + [ns[: len(ns) // 2] for ns in namespaces[:1] if len(ns) > 1]
-    for probe in probes + ["zz-no-such-namespace"]:
+    for probe in [*probes, "zz-no-such-namespace"]:
         _filtered_equals_by_hand(
             v, lister, "R10.namespace-filter", base, {"namespace": probe}, rule["field"], rule["match"]
         )
