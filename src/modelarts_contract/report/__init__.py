@@ -1,0 +1,77 @@
+"""Conformance report: after a contract run, one row per spec clause with its verdict, in Markdown and HTML.
+
+``python -m modelarts_contract.report DIR`` reads DIR/ledger.json (written by ``pytest --report-dir DIR``)
+and writes DIR/conformance.md and DIR/conformance.html.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from modelarts_contract.spec import Contract, load_contract
+
+from .html import render_html
+from .markdown import render_markdown
+from .model import (
+    DEFAULT_TITLE,
+    ClauseRow,
+    Headline,
+    LedgerError,
+    Report,
+    build_report,
+    build_rows,
+    headline,
+    load_catalogue,
+)
+
+__all__ = [
+    "ClauseRow",
+    "Headline",
+    "LedgerError",
+    "Report",
+    "build_report",
+    "build_rows",
+    "headline",
+    "load_catalogue",
+    "read_ledger",
+    "render_html",
+    "render_markdown",
+    "write_reports",
+]
+
+MARKDOWN_NAME, HTML_NAME = "conformance.md", "conformance.html"
+
+
+def read_ledger(path: Path) -> dict:
+    """The ledger document; LedgerError when it is missing, not JSON or not shaped like a ledger."""
+    try:
+        ledger = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise LedgerError(f"{path}: {exc}") from None
+    if not isinstance(ledger, dict):
+        raise LedgerError(f"{path}: expected a JSON object")
+    return ledger
+
+
+def write_reports(
+    ledger_path: Path,
+    out_dir: Path,
+    *,
+    target: str | None = None,
+    title: str = DEFAULT_TITLE,
+    contract: Contract | None = None,
+) -> tuple[Path, Path]:
+    """Write conformance.md and conformance.html for a ledger; returns their paths."""
+    report = build_report(
+        read_ledger(ledger_path),
+        contract or load_contract(),
+        catalogue=load_catalogue(),
+        target=target,
+        title=title,
+    )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    md, page = out_dir / MARKDOWN_NAME, out_dir / HTML_NAME
+    md.write_text(render_markdown(report), encoding="utf-8")
+    page.write_text(render_html(report), encoding="utf-8")
+    return md, page

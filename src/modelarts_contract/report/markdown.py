@@ -1,0 +1,86 @@
+"""The report as Markdown. Failure texts come from the target, so they only ever appear in code fences."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from .model import BROKEN, ClauseRow, Report
+
+
+def _cell(text: str) -> str:
+    """Table-cell text: no raw HTML, no column breaks, one line."""
+    return html.escape(" ".join(text.split()), quote=False).replace("|", "\\|")
+
+
+def _fence(text: str, lang: str = "text") -> str:
+    """A code block whose fence is longer than any backtick run inside, so the text cannot close it."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{lang}\n{text}\n{fence}"
+
+
+def _list(items: tuple[str, ...]) -> str:
+    return ", ".join(f"`{item}`" for item in items) or "—"
+
+
+def _failure(row: ClauseRow) -> list[str]:
+    lines = [
+        f"### {row.id} — broken ({row.broken} of {row.exercised} checks)",
+        "",
+        _cell(row.text),
+        "",
+        f"Source: {_cell(row.source)} · Check: {_list(row.checks)} · Proven by: {_list(row.proven_by)}",
+        "",
+    ]
+    if row.failure is None:
+        return [*lines, "(no failure recorded)", ""]
+    if row.failure.request:
+        lines += ["Reproduce:", "", _fence(row.failure.request, "sh"), ""]
+    return [
+        *lines,
+        "Expected:",
+        "",
+        _fence(row.failure.expected),
+        "",
+        "Actual:",
+        "",
+        _fence(row.failure.actual),
+        "",
+    ]
+
+
+def render_markdown(report: Report) -> str:
+    status = "—" if report.exitstatus is None else str(report.exitstatus)
+    lines = [
+        f"# {_cell(report.title)}",
+        "",
+        f"**{report.headline.text()}**",
+        "",
+        "| | |",
+        "|---|---|",
+        f"| Target | {_cell(report.target) or '—'} |",
+        f"| Report generated | {report.generated} |",
+        f"| Suite | modelarts-contract {report.suite_version}, spec {_cell(report.spec_version)} |",
+        f"| pytest exit status | {status} |",
+        "",
+        "## Clauses",
+        "",
+        "| Clause | Verdict | Exercised | Text | Source | Check | Proven by |",
+        "|---|---|--:|---|---|---|---|",
+    ]
+    for row in report.rows:
+        verdict = f"**{row.verdict}**" if row.verdict == BROKEN else row.verdict
+        proven = _list(row.proven_by) if report.has_catalogue else "(catalogue unavailable)"
+        lines.append(
+            f"| `{row.id}` | {verdict} | {row.exercised} | {_cell(row.text)} | {_cell(row.source)} "
+            f"| {_list(row.checks)} | {proven} |"
+        )
+    broken = [row for row in report.rows if row.verdict == BROKEN]
+    if broken:
+        lines += ["", "## Broken clauses", ""]
+        for row in broken:
+            lines += _failure(row)
+    if report.unknown:
+        lines += ["", "## Clause ids the spec lacks", "", _list(tuple(report.unknown)), ""]
+    return "\n".join(lines).rstrip() + "\n"

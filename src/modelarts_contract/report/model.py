@@ -1,0 +1,209 @@
+"""The report's rows: one per clause of the spec, in spec order, with its verdict, check and mutants.
+
+Verdict precedence (first match wins): broken (any check found it broken) > data changed (a
+multi-request check of it could not conclude because the target's data moved) > held (exercised,
+never broken) > not exercised. "data changed" beats "held" so that an inconclusive check is never
+reported as a pass. The headline figure is held / (held + broken): it counts verdicts, not guesses.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from modelarts_contract import __version__
+from modelarts_contract.redact import REDACTED
+from modelarts_contract.spec import Contract
+
+HELD, BROKEN, NOT_EXERCISED, DATA_CHANGED = "held", "broken", "not exercised", "data changed"
+VERDICTS = (HELD, BROKEN, NOT_EXERCISED, DATA_CHANGED)
+DEFAULT_TITLE = 'ModelArts "Obtaining User Image Groups" — contract conformance'
+FAILURE_KEYS = ("request", "expected", "actual")
+CHECKS_DIR = Path(__file__).resolve().parents[1] / "checks"
+
+
+class LedgerError(ValueError):
+    """The ledger is not the {"clauses": {id: record}} document the pytest plugin writes."""
+
+
+@dataclass(frozen=True)
+class Failure:
+    """The first failing request of a clause, as the ledger recorded it (already redacted)."""
+
+    request: str  # redacted by the suite: the token is $MODELARTS_AUTH_TOKEN
+    expected: str
+    actual: str
+
+
+@dataclass(frozen=True)
+class ClauseRow:
+    id: str
+    text: str
+    source: str
+    verdict: str
+    exercised: int
+    broken: int
+    data_changed: int
+    failure: Failure | None
+    checks: tuple[str, ...]  # check modules that name the clause
+    proven_by: tuple[str, ...]  # mutants whose clauses include it
+
+
+@dataclass(frozen=True)
+class Headline:
+    counts: dict[str, int]  # verdict -> number of clauses
+
+    @property
+    def conformance(self) -> float | None:
+        """held / (held + broken) in percent; None when nothing reached a verdict."""
+        decided = self.counts[HELD] + self.counts[BROKEN]
+        return 100.0 * self.counts[HELD] / decided if decided else None
+
+    def text(self) -> str:
+        figure = "n/a" if self.conformance is None else f"{self.conformance:.1f}%"
+        parts = ", ".join(f"{self.counts[v]} {v}" for v in VERDICTS)
+        return f"Conformance {figure} — {parts}"
+
+
+def verdict(record: Mapping[str, Any]) -> str:
+    if record.get("broken", 0) > 0:
+        return BROKEN
+    if record.get("data_changed", 0) > 0:
+        return DATA_CHANGED
+    if record.get("exercised", 0) > 0:
+        return HELD
+    return NOT_EXERCISED
+
+
+def validate(ledger: Any) -> dict[str, dict]:
+    """The ledger's clause records, or LedgerError naming what is wrong."""
+    clauses = ledger.get("clauses") if isinstance(ledger, dict) else None
+    if not isinstance(clauses, dict):
+        raise LedgerError('expected a JSON object with a "clauses" object')
+    for cid, record in clauses.items():
+        if not isinstance(record, dict):
+            raise LedgerError(f"clause {cid!r}: expected an object")
+        for key in ("exercised", "broken", "data_changed"):
+            if not isinstance(record.get(key, 0), int):
+                raise LedgerError(f"clause {cid!r}: {key} is not an integer")
+        failure = record.get("first_failure")
+        if failure is not None and not (
+            isinstance(failure, dict) and all(isinstance(failure.get(k, ""), str) for k in FAILURE_KEYS)
+        ):
+            raise LedgerError(f"clause {cid!r}: first_failure is not an object of strings")
+    return clauses
+
+
+def load_catalogue() -> Mapping[str, Any] | None:
+    """The mutant catalogue, or None when it cannot be imported: the report then has no 'proven by'."""
+    try:
+        return importlib.import_module("modelarts_contract.variants").CATALOGUE
+    except Exception:  # a broken catalogue must not cost the run its report
+        return None
+
+
+@lru_cache(maxsize=1)
+def _check_sources() -> dict[str, str]:
+    return {p.stem: p.read_text(encoding="utf-8") for p in sorted(CHECKS_DIR.glob("*.py"))}
+
+
+def checks_naming(clause_id: str) -> tuple[str, ...]:
+    """Check modules whose source names the clause id (the literal, so it stays true as code moves)."""
+    pattern = re.compile(rf"(?<![\w.-]){re.escape(clause_id)}(?![\w-])")
+    return tuple(f"checks/{name}.py" for name, text in _check_sources().items() if pattern.search(text))
+
+
+def build_rows(
+    ledger: dict, contract: Contract, catalogue: Mapping[str, Any] | None = None
+) -> list[ClauseRow]:
+    clauses = validate(ledger)
+    mutants = [v for v in (catalogue or {}).values() if getattr(v, "kind", None) == "mutant"]
+    rows = []
+    for clause in contract.clauses.values():
+        record = clauses.get(clause.id, {})
+        failure = record.get("first_failure")
+        rows.append(
+            ClauseRow(
+                id=clause.id,
+                text=clause.text,
+                source=clause.source,
+                verdict=verdict(record),
+                exercised=record.get("exercised", 0),
+                broken=record.get("broken", 0),
+                data_changed=record.get("data_changed", 0),
+                failure=Failure(*(failure.get(k, "") for k in FAILURE_KEYS)) if failure else None,
+                checks=checks_naming(clause.id),
+                proven_by=tuple(v.name for v in mutants if clause.id in v.clauses),
+            )
+        )
+    return rows
+
+
+def unknown_clauses(ledger: dict, contract: Contract) -> list[str]:
+    """Clause ids in the ledger that the spec lacks (a check out of step with the spec)."""
+    return sorted(set(validate(ledger)) - set(contract.clauses))
+
+
+def headline(rows: list[ClauseRow]) -> Headline:
+    counts = Counter(row.verdict for row in rows)
+    return Headline({v: counts.get(v, 0) for v in VERDICTS})
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything both renderers show."""
+
+    title: str
+    target: str  # redacted base URL, or "" when unknown
+    generated: str  # UTC, ISO 8601
+    suite_version: str
+    spec_version: str
+    exitstatus: int | None  # pytest's, from the ledger
+    rows: list[ClauseRow]
+    headline: Headline
+    unknown: list[str]
+    has_catalogue: bool
+
+
+def redact_url(url: str | None) -> str:
+    """scheme://host[:port]/path: no user info, query or fragment, where credentials could hide."""
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return f"{parts.scheme}://{host}{parts.path}" if parts.scheme else REDACTED
+
+
+def build_report(
+    ledger: dict,
+    contract: Contract,
+    *,
+    catalogue: Mapping[str, Any] | None = None,
+    target: str | None = None,
+    title: str = DEFAULT_TITLE,
+    generated: datetime | None = None,
+) -> Report:
+    rows = build_rows(ledger, contract, catalogue)
+    status = ledger.get("exitstatus")
+    return Report(
+        title=title,
+        target=redact_url(target),
+        generated=(generated or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M:%S UTC"),
+        suite_version=__version__,
+        spec_version=str(contract.document.get("info", {}).get("version", "")),
+        exitstatus=status if isinstance(status, int) else None,
+        rows=rows,
+        headline=headline(rows),
+        unknown=unknown_clauses(ledger, contract),
+        has_catalogue=catalogue is not None,
+    )
