@@ -45,6 +45,7 @@ class Lister:
         self.limit_name = paging["limit"]["parameter"]
         self.offset_name = paging["offset"]["parameter"]
         self.identity = self.contract.identity
+        self.pending: list[AssertionError] = []  # single-response failures met during a relation
 
     def key(self, item: Mapping[str, Any]) -> tuple:
         return tuple(item.get(name) for name in self.identity)
@@ -54,7 +55,11 @@ class Lister:
 
     def page(self, params: Mapping[str, str]) -> Page:
         exchange = self.target.get(params)
-        self.target.verifier.run_all(CONFIGURED_REQUEST, exchange)
+        try:
+            self.target.verifier.run_all(CONFIGURED_REQUEST, exchange)
+        except AssertionError as failure:
+            # Kept for the end of the relation, so the relation still reaches its own verdict.
+            self.pending.append(failure)
         body = exchange.body if isinstance(exchange.body, dict) else {}
         total = body.get(self.contract.paging["total"])
         return Page(exchange, page_items(self.contract, exchange), total if isinstance(total, int) else None)
@@ -86,16 +91,18 @@ class Lister:
         for _ in range(2):
             with verifier.buffered() as book:
                 before = self.fingerprint()
-                failure: AssertionError | None = None
+                self.pending.clear()
+                failures: list[AssertionError] = []
                 try:
                     check()
                 except AssertionError as exc:
-                    failure = exc
+                    failures.append(exc)
                 after = self.fingerprint()
+                failures[:0] = self.pending
             if before == after:
                 verifier.ledger.merge(book)
-                if failure is not None:
-                    raise failure
+                if failures:
+                    raise AssertionError("\n\n".join(dict.fromkeys(map(str, failures))))
                 return
         for clause_id in clause_ids:
             verifier.ledger.changed(clause_id)
