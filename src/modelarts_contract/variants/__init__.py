@@ -1,0 +1,40 @@
+"""The variant catalogue: mutants of the reference server the contract suite must fail, and benign
+variants (freedoms the contract allows) it must pass. ``python -m modelarts_contract.variants`` runs them.
+"""
+
+from __future__ import annotations
+
+from . import auth_mutants, filter_mutants, paging_mutants, schema_mutants, sort_mutants, status_mutants
+from . import benign as _benign_module
+from .base import Variant
+
+__all__ = ["CATALOGUE", "Variant", "benign", "get", "mutants"]
+
+_FAMILIES = (schema_mutants, status_mutants, auth_mutants, paging_mutants, filter_mutants, sort_mutants)
+
+
+def _catalogue() -> dict[str, Variant]:
+    catalogue: dict[str, Variant] = {}
+    for variant in (v for family in (*_FAMILIES, _benign_module) for v in family.VARIANTS):
+        if variant.name in catalogue:
+            raise ValueError(f"variant {variant.name!r} is defined twice")
+        catalogue[variant.name] = variant
+    return catalogue
+
+
+CATALOGUE: dict[str, Variant] = _catalogue()
+
+
+def get(name: str) -> Variant:
+    try:
+        return CATALOGUE[name]
+    except KeyError:
+        raise KeyError(f"unknown variant {name!r}; known variants: {', '.join(CATALOGUE)}") from None
+
+
+def mutants() -> list[Variant]:
+    return [v for v in CATALOGUE.values() if v.kind == "mutant"]
+
+
+def benign() -> list[Variant]:
+    return [v for v in CATALOGUE.values() if v.kind == "benign"]

@@ -1,0 +1,200 @@
+"""The variant catalogue: its clause ids exist, each mutant really misbehaves, and (slow) the contract
+suite kills every mutant by its clause, passes every benign variant, and sends nothing but GET.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import yaml
+from huaweicloudsdkcore.sdk_request import SdkRequest
+from huaweicloudsdkcore.signer.signer import Signer
+from werkzeug.test import Client
+
+from modelarts_contract.reference import (
+    MAIN_AK,
+    MAIN_PROJECT_ID,
+    MAIN_SK,
+    MAIN_TOKEN,
+    OTHER_PROJECT_ID,
+    Dataset,
+    ReferenceApp,
+    build_app,
+    default_dataset,
+)
+from modelarts_contract.spec import SPEC_PATH
+from modelarts_contract.variants import CATALOGUE, Variant, benign, get, mutants
+
+NAMES = list(CATALOGUE)
+HOST = "127.0.0.1:8080"
+
+# Requests on which a variant must answer differently from the reference ("@auth"/"@project" are not
+# sent as parameters: they pick the credentials and the path). Benign variants without an entry
+# (other datasets, AK/SK auth) behave exactly like the reference on the default data.
+PROBES: dict[str, list[dict[str, str]]] = {
+    "field-missing-version-count": [{}],
+    "total-as-string": [{}],
+    "timestamps-iso-strings": [{}],
+    "data-null-on-empty-page": [{"offset": "5000"}],
+    "content-type-text-plain": [{}],
+    "error-body-missing-msg": [{"limit": "0"}],
+    "error-body-html": [{"limit": "abc"}],
+    "update-before-create": [{}],
+    "timestamps-in-seconds": [{}],
+    "version-count-zero-based": [{"limit": "2000"}],
+    "limit-zero-accepted": [{"limit": "0"}],
+    "negative-offset-accepted": [{"offset": "-3"}],
+    "unknown-enum-accepted": [{"type": "PUBLIC"}, {"service_type": "train"}],
+    "sort-dir-case-insensitive": [{"sort_dir": "asc"}],
+    "fuzzy-match-lenient": [{"name": "py", "name_fuzzy_match": "TRUE"}, {"name_fuzzy_match": "1"}],
+    "sort-key-unchecked": [{"sort_key": "id"}, {"sort_key": "name,"}],
+    "crash-on-non-integer-limit": [{"limit": "ten"}],
+    "crash-on-large-limit": [{"limit": "100000"}],
+    "crash-on-non-ascii-name": [{"name": "pytörch"}],
+    "unknown-param-rejected": [{"page_size": "10"}],
+    "redirect-trailing-slash": [{}],
+    "page-past-end-404": [{"offset": "340"}],
+    "no-auth-required": [{"@auth": "none"}],
+    "missing-credentials-403": [{"@auth": "none"}],
+    "any-token-accepted": [{"@auth": "bad-token"}],
+    "other-project-readable": [{"@project": "other"}],
+    "signature-not-verified": [{"@auth": "bad-signature"}],
+    "stale-date-accepted": [{"@auth": "stale-date"}],
+    "pages-rounded-down": [{"limit": "7"}],
+    "pages-always-one": [{"limit": "7"}],
+    "total-counts-page": [{"limit": "7"}],
+    "current-zero-based": [{"limit": "7", "offset": "14"}],
+    "current-is-offset": [{"limit": "7", "offset": "14"}],
+    "offset-as-page-index": [{"limit": "7", "offset": "2"}],
+    "offset-snapped-to-page": [{"limit": "7", "offset": "3"}],
+    "limit-ignored": [{"limit": "7"}],
+    "limit-plus-one": [{"limit": "7"}],
+    "limit-minus-one": [{"limit": "7"}],
+    "limit-capped-at-100": [{"limit": "150"}],
+    "default-limit-10": [{}],
+    "default-limit-unbounded": [{}],
+    "size-is-total": [{"limit": "7"}],
+    "group-listed-twice": [{"limit": "7", "offset": "7"}],
+    "fuzzy-default-false": [{"name": "pytorch"}],
+    "fuzzy-flag-ignored": [{"name": "pytorch", "name_fuzzy_match": "false"}],
+    "fuzzy-flag-inverted": [{"name": "pytorch"}],
+    "name-filter-like": [{"name": "pytorch_1"}, {"name": "PyTorch"}],
+    "name-filter-case-insensitive": [{"name": "PyTorch"}],
+    "name-prefix-only": [{"name": "torch"}],
+    "namespace-substring": [{"namespace": "ai"}],
+    "total-ignores-filters": [{"name": "pytorch"}],
+    "type-filter-all-workspaces": [{"type": "DEDICATED", "limit": "2000"}],
+    "empty-name-matches-nothing": [{"name": ""}],
+    "workspace-default-all": [{}],
+    "sort-dir-ignored": [{"sort_key": "name", "sort_dir": "ASC"}],
+    "sort-dir-default-asc": [{"sort_key": "name"}],
+    "sort-per-page": [{"sort_key": "name", "limit": "20", "offset": "20"}],
+    "sort-first-key-only": [{"sort_key": "namespace,name"}],
+    "ties-random": [{"limit": "2000"}] * 3,
+    "extra-fields": [{}],
+    "json-charset": [{}],
+    "other-project-404": [{"@project": "other"}],
+    "size-is-limit": [{"offset": "330", "limit": "20"}],
+    "pages-one-when-empty": [{"name": "zz-no-such-image"}],
+    "other-tie-break": [{"limit": "2000"}],
+    "default-sort-update-at": [{}],
+    "strict-name-format": [{"name": "PyTorch"}],
+    "error-solution-field": [{"limit": "0"}],
+    "throttled": [{}] * 7,
+}
+
+
+@dataclass(frozen=True)
+class _Keys:  # what Signer reads; BasicCredentials would write $HOME/.huaweicloud
+    ak: str
+    sk: str
+
+
+def _signed(path: str, params: dict[str, str], sk: str, when: datetime) -> dict[str, str]:
+    """AK/SK headers as the SDK's signer makes them, with a chosen secret key and X-Sdk-Date."""
+    headers = {"X-Sdk-Date": when.strftime("%Y%m%dT%H%M%SZ")}
+    request = SdkRequest("GET", "http", HOST, path, query_params=list(params.items()), header_params=headers)
+    return Signer(_Keys(MAIN_AK, sk)).sign(request).header_params
+
+
+def _answer(app: ReferenceApp, probe: dict[str, str]) -> tuple:
+    """One request through the WSGI app (no sockets: fast), reduced to what a client can compare."""
+    params = {k: v for k, v in probe.items() if not k.startswith("@")}
+    project = OTHER_PROJECT_ID if probe.get("@project") == "other" else MAIN_PROJECT_ID
+    path = f"/v1/{project}/images/group"
+    headers = {
+        "token": lambda: {"X-Auth-Token": MAIN_TOKEN},
+        "none": dict,
+        "bad-token": lambda: {"X-Auth-Token": "invalid-" + "0" * 24},
+        "bad-signature": lambda: _signed(path, params, "not-the-secret-key", datetime.now(UTC)),
+        "stale-date": lambda: _signed(path, params, MAIN_SK, datetime.now(UTC) - timedelta(hours=1)),
+    }[probe.get("@auth", "token")]()
+    r = Client(app).get(path, query_string=params, headers=headers, base_url=f"http://{HOST}")
+    return r.status_code, r.headers.get("Content-Type"), r.headers.get("Location"), r.get_data()
+
+
+@pytest.fixture(scope="module")
+def dataset() -> Dataset:
+    return default_dataset()
+
+
+@pytest.fixture(scope="module")
+def reference(dataset: Dataset) -> ReferenceApp:
+    return build_app(dataset)
+
+
+def test_catalogue_names_only_clauses_of_the_spec():
+    with open(SPEC_PATH, encoding="utf-8") as handle:
+        known = {c["id"] for c in yaml.safe_load(handle)["x-clauses"]}
+    unknown = {(v.name, c) for v in CATALOGUE.values() for c in v.clauses if c not in known}
+    assert not unknown, f"clause ids not in the spec's x-clauses: {sorted(unknown)}"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_variant_is_well_formed(name: str):
+    v = get(name)
+    assert v.summary and "\n" not in v.summary, "a one-line summary"
+    assert v.kind in ("mutant", "benign") and v.auth in ("token", "aksk")
+    assert v.clauses and (v.kind == "benign" or v.app_cls.__doc__ or v.store_cls.__doc__)
+    assert name == name.lower() and " " not in name and "_" not in name, "kebab-case"
+
+
+def test_catalogue_partition_and_lookup():
+    assert {v.name for v in mutants()} | {v.name for v in benign()} == set(CATALOGUE)
+    assert len(mutants()) >= 50 and len(benign()) >= 10
+    with pytest.raises(KeyError, match="known variants"):
+        get("no-such-variant")
+
+
+def test_every_mutant_has_a_probe():
+    assert not [v.name for v in mutants() if v.name not in PROBES]
+    assert not set(PROBES) - set(CATALOGUE)
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if n in PROBES])
+def test_variant_differs_from_the_reference(name: str, dataset: Dataset, reference: ReferenceApp):
+    """Evidence that each mutant really misbehaves (and each benign variant takes its freedom)."""
+    app = get(name).build(dataset)
+    differing = [p for p in PROBES[name] if _answer(app, p) != _answer(reference, p)]
+    assert differing, f"{name} answers every probe exactly like the reference"
+
+
+def _verdict_detail(result) -> str:
+    return f"{result.verdict}; broken {result.broken}; exit {result.exit_code}\n{result.output_tail}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NAMES)
+def test_contract_suite_judges_variant(name: str, catalogue_results):
+    variant: Variant = get(name)
+    result = catalogue_results[name]
+    assert result.methods <= {"GET"}, f"R16: the server saw {sorted(result.methods)}"
+    if variant.kind == "mutant":
+        assert result.exit_code == 1, f"mutant survived: {_verdict_detail(result)}"
+        assert set(variant.clauses) & set(result.broken), (
+            f"killed by another clause: {_verdict_detail(result)}"
+        )
+    else:
+        assert result.exit_code == 0, f"benign variant failed: {_verdict_detail(result)}"
