@@ -12,6 +12,7 @@ from typing import Any
 
 from modelarts_contract.checks.core import DataChanged, Exchange, page_items
 from modelarts_contract.checks.response import CONFIGURED_REQUEST
+from modelarts_contract.checks.validity import classify
 from modelarts_contract.target import Target
 
 # One "big page" stands for the whole listing while total <= LISTING_CAP; beyond it the relations
@@ -67,18 +68,34 @@ class Lister:
     def window(self, params: Mapping[str, str], limit: int, offset: int) -> Page:
         return self.page({**params, self.limit_name: str(limit), self.offset_name: str(offset)})
 
-    def listing(self, params: Mapping[str, str] | None = None) -> Listing:
+    def listing(
+        self, params: Mapping[str, str] | None = None, clause_id: str = "R2.valid-accepted"
+    ) -> Listing:
+        """The one-page listing; a non-200 breaks `clause_id` (the clause the request relies on)."""
+        listing = self._listing(params, clause_id, free_400_ok=False)
+        assert listing is not None
+        return listing
+
+    def listing_unless_free_400(self, params: Mapping[str, str], clause_id: str) -> Listing | None:
+        """As `listing`, but None for a 400 that R4 allows (a free string outside its documented format)."""
+        return self._listing(params, clause_id, free_400_ok=True)
+
+    def _listing(self, params: Mapping[str, str] | None, clause_id: str, free_400_ok: bool) -> Listing | None:
         params = dict(params or {})
         page = self.window(params, LISTING_CAP, 0)
-        if page.exchange.status != 200 or page.total is None:
-            raise AssertionError(
-                f"the listing {params} got status {page.exchange.status}: {page.exchange.reproduce}"
+        ex = page.exchange
+        if free_400_ok and ex.status == 400 and classify(self.contract, ex.query).outside_format:
+            return None
+        if ex.status != 200 or page.total is None:
+            self.target.verifier.expect(
+                clause_id, False, f"status 200 with a listing for {params}", f"status {ex.status}", ex
             )
-        return Listing(params, page.total, page.items)
+        return Listing(params, page.total or 0, page.items)
 
     def fingerprint(self) -> tuple:
+        """What must hold still: total and the SET of groups (an order change is a verdict, not a change)."""
         listing = self.listing()
-        return listing.total, tuple(
+        return listing.total, frozenset(
             (*self.key(i), i.get("update_at"), i.get("version_count")) for i in listing.items
         )
 

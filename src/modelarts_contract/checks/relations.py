@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import random
 
+from modelarts_contract.checks import sorting
 from modelarts_contract.checks.core import Verifier
 from modelarts_contract.checks.filters import satisfies
 from modelarts_contract.checks.listing import Lister, Listing
@@ -30,21 +31,15 @@ def walk_offsets(total: int, limit: int) -> list[int]:
 
 
 def pages_join_to_listing(v: Verifier, lister: Lister, params: dict[str, str]) -> None:
-    """R9.stable-paging, R9.total-invariant, R12.unique, R11.order (through the walked pages' order)."""
+    """Walk the pages: the same total on each (R9.total-invariant), no group twice (R12.unique), the
+    requested order across pages (R11.order), and exactly the one-page listing (R9.stable-paging)."""
     listing = lister.listing(params)
     keys = lister.keys(listing.items)
-    v.expect(
-        "R12.unique",
-        len(set(keys)) == len(keys),
-        "each group once in the listing",
-        f"repeated: {_shown([k for k in set(keys) if keys.count(k) > 1])}",
-        None,
-    )
+    _no_repeats(v, keys, "the one-page listing")
     known = len(listing.items)
     limit = max(1, math.ceil(known / 5))
-    walked: dict[int, list[tuple]] = {}
-    for offset in walk_offsets(known, limit):
-        page = lister.window(params, limit, offset)
+    pages = {offset: lister.window(params, limit, offset) for offset in walk_offsets(known, limit)}
+    for page in pages.values():
         v.expect(
             "R9.total-invariant",
             page.total == listing.total,
@@ -52,17 +47,31 @@ def pages_join_to_listing(v: Verifier, lister: Lister, params: dict[str, str]) -
             f"total {page.total}",
             page.exchange,
         )
-        walked[offset] = lister.keys(page.items)
+    walked_all = listing.complete and len(pages) * limit >= known
+    joined_items = [item for offset in sorted(pages) for item in pages[offset].items]
+    if walked_all:
+        _no_repeats(v, lister.keys(joined_items), f"the pages of {limit} joined")
+        order = sorting.requested_order(v.contract, {k: [x] for k, x in params.items()})
+        if order is not None:
+            i = sorting.first_disorder(v.contract, joined_items, *order)
+            v.expect(
+                "R11.order",
+                i is None,
+                f"the pages of {limit} joined in order {order}",
+                f"out of order at joined position {i}",
+                None,
+            )
+    for offset, page in pages.items():
         expected = keys[offset : offset + limit]
         v.expect(
             "R9.stable-paging",
-            walked[offset] == expected,
+            lister.keys(page.items) == expected,
             f"records {offset}..{offset + limit - 1} of the one-page listing {params}: {_shown(expected)}",
-            f"{_shown(walked[offset])}",
+            _shown(lister.keys(page.items)),
             page.exchange,
         )
-    if listing.complete and len(walked) * limit >= known:
-        joined = [key for offset in sorted(walked) for key in walked[offset]]
+    if walked_all:
+        joined = lister.keys(joined_items)
         v.expect(
             "R9.stable-paging",
             joined == keys,
@@ -70,6 +79,11 @@ def pages_join_to_listing(v: Verifier, lister: Lister, params: dict[str, str]) -
             f"{len(joined)} groups, {len(set(joined))} distinct",
             None,
         )
+
+
+def _no_repeats(v: Verifier, keys: list[tuple], where: str) -> None:
+    repeated = sorted({k for k in keys if keys.count(k) > 1}, key=str)
+    v.expect("R12.unique", not repeated, f"each group once in {where}", f"repeated: {_shown(repeated)}", None)
 
 
 def record_offsets(v: Verifier, lister: Lister) -> None:
@@ -126,7 +140,7 @@ def past_the_end(v: Verifier, lister: Lister) -> None:
 def same_listing(
     v: Verifier, lister: Lister, clause_id: str, base: Listing, params: dict[str, str], why: str
 ) -> None:
-    other = lister.listing(params)
+    other = lister.listing(params, clause_id)
     v.expect(
         clause_id,
         other.total == base.total and lister.keys(other.items) == lister.keys(base.items),
@@ -176,14 +190,10 @@ def name_filter(v: Verifier, lister: Lister, seed: int) -> None:
             _filtered_equals_by_hand(
                 v, lister, "R10.name-filter", base, {"name": probe, **extra}, rule["field"], match
             )
-        same_listing(
-            v,
-            lister,
-            "R10.name-filter",
-            lister.listing({"name": probe}),
-            {"name": probe, **explicit_default},
-            "equals the default match",
-        )
+        by_default = lister.listing_unless_free_400({"name": probe}, "R10.name-filter")
+        if by_default is not None:
+            params = {"name": probe, **explicit_default}
+            same_listing(v, lister, "R10.name-filter", by_default, params, "equals the default match")
 
 
 def namespace_filter(v: Verifier, lister: Lister) -> None:
@@ -201,7 +211,9 @@ def _filtered_equals_by_hand(
     v: Verifier, lister: Lister, clause_id: str, base: Listing, params: dict[str, str], field: str, match: str
 ) -> None:
     value = params[field]
-    filtered = lister.listing(params)
+    filtered = lister.listing_unless_free_400(params, clause_id)
+    if filtered is None:
+        return  # R4: a value outside the documented format may be refused with 400
     got = set(lister.keys(filtered.items))
     if not base.complete:
         # A large listing: the by-hand answer is unknown; what remains is "no larger" (and per item).

@@ -42,6 +42,14 @@ def validity_decides_status(v: Verifier, ex: Exchange) -> None:
             ex,
         )
     elif verdict.validity is Validity.VALID:
+        if verdict.unknown and ex.status == 400 and not verdict.outside_format:
+            v.expect(
+                "R6.unknown-ignored",
+                False,
+                f"unknown parameter(s) {', '.join(verdict.unknown)} ignored",
+                f"status 400: {ex.content[:200]!r}",
+                ex,
+            )
         allowed = {200, 400} if verdict.outside_format else {200}
         why = (
             f" ({', '.join(verdict.outside_format)} is outside its documented format: R4)"

@@ -27,6 +27,7 @@ class RequestVerdict:
     validity: Validity
     invalid: list[str] = field(default_factory=list)  # "limit='abc'"
     outside_format: list[str] = field(default_factory=list)  # free strings outside x-documented-format
+    unknown: list[str] = field(default_factory=list)  # parameters the spec does not know (R6)
 
 
 def _value_validity(schema: dict, value: str) -> Validity:
@@ -50,7 +51,8 @@ def classify(contract: Contract, query: dict[str, list[str]]) -> RequestVerdict:
     for name, values in query.items():
         parameter = contract.query_parameters.get(name)
         if parameter is None:
-            continue  # R6: unknown parameters are ignored
+            verdict.unknown.append(name)  # R6: ignored by the target, so no effect on validity
+            continue
         if len(values) != 1:
             verdict.validity = Validity.UNJUDGED  # no ruling on repeated parameters
             continue
@@ -72,3 +74,25 @@ def classify(contract: Contract, query: dict[str, list[str]]) -> RequestVerdict:
     if verdict.invalid:
         verdict.validity = Validity.INVALID
     return verdict
+
+
+def invalid_examples(contract: Contract) -> list[tuple[str, str]]:
+    """(parameter, wire value) pairs that R3 makes a 400, derived from each parameter's schema type."""
+    examples: list[tuple[str, str]] = []
+    for name, parameter in contract.query_parameters.items():
+        schema = parameter["schema"]
+        items = schema.get("items", {})
+        if schema.get("type") == "integer":
+            low, high = schema.get("minimum"), schema.get("maximum")
+            examples += [(name, "1.5"), (name, "abc"), (name, "")]
+            examples += [(name, str(low - 1))] if low is not None else []
+            examples += [(name, str(high + 1))] if high is not None else []
+        elif schema.get("type") == "boolean":
+            examples += [(name, v) for v in ("TRUE", "True", "1", "yes", "")]
+        elif "enum" in schema or "enum" in items:
+            values = schema.get("enum") or items["enum"]
+            examples += [(name, values[0].lower() if values[0] != values[0].lower() else values[0].upper())]
+            examples += [(name, ""), (name, values[0] + "x")]
+            if schema.get("type") == "array":
+                examples += [(name, values[0] + ","), (name, "," + values[0])]
+    return [(n, v) for n, v in examples if classify(contract, {n: [v]}).validity is Validity.INVALID]

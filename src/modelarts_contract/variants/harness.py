@@ -97,7 +97,7 @@ def run_variant(
     app = variant.build(dataset)
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix=f"variant-{variant.name}-") as tmp, serve(app) as server:
-        command = [sys.executable, "-m", "pytest", "tests/contract", "-q", "-x", "-p", "no:cacheprovider"]
+        command = [sys.executable, "-m", "pytest", "tests/contract", "-q", "-p", "no:cacheprovider"]
         command += ["--report-dir", tmp, *extra_args]
         env = _environment(variant, server.url, dataset.projects)
         try:
