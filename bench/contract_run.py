@@ -9,7 +9,6 @@ and politeness come with both figures. Not a test: nothing here asserts.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
@@ -17,21 +16,16 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from modelarts_contract.reference import build_app, data, default_dataset, serve
+from modelarts_contract.reference import build_app, default_dataset, serve
+from modelarts_contract.variants.harness import suite_environment
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def one_run(extra: list[str]) -> tuple[float, int, Counter, int]:
-    with serve(build_app(default_dataset())) as server:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("MODELARTS_", "HUAWEICLOUD_SDK_"))}
-        env.update(
-            MODELARTS_BASE_URL=server.url,
-            MODELARTS_PROJECT_ID=data.MAIN_PROJECT_ID,
-            MODELARTS_AUTH_TOKEN=data.MAIN_TOKEN,
-            MODELARTS_OTHER_PROJECT_ID=data.OTHER_PROJECT_ID,
-            MODELARTS_RATE_LIMIT="none",
-        )
+    dataset = default_dataset()
+    with serve(build_app(dataset)) as server:
+        env = suite_environment(server.url, dataset.projects)
         started = time.perf_counter()
         result = subprocess.run(
             [sys.executable, "-m", "pytest", "tests/contract", "-q", "-p", "no:cacheprovider", *extra],

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -25,6 +24,7 @@ from modelarts_contract.report import (
 from modelarts_contract.report.__main__ import main
 from modelarts_contract.report.model import redact_url
 from modelarts_contract.spec import load_contract
+from modelarts_contract.variants.harness import suite_environment
 
 ROOT = Path(__file__).resolve().parents[2]
 WHEN = datetime(2024, 6, 18, 12, 0, tzinfo=UTC)
@@ -180,15 +180,9 @@ class PagesRoundedDown(ReferenceApp):
 
 
 def test_a_mutant_run_reports_its_clause_broken(tmp_path):
-    with serve(build_app(default_dataset(), app_cls=PagesRoundedDown)) as server:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("MODELARTS_", "HUAWEICLOUD_SDK_"))}
-        env.update(
-            MODELARTS_BASE_URL=server.url,
-            MODELARTS_PROJECT_ID=data.MAIN_PROJECT_ID,
-            MODELARTS_AUTH_TOKEN=data.MAIN_TOKEN,
-            MODELARTS_OTHER_PROJECT_ID=data.OTHER_PROJECT_ID,
-            MODELARTS_RATE_LIMIT="none",
-        )
+    dataset = default_dataset()
+    with serve(build_app(dataset, app_cls=PagesRoundedDown)) as server:
+        env = suite_environment(server.url, dataset.projects)
         cmd = [sys.executable, "-m", "pytest", "tests/contract", "-q", "-p", "no:cacheprovider"]
         run = subprocess.run(
             [*cmd, "--report-dir", str(tmp_path)],

@@ -62,7 +62,8 @@ class VariantResult:
         return self.verdict in ("KILLED", "PASSED")
 
 
-def _environment(variant: Variant, url: str, projects: Sequence) -> dict[str, str]:
+def suite_environment(url: str, projects: Sequence, *, aksk: bool = False) -> dict[str, str]:
+    """The environment that points a contract-suite subprocess at a local server of these projects."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(ENV_PREFIXES)}
     main, other = projects[0], projects[1]
     env |= {
@@ -71,7 +72,7 @@ def _environment(variant: Variant, url: str, projects: Sequence) -> dict[str, st
         "MODELARTS_OTHER_PROJECT_ID": other.project_id,
         "MODELARTS_RATE_LIMIT": "none",  # a local in-process server: no pacing
     }
-    if variant.auth == "aksk":
+    if aksk:
         env |= {"HUAWEICLOUD_SDK_AK": main.ak, "HUAWEICLOUD_SDK_SK": main.sk}
     else:
         env["MODELARTS_AUTH_TOKEN"] = main.token
@@ -99,7 +100,7 @@ def run_variant(
     with tempfile.TemporaryDirectory(prefix=f"variant-{variant.name}-") as tmp, serve(app) as server:
         command = [sys.executable, "-m", "pytest", "tests/contract", "-q", "-p", "no:cacheprovider"]
         command += ["--report-dir", tmp, *extra_args]
-        env = _environment(variant, server.url, dataset.projects)
+        env = suite_environment(server.url, dataset.projects, aksk=variant.auth == "aksk")
         try:
             proc = subprocess.run(
                 command, cwd=repo_root, env=env, capture_output=True, text=True, timeout=timeout, check=False
