@@ -7,6 +7,7 @@ generator made up for the security schemes.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import NamedTuple
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -15,6 +16,7 @@ from huaweicloudsdkcore.sdk_request import SdkRequest
 from huaweicloudsdkcore.signer.signer import Signer
 
 TOKEN_HEADER = "X-Auth-Token"
+SDK_DATE_FORMAT = "%Y%m%dT%H%M%SZ"
 AUTH_HEADERS = (TOKEN_HEADER, "Authorization", "X-Sdk-Date")
 
 
@@ -54,9 +56,10 @@ class TokenAuth(requests.auth.AuthBase):
 class AkSkAuth(requests.auth.AuthBase):
     """Signs each request the way huaweicloudsdkcore's Signer signs the SDK's own requests."""
 
-    def __init__(self, ak: str, sk: str, project_id: str | None) -> None:
+    def __init__(self, ak: str, sk: str, project_id: str | None, signed_at: datetime | None = None) -> None:
         self._signer = Signer(_Keys(ak, sk))
         self._project_id = project_id
+        self._signed_at = signed_at  # None: now. A fixed moment makes a stale signature for R1 checks.
 
     def __repr__(self) -> str:
         return "AkSkAuth(<redacted>)"
@@ -67,6 +70,8 @@ class AkSkAuth(requests.auth.AuthBase):
         headers = {"Host": parts.netloc}
         if self._project_id:
             headers["X-Project-Id"] = self._project_id
+        if self._signed_at is not None:  # Signer keeps an X-Sdk-Date it is given
+            headers["X-Sdk-Date"] = self._signed_at.astimezone(UTC).strftime(SDK_DATE_FORMAT)
         sdk_request = SdkRequest(
             method=request.method or "GET",
             schema=parts.scheme,
@@ -83,7 +88,9 @@ class AkSkAuth(requests.auth.AuthBase):
         return request
 
 
-def auth_for(token: str | None, ak: str | None, sk: str | None, project_id: str | None) -> requests.auth.AuthBase:
+def auth_for(
+    token: str | None, ak: str | None, sk: str | None, project_id: str | None
+) -> requests.auth.AuthBase:
     if ak and sk:
         return AkSkAuth(ak, sk, project_id)
     if token:

@@ -41,7 +41,14 @@ class ConfigError(ValueError):
     """A usage error: the message names the option and the environment variable."""
 
 
+_ENV_ONLY = frozenset({"ak", "sk"})  # secrets with no command-line option
+_SECRETS = frozenset({"auth_token", "ak", "sk"})
+_BAD_SECRET = re.compile(r"[\s\x00-\x1f\x7f]")
+
+
 def _option_label(name: str) -> str:
+    if name in _ENV_ONLY:
+        return ENVIRONMENT[name]
     return f"--{name.replace('_', '-')} ({ENVIRONMENT[name]})"
 
 
@@ -91,7 +98,13 @@ class SuiteConfig:
             value = options.get(name)
             if value is None or value == "":
                 value = env.get(ENVIRONMENT[name]) or None
-            return None if value is None else str(value)
+            if value is None or name not in _SECRETS:
+                return None if value is None else str(value)
+            # A secret store often adds a newline; requests would reject the header and print it.
+            value = str(value).strip()
+            if _BAD_SECRET.search(value):
+                raise ConfigError(f"{_option_label(name)} contains whitespace or control characters")
+            return value or None
 
         base_url = get("base_url")
         if base_url is not None:
@@ -100,14 +113,14 @@ class SuiteConfig:
         if base_url is not None and not project_id:
             raise ConfigError(f"{_option_label('project_id')} is required when a base URL is given")
         token, ak, sk = get("auth_token"), get("ak"), get("sk")
-        if bool(ak) != bool(sk):
-            missing = "sk" if ak else "ak"
-            raise ConfigError(f"{_option_label(missing)} is missing: AK/SK needs both halves")
-        if token and ak:
+        if token and (ak or sk):
             raise ConfigError(
                 f"give either {_option_label('auth_token')} or AK/SK "
-                f"({ENVIRONMENT['ak']}/{ENVIRONMENT['sk']}), not both"
+                f"({ENVIRONMENT['ak']} and {ENVIRONMENT['sk']}), not both"
             )
+        if bool(ak) != bool(sk):
+            given, missing = ("ak", "sk") if ak else ("sk", "ak")
+            raise ConfigError(f"{_option_label(missing)} is missing: {_option_label(given)} needs it (AK/SK)")
         if base_url is not None and not (token or ak):
             raise ConfigError(f"{_option_label('auth_token')} or AK/SK is required when a base URL is given")
         rate = get("rate_limit")
@@ -134,15 +147,22 @@ class SuiteConfig:
 
 
 def _valid_base_url(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise ConfigError(f"{_option_label('base_url')}: expected http(s)://host[:port][/prefix], got {url!r}")
-    if parts.query or parts.fragment or parts.username or parts.password:
-        raise ConfigError(f"{_option_label('base_url')}: no query, fragment or user info allowed in {url!r}")
+    label = _option_label("base_url")
     try:
+        parts = urlsplit(url)
         parts.port  # noqa: B018 - raises on a malformed port
     except ValueError as exc:
-        raise ConfigError(f"{_option_label('base_url')}: {exc}") from None
+        raise ConfigError(f"{label}: {exc}") from None
+    if parts.username or parts.password:  # not echoed: user info is a credential
+        raise ConfigError(
+            f"{label}: no user info (user:password@) allowed; credentials go in their own options"
+        )
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ConfigError(f"{label}: expected http(s)://host[:port][/prefix], got {url!r}")
+    if parts.query or parts.fragment:
+        raise ConfigError(
+            f"{label}: no query or fragment allowed in {parts.scheme}://{parts.netloc}{parts.path}"
+        )
     return url.rstrip("/")
 
 

@@ -49,6 +49,9 @@ class Target:
     ) -> Exchange:
         """One GET of the operation with wire-ready string params, through the guarded session."""
         response = self.session.get(
-            self.url(project_id), params=dict(params or {}), auth=auth or self.auth, headers=dict(headers or {})
+            self.url(project_id),
+            params=dict(params or {}),
+            auth=auth or self.auth,
+            headers=dict(headers or {}),
         )
         return Exchange.from_response(response, self.redactor)

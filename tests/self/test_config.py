@@ -1,0 +1,96 @@
+"""Configuration: every bad option is a usage error that names it, and never echoes a secret."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from modelarts_contract.config import (
+    DEFAULT_MAX_REQUESTS,
+    DEFAULT_REMOTE_RATE_LIMIT,
+    ConfigError,
+    SuiteConfig,
+    parse_rate,
+)
+
+REMOTE = {"MODELARTS_BASE_URL": "https://modelarts.example.com", "MODELARTS_PROJECT_ID": "p1"}
+TOKEN = {"MODELARTS_AUTH_TOKEN": "tok-0123456789abcdef"}
+
+
+def config(env: dict[str, str], **options: object) -> SuiteConfig:
+    return SuiteConfig.from_sources(options, env)
+
+
+def test_embedded_defaults():
+    c = config({})
+    assert c.base_url is None and c.max_requests == DEFAULT_MAX_REQUESTS and c.rate_per_second is None
+    assert c.verify is True
+
+
+def test_remote_defaults_are_polite():
+    c = config({**REMOTE, **TOKEN})
+    assert c.rate_per_second == parse_rate(DEFAULT_REMOTE_RATE_LIMIT) and c.verify is True
+    assert c.auth_mode == "token" and c.secrets == ("tok-0123456789abcdef",)
+
+
+def test_options_win_over_environment():
+    c = config(
+        {**REMOTE, **TOKEN, "MODELARTS_MAX_REQUESTS": "50", "MODELARTS_RATE_LIMIT": "2/s"}, max_requests="7"
+    )
+    assert c.max_requests == 7 and c.rate_per_second == 2.0
+
+
+@pytest.mark.parametrize(
+    ("text", "per_second"), [("10/s", 10.0), ("300/m", 5.0), ("36/h", 0.01), (" 2 / s ", 2.0)]
+)
+def test_rates(text, per_second):
+    assert parse_rate(text) == pytest.approx(per_second)
+
+
+@pytest.mark.parametrize(
+    ("env", "options", "named"),
+    [
+        ({"MODELARTS_BASE_URL": "modelarts.example.com", **TOKEN}, {}, "--base-url (MODELARTS_BASE_URL)"),
+        ({"MODELARTS_BASE_URL": "ftp://h", **TOKEN}, {}, "--base-url"),
+        ({"MODELARTS_BASE_URL": "https://h:99999", **TOKEN}, {}, "--base-url"),
+        ({"MODELARTS_BASE_URL": "https://h/?x=1", **TOKEN}, {}, "--base-url"),
+        ({"MODELARTS_BASE_URL": "https://h", **TOKEN}, {}, "--project-id (MODELARTS_PROJECT_ID)"),
+        (REMOTE, {}, "--auth-token (MODELARTS_AUTH_TOKEN) or AK/SK"),
+        ({**REMOTE, "HUAWEICLOUD_SDK_AK": "AK1234567890"}, {}, "HUAWEICLOUD_SDK_SK is missing"),
+        ({**REMOTE, "HUAWEICLOUD_SDK_SK": "sk-1234567890"}, {}, "HUAWEICLOUD_SDK_AK is missing"),
+        ({**REMOTE, **TOKEN, "HUAWEICLOUD_SDK_AK": "AK1234567890"}, {}, "either --auth-token"),
+        ({**REMOTE, **TOKEN}, {"max_requests": "many"}, "--max-requests (MODELARTS_MAX_REQUESTS)"),
+        ({**REMOTE, **TOKEN}, {"max_requests": "0"}, "--max-requests"),
+        ({**REMOTE, **TOKEN, "MODELARTS_RATE_LIMIT": "fast"}, {}, "--rate-limit (MODELARTS_RATE_LIMIT)"),
+        ({**REMOTE, **TOKEN}, {"rate_limit": "0/s"}, "--rate-limit"),
+        ({**REMOTE, **TOKEN}, {"request_timeout": "-1"}, "--request-timeout"),
+        ({**REMOTE, **TOKEN}, {"ca_bundle": "/no/such/ca.pem"}, "--ca-bundle (MODELARTS_CA_BUNDLE)"),
+    ],
+)
+def test_usage_errors_name_the_option(env, options, named):
+    with pytest.raises(ConfigError, match=re.escape(named)):
+        config(env, **options)
+
+
+def test_secrets_are_trimmed_and_never_echoed():
+    c = config({**REMOTE, "MODELARTS_AUTH_TOKEN": "  tok-from-a-file-0123\n"})
+    assert c.auth_token == "tok-from-a-file-0123"  # a secret store's trailing newline
+    with pytest.raises(ConfigError, match="whitespace or control") as caught:
+        config({**REMOTE, "MODELARTS_AUTH_TOKEN": "tok-with\nTWO-LINES-secret"})
+    assert "TWO-LINES-secret" not in str(caught.value)
+
+
+def test_user_info_in_the_base_url_is_refused_without_echo():
+    url = "https://user:p4ssw0rd-secret@modelarts.example.com"
+    with pytest.raises(ConfigError, match="no user info") as caught:
+        config({**TOKEN, "MODELARTS_BASE_URL": url, "MODELARTS_PROJECT_ID": "p"})
+    assert "p4ssw0rd-secret" not in str(caught.value)
+
+
+def test_repr_holds_no_secret():
+    c = config(
+        {**REMOTE, "HUAWEICLOUD_SDK_AK": "AKSECRET0123456789", "HUAWEICLOUD_SDK_SK": "sk-secret-0123456789"}
+    )
+    assert c.auth_mode == "aksk"
+    assert "AKSECRET" not in repr(c) and "sk-secret" not in repr(c)

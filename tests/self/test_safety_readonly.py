@@ -1,0 +1,123 @@
+"""R16, read-only: whatever schemathesis phase or check runs, the target receives nothing but GET.
+
+The evidence is server-side: the reference server records every request before routing. Also home of
+`run_suite`, which the other safety tests use to run the contract suite as users do (a subprocess).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+from modelarts_contract.reference import build_app, data, default_dataset, serve
+
+ROOT = Path(__file__).resolve().parents[2]
+CONTRACT = ROOT / "tests" / "contract"
+ENV_PREFIXES = ("MODELARTS_", "HUAWEICLOUD_SDK_")
+_SENT = re.compile(
+    r"requests sent: (\d+), retries: (\d+), waited: ([\d.]+) s .* refused: (\d+), budget left: (\d+)"
+)
+
+
+@dataclass
+class SuiteRun:
+    code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+    @property
+    def transport(self) -> dict[str, float]:
+        """The summary line's figures: sent, retries, waited, refused, left."""
+        match = _SENT.search(self.stdout)
+        assert match, "no transport summary line in:\n" + self.output[-3000:]
+        names = ("sent", "retries", "waited", "refused", "left")
+        return {name: float(value) for name, value in zip(names, match.groups(), strict=True)}
+
+
+def remote_env(url: str, **extra: str) -> dict[str, str]:
+    """The environment for a run against `url` with the reference server's main credentials."""
+    env = {
+        "MODELARTS_BASE_URL": url,
+        "MODELARTS_PROJECT_ID": data.MAIN_PROJECT_ID,
+        "MODELARTS_OTHER_PROJECT_ID": data.OTHER_PROJECT_ID,
+        "MODELARTS_AUTH_TOKEN": data.MAIN_TOKEN,
+        "MODELARTS_RATE_LIMIT": "none",  # loopback servers: no pacing needed
+    }
+    return {**env, **extra}
+
+
+def run_suite(
+    env: dict[str, str], *args: str, tests: Path | str = CONTRACT, cwd: Path = ROOT, timeout: float = 300
+) -> SuiteRun:
+    """pytest on `tests` in a subprocess, with only the given MODELARTS_*/HUAWEICLOUD_SDK_* variables."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(ENV_PREFIXES)}
+    command = [sys.executable, "-m", "pytest", str(tests), "-p", "no:cacheprovider", "-q", *args]
+    proc = subprocess.run(
+        command, cwd=cwd, env={**clean, **env}, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    return SuiteRun(proc.returncode, proc.stdout, proc.stderr)
+
+
+def test_the_contract_suite_sends_only_get_and_counts_every_request():
+    with serve(build_app(default_dataset())) as server:
+        run = run_suite(remote_env(server.url))
+        recorded = server.requests.snapshot()
+    assert run.code == 0, run.output[-4000:]
+    assert {r.method for r in recorded} == {"GET"}
+    assert run.transport["sent"] == len(recorded)  # the budget saw every request the server saw
+
+
+# schemathesis with its defaults: every built-in check (unsupported_method and ignored_auth among
+# them) and the coverage phase's undocumented methods. Only the transport stands in the way.
+# (No generated credentials, and the token given explicitly, so that ignored_auth sends its probes.)
+HOSTILE = textwrap.dedent(
+    """
+    import schemathesis
+    from schemathesis.config import SchemathesisConfig
+
+    from modelarts_contract.spec import SPEC_PATH
+    from modelarts_contract.transport import TransportRefused
+
+    generation = {"max-examples": 5, "database": "none", "with-security-parameters": False}
+    schema = schemathesis.openapi.from_path(SPEC_PATH, config=SchemathesisConfig.from_dict({"seed": 7, "generation": generation}))
+    REFUSED = set()
+
+
+    @schema.parametrize()
+    def test_everything(case, target):
+        case.path_parameters = {"project_id": target.project_id}
+        try:
+            headers = {"X-Auth-Token": target.config.auth_token}
+            case.call_and_validate(session=target.session, base_url=target.base_url, headers=headers)
+        except TransportRefused:
+            REFUSED.add(case.method)
+
+
+    def test_other_methods_were_tried():
+        assert REFUSED >= {"POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"}, REFUSED
+    """
+)
+
+
+def test_no_phase_or_check_gets_another_method_through(tmp_path):
+    (tmp_path / "test_hostile.py").write_text(HOSTILE, encoding="utf-8")
+    with serve(build_app(default_dataset())) as server:
+        env = remote_env(server.url)
+        run = run_suite(env, "-p", "modelarts_contract.pytest_plugin", tests=tmp_path, cwd=tmp_path)
+        recorded = server.requests.snapshot()
+    assert run.code == 0, run.output[-4000:]  # includes: every other method was tried, and refused
+    assert run.transport["refused"] >= 6
+    assert {r.method for r in recorded} == {"GET"}
+    # ignored_auth sends its probes on fresh sessions of schemathesis's own: the fence counted them too.
+    probes = [r for r in recorded if r.headers.get("X-Auth-Token") != data.MAIN_TOKEN]
+    assert len(probes) > 10
+    assert run.transport["sent"] == len(recorded)

@@ -1,0 +1,203 @@
+"""The guarded transport against loopback servers that record what they receive (R15, R16).
+
+No timed assertions: pacing and Retry-After waits go through an injected clock and sleep.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable, Iterable, Iterator
+from email.utils import formatdate
+
+import pytest
+import requests
+
+from modelarts_contract.auth import TokenAuth
+from modelarts_contract.reference import build_app, default_dataset, serve
+from modelarts_contract.reference.data import MAIN_PROJECT_ID, MAIN_TOKEN
+from modelarts_contract.transport import (
+    MAX_RETRIES,
+    MAX_RETRY_WAIT,
+    BudgetExhausted,
+    Guard,
+    GuardedSession,
+    TargetUnreachable,
+    TransportRefused,
+    fence,
+)
+
+PATH = f"/v1/{MAIN_PROJECT_ID}/images/group"
+
+
+class FakeTime:
+    """A monotonic clock that only moves when someone sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def scripted(answers: Iterable[tuple[int, dict[str, str]]]) -> Callable:
+    """A WSGI app giving these (status, headers) in turn, then repeating the last one."""
+    queue = list(answers)
+
+    def app(environ: dict, start_response: Callable) -> list[bytes]:
+        status, headers = queue.pop(0) if len(queue) > 1 else queue[0]
+        start_response(f"{status} Scripted", [("Content-Type", "application/json"), *headers.items()])
+        return [b'{"error_code": "X", "error_msg": "scripted"}']
+
+    return app
+
+
+@pytest.fixture
+def reference() -> Iterator:
+    with serve(build_app(default_dataset())) as server:
+        yield server
+
+
+def session_for(url: str, time: FakeTime | None = None, **kw) -> GuardedSession:
+    time = time or FakeTime()
+    kw.setdefault("max_requests", 100)
+    session = GuardedSession(url, sleep=time.sleep, clock=time.clock, **kw)
+    session.auth = TokenAuth(MAIN_TOKEN)
+    return session
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE", "QUERY"])
+def test_only_get_leaves_the_process(reference, method):
+    session = session_for(reference.url)
+    with pytest.raises(TransportRefused, match="GET only"):
+        session.request(method, reference.url + PATH)
+    assert len(reference.requests) == 0
+    assert session.stats.refused == 1 and session.stats.sent == 0
+
+
+def test_no_redirect_is_followed_and_no_credentials_go_elsewhere():
+    with serve(build_app(default_dataset())) as second:
+        to_second = scripted([(302, {"Location": second.url + PATH})])
+        with serve(to_second) as first:
+            session = session_for(first.url)
+            response = session.get(first.url + PATH)
+            assert response.status_code == 302  # handed to the checks as it is: a contract failure
+            with pytest.raises(TransportRefused, match="other than the configured one"):
+                session.get(second.url + PATH)  # would carry the token
+            assert len(first.requests) == 1
+        assert len(second.requests) == 0
+
+
+def test_budget_covers_retries_and_then_stops():
+    with serve(scripted([(429, {"Retry-After": "0"}), (200, {})])) as server:
+        session = session_for(server.url, max_requests=3)
+        session.get(server.url + PATH)  # a 429, then its retry: 2 requests
+        session.get(server.url + PATH)
+        with pytest.raises(BudgetExhausted):
+            session.get(server.url + PATH)
+        assert len(server.requests) == 3 == session.stats.sent
+        assert session.remaining == 0
+
+
+def test_pace_spaces_requests_by_the_rate():
+    time = FakeTime()
+    with serve(scripted([(200, {})])) as server:
+        session = session_for(server.url, time, rate_per_second=10)
+        for _ in range(5):
+            session.get(server.url + PATH)
+    assert time.sleeps == pytest.approx([0.1] * 4)
+    assert session.stats.paced == pytest.approx(0.4)
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_retry_after_is_waited_out(status):
+    time = FakeTime()
+    answers = [(status, {"Retry-After": "2"}), (status, {"Retry-After": "5"}), (200, {})]
+    with serve(scripted(answers)) as server:
+        session = session_for(server.url, time)
+        assert session.get(server.url + PATH).status_code == 200
+        assert len(server.requests) == 3
+    assert time.sleeps == [2.0, 5.0]
+    assert (session.stats.retries, session.stats.waited, session.stats.sent) == (2, 7.0, 3)
+
+
+def test_retry_after_as_http_date():
+    time = FakeTime()
+    later = formatdate(usegmt=True)  # "now": nothing left to wait
+    with serve(scripted([(503, {"Retry-After": later}), (200, {})])) as server:
+        session = session_for(server.url, time)
+        assert session.get(server.url + PATH).status_code == 200
+    assert session.stats.retries == 1 and time.sleeps[0] <= 1.0
+
+
+def test_retries_are_bounded_and_waits_capped():
+    time = FakeTime()
+    with serve(scripted([(429, {"Retry-After": "86400"})])) as server:
+        session = session_for(server.url, time)
+        assert session.get(server.url + PATH).status_code == 429  # handed to the checks
+        assert len(server.requests) == MAX_RETRIES + 1
+    assert time.sleeps == [MAX_RETRY_WAIT] * MAX_RETRIES
+
+
+def test_no_retry_without_retry_after():
+    with serve(scripted([(429, {})])) as server:
+        session = session_for(server.url)
+        assert session.get(server.url + PATH).status_code == 429
+        assert len(server.requests) == 1 and session.stats.retries == 0
+
+
+def test_fence_holds_every_session_in_the_process(reference):
+    guard = Guard(reference.url, max_requests=2)
+    with serve(scripted([(200, {})])) as elsewhere, fence(guard):
+        with pytest.raises(TransportRefused):
+            requests.post(reference.url + PATH, timeout=5)  # a fresh session, not ours
+        assert requests.get(reference.url + PATH, timeout=5).status_code == 401  # counted
+        for _ in range(3):  # other origins: untouched and not counted
+            assert requests.get(elsewhere.url, timeout=5).status_code == 200
+        requests.get(reference.url + PATH, timeout=5)
+        with pytest.raises(BudgetExhausted):
+            requests.get(reference.url + PATH, timeout=5)
+    assert [r.method for r in reference.requests] == ["GET", "GET"]
+    assert guard.stats.sent == 2 and guard.stats.refused == 1
+    requests.post(reference.url + PATH, timeout=5)  # the fence is down: the process is free again
+    assert reference.requests[-1].method == "POST"
+
+
+def test_connection_refused_is_one_clear_error():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # bound, never listening: refused
+        session = session_for(f"http://127.0.0.1:{port}")
+        with pytest.raises(TargetUnreachable, match="connection refused"):
+            session.get(f"http://127.0.0.1:{port}{PATH}")
+
+
+def test_silence_is_a_timeout():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(1)  # accepts the connection, never answers
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        session = session_for(url, timeout=0.2)
+        with pytest.raises(TargetUnreachable, match="no answer within 0.2 s"):
+            session.get(url + PATH)
+
+
+def test_dns_failure_is_named(monkeypatch):
+    def no_such_host(*args, **kwargs):
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_such_host)
+    session = session_for("https://modelarts.staging.invalid")
+    with pytest.raises(TargetUnreachable, match="cannot resolve the host name 'modelarts.staging.invalid'"):
+        session.get("https://modelarts.staging.invalid" + PATH)
+
+
+def test_unreachable_message_holds_no_credentials():
+    session = session_for("http://127.0.0.1:9")
+    with pytest.raises(TargetUnreachable) as caught:
+        session.get("http://127.0.0.1:9" + PATH)
+    assert MAIN_TOKEN not in str(caught.value) and caught.value.__cause__ is None
