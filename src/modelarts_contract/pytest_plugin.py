@@ -234,9 +234,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         stop = _run.environment or (
             _run.budget_spent_in and f"request budget exhausted in {_run.budget_spent_in}"
         )
-        ledger.dump(
-            Path(report_dir) / "ledger.json", exitstatus=int(session.exitstatus), stopped=stop, **extra
-        )
+        ledger_path = Path(report_dir) / "ledger.json"
+        ledger.dump(ledger_path, exitstatus=int(session.exitstatus), stopped=stop, **extra)
+        from modelarts_contract.report import write_reports
+
+        where = _run.target.base_url if _run.target else None
+        write_reports(ledger_path, Path(report_dir), target=where)
 
 
 def summary_lines() -> list[str]:
@@ -251,6 +254,11 @@ def summary_lines() -> list[str]:
         lines.append(
             f"requests sent: {s.sent}, retries: {s.retries}, waited: {s.waited:.1f} s (Retry-After) "
             f"+ {s.paced:.1f} s (pace), refused: {s.refused}, budget left: {session.remaining} of {session.max_requests}"
+        )
+    changed = sorted(cid for cid, rec in records.items() if rec["data_changed"])
+    if changed:
+        lines.append(
+            f"DATA CHANGED during the checks of {', '.join(changed)}: no verdict (the tests show as skipped)"
         )
     if _run.budget_spent_in is not None:
         lines.append(

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
 from modelarts_contract.auth import AkSkAuth, NoAuth, TokenAuth
 from modelarts_contract.checks import auth
 from modelarts_contract.checks.response import ANY_RESPONSE
@@ -34,3 +38,16 @@ def test_bad_signature_gets_401(target):
 def test_other_project_is_refused(target):
     exchange = target.get({"limit": "1"}, project_id=target.config.other_project_id)
     _checked(target, exchange, auth.other_project)
+
+
+def test_stale_signature_gets_401(target):
+    # R1 with the Huawei signing rules: a signature dated 30 minutes ago is not valid any more.
+    if target.config.auth_mode != "aksk":
+        pytest.skip("needs AK/SK credentials (HUAWEICLOUD_SDK_AK/SK): a token run has no signature to age")
+    stale = AkSkAuth(
+        target.config.ak,
+        target.config.sk,
+        target.project_id,
+        signed_at=datetime.now(UTC) - timedelta(minutes=30),
+    )
+    _checked(target, target.get({"limit": "1"}, auth=stale), auth.unauthenticated, "R1.invalid-credentials")
