@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Iterable, Mapping
-from urllib.parse import urlsplit
 
 REDACTED = "[REDACTED]"
 # Header values that are secret whoever made them (a generated or a mutated token, say).
@@ -16,6 +15,15 @@ REPLAY = "python -m modelarts_contract.replay"
 # A repr cut to length (pytest's saferepr, a body excerpt) can hold a piece of a secret: runs of
 # this many characters or more taken from a secret are scrubbed too.
 FRAGMENT = 10
+# Headers a reproduction leaves to curl, or that only label schemathesis's own bookkeeping.
+_NOT_REPRODUCED = {
+    "host",
+    "user-agent",
+    "accept",
+    "accept-encoding",
+    "connection",
+    "x-schemathesis-testcaseid",
+}
 
 
 class Redactor:
@@ -73,12 +81,8 @@ class Redactor:
                 parts += ["-H", f'"{name}: ${TOKEN_VARIABLE}"']
             elif lowered in {"authorization", "x-sdk-date", "x-project-id"} and signed:
                 continue  # the replay signs again
-            elif lowered in {"host", "user-agent", "accept", "accept-encoding", "connection"}:
+            elif lowered in _NOT_REPRODUCED:
                 continue
             else:
                 parts += ["-H", shlex.quote(f"{name}: {self.text(value)}")]
         return " ".join(parts)
-
-
-def host_of(url: str) -> str:
-    return urlsplit(url).netloc
