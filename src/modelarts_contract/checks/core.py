@@ -100,6 +100,14 @@ class ClauseViolation(AssertionError):
         super().__init__("\n".join(lines))
 
 
+class Violations(AssertionError):
+    """Every clause one exchange broke, each reported on its own."""
+
+    def __init__(self, violations: list[ClauseViolation]) -> None:
+        self.violations = violations
+        super().__init__("\n\n".join(str(v) for v in violations))
+
+
 class DataChanged(RuntimeError):
     """The target's data changed under a multi-request check twice in a row: no verdict possible."""
 
@@ -206,4 +214,4 @@ class Verifier:
             except ClauseViolation as violation:
                 failures.append(violation)
         if failures:
-            raise AssertionError("\n\n".join(str(f) for f in failures))
+            raise Violations(failures)

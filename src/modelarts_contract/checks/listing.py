@@ -6,11 +6,12 @@ about a page that already breaks a clause on its own.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from modelarts_contract.checks.core import DataChanged, Exchange, page_items
+from modelarts_contract.checks.core import ClauseViolation, DataChanged, Exchange, Violations, page_items
 from modelarts_contract.checks.response import CONFIGURED_REQUEST
 from modelarts_contract.checks.validity import classify
 from modelarts_contract.target import Target
@@ -46,7 +47,9 @@ class Lister:
         self.limit_name = paging["limit"]["parameter"]
         self.offset_name = paging["offset"]["parameter"]
         self.identity = self.contract.identity
-        self.pending: list[AssertionError] = []  # single-response failures met during a relation
+        # Single-response failures met during a relation: the first per clause, and how many more.
+        self.pending: dict[str, ClauseViolation] = {}
+        self.repeats: Counter[str] = Counter()
 
     def key(self, item: Mapping[str, Any]) -> tuple:
         return tuple(item.get(name) for name in self.identity)
@@ -58,9 +61,13 @@ class Lister:
         exchange = self.target.get(params)
         try:
             self.target.verifier.run_all(CONFIGURED_REQUEST, exchange)
-        except AssertionError as failure:
+        except Violations as failure:
             # Kept for the end of the relation, so the relation still reaches its own verdict.
-            self.pending.append(failure)
+            for violation in failure.violations:
+                if violation.clause.id in self.pending:
+                    self.repeats[violation.clause.id] += 1
+                else:
+                    self.pending[violation.clause.id] = violation
         body = exchange.body if isinstance(exchange.body, dict) else {}
         total = body.get(self.contract.paging["total"])
         return Page(exchange, page_items(self.contract, exchange), total if isinstance(total, int) else None)
@@ -99,6 +106,10 @@ class Lister:
             (*self.key(i), i.get("update_at"), i.get("version_count")) for i in listing.items
         )
 
+    def _with_repeats(self, violation: ClauseViolation) -> str:
+        more = self.repeats[violation.clause.id]
+        return f"{violation}\n  (broken by {more} more response(s) of this check)" if more else str(violation)
+
     def stable(self, clause_ids: list[str], check: Callable[[], None]) -> None:
         """Run a multi-request check; if the data changed meanwhile, run it once more, then give up.
 
@@ -109,17 +120,18 @@ class Lister:
             with verifier.buffered() as book:
                 before = self.fingerprint()
                 self.pending.clear()
-                failures: list[AssertionError] = []
+                self.repeats.clear()
+                failures: list[str] = []
                 try:
                     check()
                 except AssertionError as exc:
-                    failures.append(exc)
+                    failures.append(str(exc))
                 after = self.fingerprint()
-                failures[:0] = self.pending
+                failures[:0] = [self._with_repeats(v) for v in self.pending.values()]
             if before == after:
                 verifier.ledger.merge(book)
                 if failures:
-                    raise AssertionError("\n\n".join(dict.fromkeys(map(str, failures))))
+                    raise AssertionError("\n\n".join(dict.fromkeys(failures)))
                 return
         for clause_id in clause_ids:
             verifier.ledger.changed(clause_id)
