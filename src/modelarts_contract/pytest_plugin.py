@@ -76,7 +76,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         flag = "--" + name.replace("_", "-")
         group.addoption(flag, dest=f"modelarts_{name}", default=None, help=f"{_HELP[name]} [env {env}]")
     group.addoption(
-        "--report-dir", dest="modelarts_report_dir", default=None, help="write the clause ledger here"
+        "--report-dir",
+        dest="modelarts_report_dir",
+        default=None,
+        metavar="DIR",
+        help="write ledger.json and the conformance report (Markdown, HTML) here",
     )
 
 
