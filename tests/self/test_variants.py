@@ -62,6 +62,7 @@ PROBES: dict[str, list[dict[str, str]]] = {
     "other-project-readable": [{"@project": "other"}],
     "signature-not-verified": [{"@auth": "bad-signature"}],
     "stale-date-accepted": [{"@auth": "stale-date"}],
+    "escaped-query-rejected": [{"@auth": "signed", "name": "bild-ü"}],
     "pages-rounded-down": [{"limit": "7"}],
     "pages-always-one": [{"limit": "7"}],
     "total-counts-page": [{"limit": "7"}],
@@ -129,6 +130,7 @@ def _answer(app: ReferenceApp, probe: dict[str, str]) -> tuple:
         "none": dict,
         "bad-token": lambda: {"X-Auth-Token": "invalid-" + "0" * 24},
         "bad-signature": lambda: _signed(path, params, "not-the-secret-key", datetime.now(UTC)),
+        "signed": lambda: _signed(path, params, MAIN_SK, datetime.now(UTC)),
         "stale-date": lambda: _signed(path, params, MAIN_SK, datetime.now(UTC) - timedelta(hours=1)),
     }[probe.get("@auth", "token")]()
     r = Client(app).get(path, query_string=params, headers=headers, base_url=f"http://{HOST}")

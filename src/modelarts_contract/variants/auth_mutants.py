@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from werkzeug.wrappers import Request, Response
 
 from modelarts_contract.reference import Credentials, ReferenceApp, signing
@@ -95,6 +97,13 @@ class StaleDateAccepted(_LenientAkSk):
     check_date = False
 
 
+class EscapedQueryRejected(_LenientAkSk):
+    """AK/SK: the signature is recomputed over the query's escapes, so any valid query needing them gets 401."""
+
+    def _verify(self, req: signing.SignedRequest) -> Credentials:
+        return super()._verify(replace(req, query_string=req.query_string.replace("%", "%25")))
+
+
 VARIANTS = (
     mutant("no-auth-required", "R1.no-credentials", NoAuthRequired),
     mutant("missing-credentials-403", "R1.no-credentials", MissingCredentials403),
@@ -102,4 +111,5 @@ VARIANTS = (
     mutant("other-project-readable", "R1.other-project", OtherProjectReadable),
     mutant("signature-not-verified", "R1.invalid-credentials", SignatureNotVerified, auth="aksk"),
     mutant("stale-date-accepted", "R1.invalid-credentials", StaleDateAccepted, auth="aksk"),
+    mutant("escaped-query-rejected", "R1.valid-credentials", EscapedQueryRejected, auth="aksk"),
 )
