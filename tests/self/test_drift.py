@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import atexit
 import copy
 import json
+import re
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -17,6 +21,63 @@ ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "drift"
 SEED = Path(__file__).resolve().parents[3] / "shared" / "seeds" / "000_b6e0e33c4060adb2.txt"
 SPEC = ROOT / "openapi" / "images-group.yaml"
+MATCH = (FIXTURES / "match.html").read_text(encoding="utf-8")  # the page that matches the spec exactly
+
+
+def _row(name: str) -> str:
+    """The table row of a parameter or field in the matching page."""
+    found = re.search(rf"<tr><td><p>{re.escape(name)}</p>\n.*?</tr>\n", MATCH, re.S)
+    assert found, name
+    return found.group(0)
+
+
+def _new_row(*cells: str) -> str:
+    return "<tr>" + "".join(f"<td><p>{cell}</p>\n</td>\n" for cell in cells) + "</tr>\n"
+
+
+# One page per kind of difference: the matching page with one edit (text replaced, row added or cut).
+EDITS: dict[str, list[tuple[str, str]]] = {
+    "default.html": [("default value is <strong>200</strong>", "default value is <strong>100</strong>")],
+    "enum.html": [
+        ("</li><li><p><strong>UNKNOWN</strong>: image whose supported services are not specified</p>\n", "")
+    ],
+    "mandatory.html": [(_row("name"), _row("name").replace("<td><p>No</p>", "<td><p>Yes</p>", 1))],
+    "type.html": [(_row("offset"), _row("offset").replace("<p>Integer</p>", "<p>Long</p>"))],
+    "status.html": [(_row("500"), _row("500") + _new_row("503", "Service Unavailable"))],
+    "fields.html": [
+        (
+            _row("version_count"),
+            _row("version_count")
+            + _new_row("id", "String", "Image group ID.")
+            + _new_row("description", "String", "Description."),
+        )
+    ],
+    "query_extra.html": [
+        (
+            _row("workspace_id"),
+            _row("workspace_id") + _new_row("swr_instance_id", "No", "String", "SWR enterprise instance ID."),
+        )
+    ],
+    # Like the later OTC pages: five query parameters only.
+    "query_five.html": [
+        (_row(n), "") for n in ("name_fuzzy_match", "service_type", "sort_dir", "sort_key", "type")
+    ],
+}
+_PAGES = Path(tempfile.mkdtemp(prefix="drift-pages-"))
+atexit.register(shutil.rmtree, _PAGES, ignore_errors=True)
+
+
+def page(name: str) -> Path:
+    """The path of a fixture page: a file of its own, or the matching page with its edit applied."""
+    if name not in EDITS:
+        return FIXTURES / name
+    text = MATCH
+    for old, new in EDITS[name]:
+        assert text.count(old) == 1, f"{name}: the edit's anchor must occur once"
+        text = text.replace(old, new)
+    path = _PAGES / name
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
 def seed() -> Path:
@@ -26,13 +87,14 @@ def seed() -> Path:
 
 
 def diffs_of(name: str, spec: dict | None = None) -> list[tuple[str, str, str | None, str | None, bool]]:
-    page = parse_page((FIXTURES / name).read_text(encoding="utf-8"))
-    found = compare(page, spec if spec is not None else load_spec(SPEC))
+    found = compare(
+        parse_page(page(name).read_text(encoding="utf-8")), spec if spec is not None else load_spec(SPEC)
+    )
     return [(d.kind, d.location, d.doc, d.spec, d.deliberate) for d in found]
 
 
 def run(name: str, capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int, str]:
-    status = main([str(FIXTURES / name), "--spec", str(SPEC), *extra])
+    status = main([str(page(name)), "--spec", str(SPEC), *extra])
     return status, capsys.readouterr().out
 
 
@@ -169,7 +231,7 @@ def test_sort_key_must_be_sent_comma_joined() -> None:
     spec = load_spec(SPEC)
     params = spec["paths"]["/v1/{project_id}/images/group"]["get"]["parameters"]
     next(p for p in params if p["name"] == "sort_key")["explode"] = True
-    found = compare(parse_page((FIXTURES / "match.html").read_text(encoding="utf-8")), spec)
+    found = compare(parse_page(MATCH), spec)
     assert [(d.kind, d.location, d.doc, d.spec) for d in found] == [
         ("type", "query parameter sort_key", "string", "array of string")
     ]
@@ -180,7 +242,7 @@ def test_x_deliberate_on_a_parameter_declares_its_difference() -> None:
     spec = copy.deepcopy(load_spec(SPEC))
     params = spec["paths"]["/v1/{project_id}/images/group"]["get"]["parameters"]
     next(p for p in params if p["name"] == "type")["x-deliberate"] = "kept for 23.3.0 clients"
-    found = {d.location: d for d in compare(parse_page((FIXTURES / "query_five.html").read_text()), spec)}
+    found = {d.location: d for d in compare(parse_page(page("query_five.html").read_text()), spec)}
     assert found["query parameter type"] == Difference(
         "missing-in-doc", "query parameter type", None, "string, optional", True, "kept for 23.3.0 clients"
     )
@@ -192,8 +254,8 @@ def test_x_deliberate_on_a_parameter_declares_its_difference() -> None:
     [
         [str(FIXTURES / "not_a_page.html")],  # no query-parameter table
         [str(FIXTURES / "does-not-exist.html")],
-        [str(FIXTURES / "match.html"), "--spec", str(FIXTURES / "does-not-exist.yaml")],
-        [str(FIXTURES / "match.html"), "--format", "xml"],
+        [str(page("match.html")), "--spec", str(FIXTURES / "does-not-exist.yaml")],
+        [str(page("match.html")), "--format", "xml"],
         [],
     ],
 )
@@ -204,7 +266,7 @@ def test_usage_errors_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]
 
 def test_cli_as_a_module() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "modelarts_contract.drift", str(FIXTURES / "fields.html"), f"--spec={SPEC}"],
+        [sys.executable, "-m", "modelarts_contract.drift", str(page("fields.html")), f"--spec={SPEC}"],
         capture_output=True,
         text=True,
         check=False,
