@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections import Counter
 
 from modelarts_contract.checks import sorting
 from modelarts_contract.checks.core import Verifier
@@ -82,7 +83,7 @@ def pages_join_to_listing(v: Verifier, lister: Lister, params: dict[str, str]) -
 
 
 def _no_repeats(v: Verifier, keys: list[tuple], where: str) -> None:
-    repeated = sorted({k for k in keys if keys.count(k) > 1}, key=str)
+    repeated = sorted((k for k, n in Counter(keys).items() if n > 1), key=str)
     v.expect("R12.unique", not repeated, f"each group once in {where}", f"repeated: {_shown(repeated)}", None)
 
 
