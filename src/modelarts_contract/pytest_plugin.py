@@ -2,28 +2,25 @@
 
 With no base URL the suite starts the reference server on a free loopback port and points itself at
 it, so `python -m pytest tests/contract` works on a fresh machine with nothing else running.
-Exit statuses: see `modelarts_contract.environment` (6 environment, 7 budget spent).
+Run state lives in the pytest config's stash (`run_of(config)`), never in module globals, so that
+several sessions can run in one process (the variant harness does) and xdist workers each have
+their own. Exit statuses: see `modelarts_contract.environment` (6 environment, 7 budget spent).
 """
 
 from __future__ import annotations
 
-import dataclasses
-import os
 from collections.abc import Iterator
-from contextlib import ExitStack
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from modelarts_contract.checks.core import ledger
+from modelarts_contract import generation
 from modelarts_contract.config import ENVIRONMENT, ConfigError, SuiteConfig
 from modelarts_contract.environment import EXIT_BUDGET, EXIT_ENVIRONMENT
-from modelarts_contract.preflight import preflight
-from modelarts_contract.redact import Redactor
-from modelarts_contract.spec import load_contract
+from modelarts_contract.run import Run, RunOutcome
 from modelarts_contract.target import Target
-from modelarts_contract.transport import BudgetExhausted, SuiteStop, TargetUnreachable, fence
+from modelarts_contract.transport import BudgetExhausted, SuiteStop, TargetUnreachable
 
 _HELP = {
     "base_url": "base URL of the target, e.g. https://modelarts.eu-de.otc.t-systems.com (none: embedded server)",
@@ -31,7 +28,7 @@ _HELP = {
     "auth_token": "IAM token sent as X-Auth-Token (prefer the environment variable)",
     "other_project_id": "a project the credentials may NOT read (default: a made-up id)",
     "max_requests": "request budget for the whole run, retries and preflight included (default 2000)",
-    "rate_limit": "pace, e.g. 10/s or 300/m, or none (default 10/s against a remote target, none embedded)",
+    "rate_limit": "pace, e.g. 10/s or 300/m, or none (default 10/s against a base URL, none embedded)",
     "request_timeout": "seconds to wait for each response (default 10)",
     "ca_bundle": "CA bundle file for TLS verification (verification is always on)",
     "seed": "seed of the request generation (same seed, same requests)",
@@ -39,33 +36,14 @@ _HELP = {
     "strict_fields": "report undocumented response fields (R8 allows them)",
 }
 _NO_OPTION = {"ak", "sk"}  # secrets that only come from the environment
-FALLBACK_OTHER_PROJECT = "0" * 31 + "1"
 TARGET_FIXTURE = "target"
+RUN_KEY = pytest.StashKey[Run]()
+WORKER_KEY = "modelarts_contract"  # in xdist's workerinput / workeroutput
 
 
-@dataclass
-class _Run:
-    """State of one pytest session (reset in pytest_configure)."""
-
-    config: SuiteConfig | None = None
-    target: Target | None = None
-    embedded: bool = False
-    stack: ExitStack = field(default_factory=ExitStack)
-    redactor: Redactor = field(default_factory=Redactor)
-    environment: str | None = None  # why the target became unusable
-    budget_spent_in: str | None = None  # the test in which the budget ran out
-    skipped_for_budget: int = 0
-    stopped_at_start: bool = False  # the preflight failed: its exit message says it all
-
-
-_run = _Run()
-
-
-def active_config() -> SuiteConfig:
-    """The run's configuration, for modules that need it at import (the schemathesis schema)."""
-    if _run.config is None:
-        return SuiteConfig.from_sources({}, {})
-    return _run.config
+def run_of(config: pytest.Config) -> Run:
+    """The run of this pytest session."""
+    return config.stash[RUN_KEY]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -80,82 +58,79 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         dest="modelarts_report_dir",
         default=None,
         metavar="DIR",
-        help="write ledger.json and the conformance report (Markdown, HTML) here",
+        help="write ledger.json and the conformance report (conformance.md, conformance.html) here",
     )
 
 
+def _is_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
 def pytest_configure(config: pytest.Config) -> None:
-    global _run
-    _run.stack.close()
-    _run = _Run()
     options = {name: config.getoption(f"modelarts_{name}", None) for name in ENVIRONMENT}
     try:
-        _run.config = SuiteConfig.from_sources(options, os.environ)
+        suite_config = SuiteConfig.from_sources(options)
     except ConfigError as exc:
         raise pytest.UsageError(f"modelarts-contract: {exc}") from None
-    _run.redactor = Redactor(_run.config.secrets)
+    shared = config.workerinput.get(WORKER_KEY) if _is_worker(config) else None  # type: ignore[attr-defined]
+    config.stash[RUN_KEY] = Run(suite_config, shared=shared)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    _run.stack.close()
+    if RUN_KEY in config.stash:
+        run_of(config).close()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """xdist controller: every worker shares this run's budget and pace."""
+    node.workerinput[WORKER_KEY] = run_of(node.config).shared_for_workers()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """xdist controller: merge what a worker found."""
+    output = getattr(node, "workeroutput", {}).get(WORKER_KEY)
+    if output is not None:
+        run_of(node.config).outcome.merge(RunOutcome.from_dict(output))
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
-    c = active_config()
-    where = c.base_url or "embedded reference server"
-    pace = f"{c.rate_per_second:g}/s" if c.rate_per_second else "none"
-    tls = f"CA bundle {c.ca_bundle}" if c.ca_bundle else "system CAs"
-    return [
-        f"modelarts-contract: {where}, auth {c.auth_mode}, budget {c.max_requests}, pace {pace}, TLS {tls}"
-    ]
-
-
-def session_target() -> Target:
-    """The run's one target, built on first use; every request to its origin obeys its guard."""
-    if _run.target is None:
-        config, contract = active_config(), load_contract()
-        if config.base_url is not None:
-            other = config.other_project_id or FALLBACK_OTHER_PROJECT
-            target = Target(dataclasses.replace(config, other_project_id=other), contract)
-        else:
-            from modelarts_contract.reference import build_app, data, default_dataset, serve
-
-            server = _run.stack.enter_context(serve(build_app(default_dataset())))
-            embedded = dataclasses.replace(
-                config,
-                base_url=server.url,
-                project_id=data.MAIN_PROJECT_ID,
-                other_project_id=data.OTHER_PROJECT_ID,
-                auth_token=None if config.ak else data.MAIN_TOKEN,
-            )
-            target, _run.embedded = Target(embedded, contract), True
-        _run.stack.enter_context(fence(target.session.guard))
-        _run.stack.callback(target.session.close)
-        _run.target, _run.redactor = target, Redactor({*_run.redactor.secrets, *target.redactor.secrets})
-    return _run.target
+    return run_of(config).header_lines()
 
 
 @pytest.fixture(scope="session")
-def suite_config() -> SuiteConfig:
-    return active_config()
+def target(request: pytest.FixtureRequest) -> Target:
+    """The target under test; every request to its origin obeys the run's guard."""
+    return run_of(request.config).target()
 
 
 @pytest.fixture(scope="session")
-def target() -> Iterator[Target]:
-    yield session_target()
+def suite_config(request: pytest.FixtureRequest) -> SuiteConfig:
+    """The run's validated options, for users' own tests."""
+    return run_of(request.config).config
 
 
 def _uses_target(item: pytest.Item) -> bool:
     return TARGET_FIXTURE in getattr(item, "fixturenames", ())
 
 
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_pycollect_makeitem(collector: pytest.Collector, name: str, obj: object) -> Iterator[None]:
+    """Generated tests get a schema configured for this run (seed, examples), not an import-time one."""
+    outcome = yield
+    result = outcome.get_result()
+    if generation.is_placeholder(getattr(result, "schema", None)):
+        result.schema = generation.load_schema(run_of(collector.config).config)
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Preflight once, before any test, so a broken environment is one message, not N failures."""
     if session.config.option.collectonly or not any(_uses_target(i) for i in session.items):
         return
-    problem = preflight(session_target())
-    if problem is not None:
-        _run.environment, _run.stopped_at_start = problem, True
+    run = run_of(session.config)
+    problem = run.preflight()
+    if problem is not None and not _is_worker(session.config):
         pytest.exit(
             f"modelarts-contract: environment problem, nothing was checked: {problem}", EXIT_ENVIRONMENT
         )
@@ -163,9 +138,16 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    if _run.budget_spent_in is not None and _uses_target(item):
-        _run.skipped_for_budget += 1
-        pytest.skip(f"request budget exhausted ({active_config().max_requests} requests)")
+    if not _uses_target(item):
+        return
+    run = run_of(item.config)
+    if run.outcome.environment is not None:
+        item.session.shouldstop = "modelarts-contract: environment problem"
+        pytest.skip(f"environment problem, nothing checked: {run.outcome.environment}")
+    if run.budget_spent():
+        run.outcome.skipped_for_budget += 1
+        pytest.skip(f"request budget exhausted ({run.config.max_requests} requests)")
+    run.verifier_test(item.nodeid)
 
 
 def _leaves(exc: BaseException) -> list[BaseException]:
@@ -175,110 +157,70 @@ def _leaves(exc: BaseException) -> list[BaseException]:
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     report = yield
+    run = run_of(item.config)
     leaves = _leaves(call.excinfo.value) if call.excinfo is not None else []
     stops = [leaf for leaf in leaves if isinstance(leaf, SuiteStop)]
     unreachable = next((s for s in stops if isinstance(s, TargetUnreachable)), None)
     if unreachable is not None:
-        message = _run.redactor.text(str(unreachable))
-        _run.environment = _run.environment or f"{message} (in {item.nodeid})"
+        message = run.redactor.text(str(unreachable))
+        run.outcome.environment = run.outcome.environment or f"{message} (in {item.nodeid})"
         report.longrepr = f"environment problem, not a contract failure: {message}"
         item.session.shouldstop = f"modelarts-contract: the target became unusable: {message}"
     elif any(isinstance(s, BudgetExhausted) for s in stops):
-        _run.budget_spent_in = _run.budget_spent_in or item.nodeid
+        run.outcome.budget_spent_in = run.outcome.budget_spent_in or item.nodeid
         if len(stops) == len(leaves):  # nothing but the budget: not a verdict on the target
             report.outcome = "skipped"
             line = (item.location[1] or 0) + 1
             report.longrepr = (str(item.path), line, f"Skipped: request budget exhausted here: {stops[0]}")
-    _redact(report)
-    return report
+    run.redact(report)
+    return report  # type: ignore[no-any-return]
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_make_collect_report(collector: pytest.Collector) -> Iterator[None]:
     report = yield
-    _redact(report)
-    return report
+    run_of(collector.config).redact(report)
+    return report  # type: ignore[no-any-return]
 
 
 @pytest.hookimpl(trylast=True)
-def pytest_exception_interact(node: pytest.Item, call: pytest.CallInfo, report: pytest.TestReport) -> None:
-    _redact(report)  # schemathesis rewrites longrepr here, after makereport
+def pytest_exception_interact(
+    node: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport
+) -> None:
+    run_of(node.config).redact(report)  # schemathesis rewrites longrepr here, after makereport
 
 
-def _redact(report: pytest.TestReport | pytest.CollectReport) -> None:
-    """Every report (terminal, JUnit XML, other plugins) passes here: no secret may survive it."""
-    scrub = _run.redactor.scrub
-    if isinstance(report.longrepr, tuple):
-        path, line, message = report.longrepr
-        report.longrepr = (path, line, scrub(message))
-    elif report.longrepr is not None:
-        text = str(report.longrepr)
-        clean = scrub(text)
-        if clean != text:
-            report.longrepr = clean
-    report.sections = [(title, scrub(content)) for title, content in report.sections]
-
-
-def _final_status(session: pytest.Session, exitstatus: int) -> int:
-    if _run.environment is not None:
+def _final_status(run: Run, session: pytest.Session, exitstatus: int) -> int:
+    if run.outcome.environment is not None:
         return EXIT_ENVIRONMENT
-    if _run.budget_spent_in is not None:
+    if run.outcome.budget_spent_in is not None or run.budget_spent():
         return 1 if session.testsfailed else EXIT_BUDGET
-    return int(exitstatus)
+    return exitstatus
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    session.exitstatus = _final_status(session, int(exitstatus))
-    report_dir = session.config.getoption("modelarts_report_dir", None)
+    config = session.config
+    run = run_of(config)
+    if _is_worker(config):
+        config.workeroutput[WORKER_KEY] = run.outcome.as_dict()  # type: ignore[attr-defined]
+        return
+    if not run.involved():
+        return
+    session.exitstatus = _final_status(run, session, int(exitstatus))
+    report_dir = config.getoption("modelarts_report_dir", None)
     if report_dir:
-        extra = {"transport": dataclasses.asdict(_run.target.session.stats)} if _run.target else {}
-        stop = _run.environment or (
-            _run.budget_spent_in and f"request budget exhausted in {_run.budget_spent_in}"
-        )
-        ledger_path = Path(report_dir) / "ledger.json"
-        ledger.dump(ledger_path, exitstatus=int(session.exitstatus), stopped=stop, **extra)
-        from modelarts_contract.report import write_reports
-
-        where = _run.target.base_url if _run.target else None
-        write_reports(ledger_path, Path(report_dir), target=where)
-
-
-def summary_lines() -> list[str]:
-    records = ledger.as_dict()
-    failed = sorted(cid for cid, rec in records.items() if rec["broken"])
-    lines = [
-        f"clauses checked: {len(records)}, failed: {len(failed)}"
-        + (f" ({', '.join(failed)})" if failed else "")
-    ]
-    if _run.target is not None:
-        s, session = _run.target.session.stats, _run.target.session
-        lines.append(
-            f"requests sent: {s.sent}, retries: {s.retries}, waited: {s.waited:.1f} s (Retry-After) "
-            f"+ {s.paced:.1f} s (pace), refused: {s.refused}, budget left: {session.remaining} of {session.max_requests}"
-        )
-    changed = sorted(cid for cid, rec in records.items() if rec["data_changed"])
-    if changed:
-        lines.append(
-            f"DATA CHANGED during the checks of {', '.join(changed)}: no verdict (the tests show as skipped)"
-        )
-    if _run.budget_spent_in is not None:
-        lines.append(
-            f"REQUEST BUDGET EXHAUSTED in {_run.budget_spent_in}; {_run.skipped_for_budget} more tests not run "
-            "(the verdicts above stand; raise --max-requests / MODELARTS_MAX_REQUESTS to check everything)"
-        )
-    if _run.environment is not None and not _run.stopped_at_start:
-        lines.append(f"ENVIRONMENT PROBLEM (exit {EXIT_ENVIRONMENT}): {_run.environment}")
-    return lines
+        run.write_reports(Path(report_dir), int(session.exitstatus))
 
 
 def pytest_terminal_summary(
     terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config
 ) -> None:
-    if not ledger.as_dict() and _run.target is None:
+    run = run_of(config)
+    if _is_worker(config) or not run.involved():
         return
     terminalreporter.write_sep("-", "modelarts-contract")
-    for line in summary_lines():
-        terminalreporter.write_line(_run.redactor.scrub(line))
+    for line in run.summary_lines():
+        terminalreporter.write_line(run.redactor.scrub(line))

@@ -8,7 +8,7 @@ from urllib.parse import quote
 import requests
 
 from modelarts_contract.auth import auth_for
-from modelarts_contract.checks.core import Exchange, Verifier
+from modelarts_contract.checks.core import Exchange, Ledger, Verifier
 from modelarts_contract.config import SuiteConfig
 from modelarts_contract.redact import Redactor
 from modelarts_contract.spec import OPERATION_PATH, Contract
@@ -16,7 +16,7 @@ from modelarts_contract.transport import GuardedSession
 
 
 class Target:
-    def __init__(self, config: SuiteConfig, contract: Contract) -> None:
+    def __init__(self, config: SuiteConfig, contract: Contract, ledger: Ledger | None = None) -> None:
         if config.base_url is None or config.project_id is None:
             raise ValueError("a target needs a base URL and a project id")
         self.config = config
@@ -24,7 +24,7 @@ class Target:
         self.project_id = config.project_id
         self.contract = contract
         self.redactor = Redactor(config.secrets)
-        self.verifier = Verifier(contract, self.redactor, strict=config.strict)
+        self.verifier = Verifier(contract, self.redactor, ledger or Ledger(), strict=config.strict)
         self.auth = auth_for(config.auth_token, config.ak, config.sk, config.project_id)
         self.session = GuardedSession(
             config.base_url,

@@ -8,11 +8,11 @@ import pytest
 
 from modelarts_contract.auth import AkSkAuth, NoAuth, TokenAuth
 from modelarts_contract.checks import auth
-from modelarts_contract.checks.response import ANY_RESPONSE
+from modelarts_contract.checks.registry import Check, Scope, response_checks
 
 
-def _checked(target, exchange, check, *args):
-    target.verifier.run_all([*ANY_RESPONSE, lambda v, ex: check(v, ex, *args)], exchange)
+def _checked(target, exchange, check: Check):
+    target.verifier.run_all([*response_checks(Scope.CREDENTIALS), check], exchange)
 
 
 def test_configured_credentials_are_accepted(target):
@@ -20,19 +20,19 @@ def test_configured_credentials_are_accepted(target):
 
 
 def test_missing_credentials_get_401(target):
-    _checked(target, target.get({"limit": "1"}, auth=NoAuth()), auth.unauthenticated, "R1.no-credentials")
+    _checked(target, target.get({"limit": "1"}, auth=NoAuth()), auth.no_credentials)
 
 
 def test_invalid_token_gets_401(target):
     forged = TokenAuth("invalid-" + "0" * 24)
-    _checked(target, target.get({"limit": "1"}, auth=forged), auth.unauthenticated, "R1.invalid-credentials")
+    _checked(target, target.get({"limit": "1"}, auth=forged), auth.invalid_credentials)
 
 
 def test_bad_signature_gets_401(target):
     # A well-formed AK/SK signature made with a secret key that is not the project's.
     ak = target.config.ak or "UNKNOWNACCESSKEY0000"
     forged = AkSkAuth(ak, "not-the-secret-key-" + "0" * 20, target.project_id)
-    _checked(target, target.get({"limit": "1"}, auth=forged), auth.unauthenticated, "R1.invalid-credentials")
+    _checked(target, target.get({"limit": "1"}, auth=forged), auth.invalid_credentials)
 
 
 def test_other_project_is_refused(target):
@@ -50,4 +50,4 @@ def test_stale_signature_gets_401(target):
         target.project_id,
         signed_at=datetime.now(UTC) - timedelta(minutes=30),
     )
-    _checked(target, target.get({"limit": "1"}, auth=stale), auth.unauthenticated, "R1.invalid-credentials")
+    _checked(target, target.get({"limit": "1"}, auth=stale), auth.invalid_credentials)

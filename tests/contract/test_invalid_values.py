@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from modelarts_contract.checks.response import CONFIGURED_REQUEST
+from modelarts_contract.checks.registry import Scope, response_checks
 from modelarts_contract.checks.validity import invalid_examples
 from modelarts_contract.spec import load_contract
 
@@ -17,5 +17,4 @@ EXAMPLES = invalid_examples(load_contract())
 
 @pytest.mark.parametrize(("parameter", "value"), EXAMPLES, ids=[f"{p}={v!r}" for p, v in EXAMPLES])
 def test_invalid_value_gets_400(target, parameter, value):
-    exchange = target.get({parameter: value})
-    target.verifier.run_all(CONFIGURED_REQUEST, exchange)
+    target.verifier.run_all(response_checks(Scope.CONFIGURED), target.get({parameter: value}))

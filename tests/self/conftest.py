@@ -1,28 +1,44 @@
-"""The mutant self-test's shared run: the whole variant catalogue against the contract suite, once."""
+"""The mutant self-test's shared run: the whole variant catalogue against the contract suite, once,
+in two worker processes; a line per variant as its verdict arrives."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Iterator
 
 import pytest
 
 from modelarts_contract.variants import CATALOGUE
-from modelarts_contract.variants.harness import VariantResult, format_matrix, run_catalogue
+from modelarts_contract.variants.harness import Matrix, VariantResult, format_matrix
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-_results: list[VariantResult] = []  # filled by the fixture, printed by the summary
+_results: dict[str, VariantResult] = {}  # filled as the verdicts arrive, printed by the summary
 
 
 @pytest.fixture(scope="session")
-def catalogue_results() -> dict[str, VariantResult]:
-    """Runs every variant once (2 at a time): minutes, so only the slow tests ask for it."""
-    _results.extend(run_catalogue(CATALOGUE.values(), workers=2, repo_root=REPO_ROOT))
-    return {r.name: r for r in _results}
+def kill_matrix() -> Iterator[Matrix]:
+    """Starts every variant at once (2 processes); each test waits for its own verdict."""
+    matrix = Matrix(list(CATALOGUE.values()), workers=2)
+    try:
+        yield matrix
+    finally:
+        matrix.close()
+
+
+@pytest.fixture
+def variant_result(kill_matrix: Matrix, request: pytest.FixtureRequest) -> VariantResult:
+    name = request.node.callspec.params["name"]
+    result = kill_matrix.result(name, timeout=600)
+    _results[name] = result
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.ensure_newline()
+        reporter.write_line(f"kill matrix [{len(_results)}/{len(CATALOGUE)}] {result.line()}")
+    return result
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
     if not _results:
         return
     terminalreporter.write_sep("-", "variant kill matrix")
-    for line in format_matrix(_results).splitlines():
+    ordered = [_results[name] for name in CATALOGUE if name in _results]
+    for line in format_matrix(ordered).splitlines():
         terminalreporter.write_line(line)

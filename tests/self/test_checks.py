@@ -78,12 +78,12 @@ def test_request_validity_comes_from_the_spec(query, validity):
 
 
 def test_free_string_outside_its_format_may_get_400(verifier):
-    status.validity_decides_status(
-        verifier, exchange("name=UPPER", 400, {"error_code": "x", "error_msg": "y"})
+    verifier.run(
+        status.validity_decides_status, exchange("name=UPPER", 400, {"error_code": "x", "error_msg": "y"})
     )
     with pytest.raises(ClauseViolation, match="R2.valid-accepted"):
-        status.validity_decides_status(
-            verifier, exchange("name=lower", 400, {"error_code": "x", "error_msg": "y"})
+        verifier.run(
+            status.validity_decides_status, exchange("name=lower", 400, {"error_code": "x", "error_msg": "y"})
         )
 
 
@@ -91,7 +91,7 @@ def test_paging_arithmetic(verifier):
     items = [group(name=str(i)) for i in range(3)]
     good = exchange("limit=3&offset=3", body=envelope(items, total=10, pages=4, current=2))
     for check in (paging.window, paging.size, paging.pages, paging.current):
-        check(verifier, good)
+        verifier.run(check, good)
     bad = exchange("limit=3&offset=3", body=envelope(items, total=10, size=10, pages=3, current=1))
     for check, clause in (
         (paging.size, "R9.size"),
@@ -99,67 +99,72 @@ def test_paging_arithmetic(verifier):
         (paging.current, "R9.current"),
     ):
         with pytest.raises(ClauseViolation, match=clause):
-            check(verifier, bad)
+            verifier.run(check, bad)
     with pytest.raises(ClauseViolation, match="R9.window"):
-        paging.window(verifier, exchange("limit=2", body=envelope(items, total=10, pages=5)))
+        verifier.run(paging.window, exchange("limit=2", body=envelope(items, total=10, pages=5)))
 
 
 def test_empty_result_may_have_zero_or_one_page(verifier):
     for pages in (0, 1):
-        paging.pages(verifier, exchange("", body=envelope([], total=0, pages=pages)))
+        verifier.run(paging.pages, exchange("", body=envelope([], total=0, pages=pages)))
     with pytest.raises(ClauseViolation, match="R9.pages"):
-        paging.pages(verifier, exchange("", body=envelope([], total=0, pages=2)))
+        verifier.run(paging.pages, exchange("", body=envelope([], total=0, pages=2)))
 
 
 def test_name_filter_substring_or_exact(verifier):
     body = envelope([group(name="pytorch"), group(name="my-pytorch-infer")], total=2, pages=1)
-    filters.groups_satisfy_filters(verifier, exchange("name=pytorch", body=body))
+    verifier.run(filters.groups_satisfy_filters, exchange("name=pytorch", body=body))
     with pytest.raises(ClauseViolation, match="R10.name-filter"):
-        filters.groups_satisfy_filters(verifier, exchange("name=pytorch&name_fuzzy_match=false", body=body))
+        verifier.run(
+            filters.groups_satisfy_filters, exchange("name=pytorch&name_fuzzy_match=false", body=body)
+        )
 
 
 def test_sort_order_in_each_direction(verifier):
     body = envelope(
         [group(name="b", versions=3), group(name="a", versions=3), group(name="c", versions=1)], 3, pages=1
     )
-    sorting.data_in_requested_order(verifier, exchange("sort_key=version_count", body=body))
+    verifier.run(sorting.data_in_requested_order, exchange("sort_key=version_count", body=body))
     with pytest.raises(ClauseViolation, match="R11.order"):
-        sorting.data_in_requested_order(verifier, exchange("sort_key=version_count&sort_dir=ASC", body=body))
+        verifier.run(
+            sorting.data_in_requested_order, exchange("sort_key=version_count&sort_dir=ASC", body=body)
+        )
 
 
 def test_plausibility_and_uniqueness(verifier):
     ok = envelope([group(), group(name="b")], 2, pages=1)
-    plausibility.plausible_groups(verifier, exchange(body=ok))
-    plausibility.unique_groups(verifier, exchange(body=ok))
+    verifier.run(plausibility.plausible_groups, exchange(body=ok))
+    verifier.run(plausibility.unique_groups, exchange(body=ok))
     with pytest.raises(ClauseViolation, match="R12.plausible"):
-        plausibility.plausible_groups(
-            verifier, exchange(body=envelope([group(create_at=1_600_000_000)], 1, pages=1))
+        verifier.run(
+            plausibility.plausible_groups,
+            exchange(body=envelope([group(create_at=1_600_000_000)], 1, pages=1)),
         )
     with pytest.raises(ClauseViolation, match="R12.unique"):
-        plausibility.unique_groups(verifier, exchange(body=envelope([group(), group()], 2, pages=1)))
+        verifier.run(plausibility.unique_groups, exchange(body=envelope([group(), group()], 2, pages=1)))
 
 
 def test_bodies_and_content_type(verifier):
-    bodies.success_body(verifier, exchange(body={**envelope([group()], 1, pages=1), "extra": True}))
+    verifier.run(bodies.success_body, exchange(body={**envelope([group()], 1, pages=1), "extra": True}))
     with pytest.raises(ClauseViolation, match="R8.body-schema"):
-        bodies.success_body(verifier, exchange(body={**envelope([group()], 1, pages=1), "total": "1"}))
-    bodies.content_type(verifier, exchange(body={}, content_type="application/json; charset=utf-8"))
+        verifier.run(bodies.success_body, exchange(body={**envelope([group()], 1, pages=1), "total": "1"}))
+    verifier.run(bodies.content_type, exchange(body={}, content_type="application/json; charset=utf-8"))
     with pytest.raises(ClauseViolation, match="R8.content-type"):
-        bodies.content_type(verifier, exchange(body={}, content_type="text/plain"))
+        verifier.run(bodies.content_type, exchange(body={}, content_type="text/plain"))
     with pytest.raises(ClauseViolation, match="R13.error-body"):
-        bodies.error_body(verifier, exchange(status_code=400, body={"error_code": 101}))
+        verifier.run(bodies.error_body, exchange(status_code=400, body={"error_code": 101}))
 
 
 def test_strict_mode_reports_undocumented_fields():
     strict = Verifier(load_contract(), Redactor(), Ledger(), strict=True)
     with pytest.raises(ClauseViolation, match="R8.body-schema"):
-        bodies.success_body(strict, exchange(body={**envelope([group()], 1, pages=1), "extra": True}))
+        strict.run(bodies.success_body, exchange(body={**envelope([group()], 1, pages=1), "extra": True}))
 
 
 def test_violation_reads_like_a_bug_report_without_the_secret(verifier):
     bad = exchange("limit=3", body=envelope([group()], total=10, pages=3))
     with pytest.raises(ClauseViolation) as caught:
-        paging.pages(verifier, bad)
+        verifier.run(paging.pages, bad)
     text = str(caught.value)
     assert "[R9.pages]" in text and "source:" in text and "expected:" in text and "actual:" in text
     assert "$MODELARTS_AUTH_TOKEN" in text and TOKEN not in text

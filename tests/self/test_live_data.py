@@ -35,9 +35,7 @@ def _target(url: str) -> Target:
         auth_token=data.MAIN_TOKEN,
         other_project_id=data.OTHER_PROJECT_ID,
     )
-    target = Target(config, load_contract())
-    target.verifier.ledger = Ledger()
-    return target
+    return Target(config, load_contract(), Ledger())
 
 
 def test_data_changing_twice_is_reported_as_data_changed_not_failure():
@@ -46,7 +44,8 @@ def test_data_changing_twice_is_reported_as_data_changed_not_failure():
         lister = Lister(target)
         with pytest.raises(DataChanged, match="R9.stable-paging"):
             lister.stable(
-                ["R9.stable-paging"], lambda: relations.pages_join_to_listing(target.verifier, lister, {})
+                relations.pages_join_to_listing,
+                lambda: relations.pages_join_to_listing(target.verifier, lister, {}),
             )
     record = target.verifier.ledger.as_dict()["R9.stable-paging"]
     assert record["data_changed"] == 1
@@ -67,7 +66,8 @@ def test_data_changing_once_is_retried_and_judged():
         target = _target(server.url)
         lister = Lister(target)
         lister.stable(
-            ["R9.stable-paging"], lambda: relations.pages_join_to_listing(target.verifier, lister, {})
+            relations.pages_join_to_listing,
+            lambda: relations.pages_join_to_listing(target.verifier, lister, {}),
         )
     record = target.verifier.ledger.as_dict()["R9.stable-paging"]
     assert record["exercised"] > 0 and record["broken"] == 0 and record["data_changed"] == 0
@@ -85,7 +85,7 @@ def test_a_real_failure_on_still_data_is_a_failure():
         target = _target(server.url)
         lister = Lister(target)
         with pytest.raises(AssertionError, match="R9.window"):
-            lister.stable(["R9.window"], lambda: relations.record_offsets(target.verifier, lister))
+            lister.stable(relations.record_offsets, lambda: relations.record_offsets(target.verifier, lister))
     assert target.verifier.ledger.as_dict()["R9.window"]["broken"] >= 1
 
 

@@ -14,12 +14,14 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import pytest
 from tests.self.test_safety_readonly import remote_env, run_suite
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
+from modelarts_contract.checks.listing import LISTING_PAGE
 from modelarts_contract.environment import EXIT_ENVIRONMENT
 from modelarts_contract.reference import ReferenceApp, build_app, data, default_dataset, serve
 from modelarts_contract.reference.server import RecordingMiddleware, RequestLog
@@ -130,7 +132,7 @@ class SlowListings(ReferenceApp):
     """Answers, but too slowly, the big pages that the relation checks ask for."""
 
     def handle(self, request: Request) -> Response:
-        if request.args.get("limit") == "2000":
+        if request.args.get("limit") == str(LISTING_PAGE):
             time.sleep(1.0)  # beyond the run's --request-timeout of 0.3 s
         return super().handle(request)
 
@@ -139,7 +141,7 @@ def test_target_failing_mid_run_stops_the_run(tmp_path):
     with serve(build_app(default_dataset(), app_cls=SlowListings)) as server:
         env = remote_env(server.url, MODELARTS_REQUEST_TIMEOUT="0.3", MODELARTS_MAX_EXAMPLES="5")
         run = run_suite(env, "--junitxml", str(tmp_path / "junit.xml"))
-        slow = [r for r in server.requests if "limit=2000" in r.query_string]
+        slow = [r for r in server.requests if parse_qs(r.query_string).get("limit") == [str(LISTING_PAGE)]]
     assert run.code == EXIT_ENVIRONMENT, run.output[-3000:]
     assert "ENVIRONMENT PROBLEM" in run.output and "no answer within 0.3 s" in run.output
     assert "Interrupted" in run.output and len(slow) == 1  # stopped at once, not one timeout per test

@@ -1,14 +1,14 @@
-"""The spec itself: valid OpenAPI, every clause sourced, the annotations the checks read are there."""
+"""The spec itself: valid OpenAPI, every clause sourced, the annotations parsed and validated at load."""
 
 from __future__ import annotations
 
+import copy
 import re
 
 import pytest
-import yaml
 from openapi_spec_validator import validate
 
-from modelarts_contract.spec import OPERATION_PATH, SPEC_PATH, load_contract
+from modelarts_contract.spec import OPERATION_PATH, Contract, SpecError, load_contract, load_document
 
 DOC_QUERY_PARAMETERS = {  # doc table 2 of the 23.3.0 page
     "limit", "name", "name_fuzzy_match", "namespace", "offset",
@@ -18,15 +18,15 @@ DOC_QUERY_PARAMETERS = {  # doc table 2 of the 23.3.0 page
 
 @pytest.fixture(scope="module")
 def raw():
-    return yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))
+    return load_document()
 
 
 def test_spec_is_valid_openapi(raw):
     validate(raw)
 
 
-def test_all_ten_documented_query_parameters(raw):
-    assert set(load_contract().query_parameters) == DOC_QUERY_PARAMETERS
+def test_all_ten_documented_query_parameters():
+    assert set(load_contract().parameters) == DOC_QUERY_PARAMETERS
 
 
 def test_every_parameter_field_and_response_names_its_source(raw):
@@ -56,18 +56,56 @@ def test_clause_ids_are_unique_and_sourced(raw):
 def test_free_strings_carry_no_validation_rule():
     # R4: a documented FORMAT must not make the suite demand a 400.
     for name in ("name", "namespace", "workspace_id"):
-        schema = load_contract().parameter_schema(name)
+        schema = load_contract().parameter(name).schema
         assert not {"pattern", "maxLength", "minLength", "enum"} & set(schema), name
 
 
-def test_every_clause_named_in_the_checks_exists():
-    from pathlib import Path
+def test_annotations_take_defaults_and_enums_from_the_parameters():
+    contract = load_contract()
+    assert contract.parameter(contract.paging.limit).default == 200
+    assert contract.parameter(contract.paging.offset).default == 0
+    assert set(contract.sorting.directions) == set(contract.parameter("sort_dir").enum)
 
-    import modelarts_contract.checks as package
 
-    checks = Path(package.__file__).parent
-    named = set()
-    for module in checks.glob("*.py"):
-        named |= set(re.findall(r'"(R\d+\.[a-z0-9-]+)"', module.read_text(encoding="utf-8")))
-    assert named, "no clause ids found in the checks"
-    assert named <= set(load_contract().clauses), named - set(load_contract().clauses)
+def _edited(raw, edit) -> dict:
+    document = copy.deepcopy(raw)
+    edit(document["paths"][OPERATION_PATH]["get"], document)
+    return document
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (
+            lambda op, d: op["x-paging"]["limit"].update(parameter="limt"),
+            r"x-paging\.limit\.parameter: 'limt'",
+        ),
+        (
+            lambda op, d: op["x-paging"]["offset"].update(unit="pages"),
+            r"x-paging\.offset\.unit: expected one of",
+        ),
+        (lambda op, d: op["x-paging"].update(totl="total"), r"x-paging: unknown key\(s\) totl"),
+        (lambda op, d: op["x-paging"]["pages"].pop("when-empty"), r"x-paging\.pages\.when-empty: required"),
+        (lambda op, d: op["x-filters"][0].update(match="fuzzy"), r"x-filters\[0\]\.match: expected one of"),
+        (lambda op, d: op["x-filters"][0].update(clause="R10.nope"), r"x-filters\[0\]\.clause: R10\.nope"),
+        (lambda op, d: op["x-sorting"].update(**{"string-order": "locale"}), r"x-sorting\.string-order"),
+        (lambda op, d: op["x-sorting"].update(**{"default-key": "id"}), r"x-sorting\.default-key: 'id'"),
+        (lambda op, d: op["x-sorting"]["directions"].pop("ASC"), r"x-sorting\.directions: must map every"),
+        (lambda op, d: d["x-clauses"].append(dict(d["x-clauses"][0])), r"x-clauses.*defined twice"),
+        (
+            lambda op, d: d["components"]["schemas"]["ImageGroup"]["x-plausibility"].update(
+                **{"max-future-ms": "a day"}
+            ),
+            r"ImageGroup\.x-plausibility\.max-future-ms: expected int",
+        ),
+    ],
+)
+def test_a_mistake_in_an_annotation_fails_the_load_and_names_its_path(raw, edit, message):
+    with pytest.raises(SpecError, match=message):
+        Contract(_edited(raw, edit))
+
+
+def test_offset_unit_and_current_rule_are_read():
+    paging = load_contract().paging
+    assert (paging.first_record(10, 3), paging.current_defined(10, 3)) == (3, False)
+    assert paging.expected_current(10, 20) == 3

@@ -3,13 +3,29 @@
 from __future__ import annotations
 
 from modelarts_contract.checks.core import Exchange, Verifier
+from modelarts_contract.checks.registry import Scope, check
 
 
-def unauthenticated(v: Verifier, ex: Exchange, clause_id: str) -> None:
-    """Missing (R1.no-credentials) or invalid (R1.invalid-credentials) credentials: 401."""
-    v.expect(clause_id, ex.status == 401, "status 401", f"status {ex.status}: {ex.content[:200]!r}", ex)
+@check("R1.no-credentials", scope=Scope.CREDENTIALS)
+def no_credentials(v: Verifier, ex: Exchange) -> None:
+    v.expect(
+        "R1.no-credentials", ex.status == 401, "status 401", f"status {ex.status}: {ex.content[:200]!r}", ex
+    )
 
 
+@check("R1.invalid-credentials", scope=Scope.CREDENTIALS)
+def invalid_credentials(v: Verifier, ex: Exchange) -> None:
+    """An invalid token, or a bad, forged or stale AK/SK signature."""
+    v.expect(
+        "R1.invalid-credentials",
+        ex.status == 401,
+        "status 401",
+        f"status {ex.status}: {ex.content[:200]!r}",
+        ex,
+    )
+
+
+@check("R1.other-project", scope=Scope.CREDENTIALS)
 def other_project(v: Verifier, ex: Exchange) -> None:
     v.expect(
         "R1.other-project",
@@ -20,6 +36,7 @@ def other_project(v: Verifier, ex: Exchange) -> None:
     )
 
 
+@check("R1.valid-credentials", scope=Scope.CREDENTIALS)
 def accepted(v: Verifier, ex: Exchange) -> None:
     v.expect(
         "R1.valid-credentials",

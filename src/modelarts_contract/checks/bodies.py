@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from openapi_schema_validator import OAS30Validator
 
 from modelarts_contract.checks.core import NOT_JSON, Exchange, Verifier
+from modelarts_contract.checks.registry import Scope, check
 
 JSON_MEDIA_TYPE = "application/json"
 
 
-def _schema_errors(schema: dict, body: object) -> list[str]:
+def _schema_errors(schema: dict[str, Any] | None, body: object) -> list[str]:
     errors = sorted(OAS30Validator(schema).iter_errors(body), key=lambda e: list(e.absolute_path))
     return [f"{'/'.join(map(str, e.absolute_path)) or '(body)'}: {e.message}" for e in errors[:5]]
 
 
+@check("R8.content-type", scope=Scope.ANY)
 def content_type(v: Verifier, ex: Exchange) -> None:
     if not ex.content:
         return
@@ -23,6 +27,7 @@ def content_type(v: Verifier, ex: Exchange) -> None:
     )
 
 
+@check("R8.body-schema", scope=Scope.ANY)
 def success_body(v: Verifier, ex: Exchange) -> None:
     if ex.status != 200:
         return
@@ -33,10 +38,11 @@ def success_body(v: Verifier, ex: Exchange) -> None:
     v.expect("R8.body-schema", not errors, "a body matching ImageGroupList", "; ".join(errors), ex)
 
 
+@check("R13.error-body", scope=Scope.ANY)
 def error_body(v: Verifier, ex: Exchange) -> None:
     if ex.status < 400:
         return
-    schema = v.contract.document["components"]["schemas"]["Error"]
+    schema = v.contract.error_schema
     if ex.body is NOT_JSON:
         v.expect("R13.error-body", False, "a JSON error body", f"{ex.content[:200]!r}", ex)
     errors = _schema_errors(schema, ex.body)

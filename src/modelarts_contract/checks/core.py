@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 
+from modelarts_contract.checks.registry import Check, Entry
 from modelarts_contract.redact import Redactor
 from modelarts_contract.spec import Clause, Contract
 
@@ -75,10 +76,10 @@ class Exchange:
             return NOT_JSON
 
 
-def page_items(contract: Contract, ex: Exchange) -> list[dict]:
+def page_items(contract: Contract, ex: Exchange) -> list[dict[str, Any]]:
     """The groups of a 200 (the spec's x-paging names the field); [] for anything else."""
     body = ex.body if ex.status == 200 else None
-    data = body.get(contract.paging["items"]) if isinstance(body, dict) else None
+    data = body.get(contract.paging.items) if isinstance(body, dict) else None
     return [item for item in data if isinstance(item, dict)] if isinstance(data, list) else []
 
 
@@ -122,11 +123,13 @@ class ClauseRecord:
     broken: int = 0
     data_changed: int = 0
     first_failure: dict[str, str] | None = None
+    tests: set[str] = field(default_factory=set)  # the tests that exercised the clause
 
 
 @dataclass
 class Ledger:
-    """Per clause: how many checks exercised it, how many found it broken, the first failure."""
+    """Per clause: how many checks exercised it, how many found it broken, the first failure, and
+    which tests exercised it. One per run (the plugin keeps it in the pytest session)."""
 
     records: dict[str, ClauseRecord] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -134,9 +137,12 @@ class Ledger:
     def _record(self, clause_id: str) -> ClauseRecord:
         return self.records.setdefault(clause_id, ClauseRecord())
 
-    def exercised(self, clause_id: str) -> None:
+    def exercised(self, clause_id: str, test: str | None = None) -> None:
         with self._lock:
-            self._record(clause_id).exercised += 1
+            record = self._record(clause_id)
+            record.exercised += 1
+            if test:
+                record.tests.add(test)
 
     def broken(self, violation: ClauseViolation) -> None:
         with self._lock:
@@ -153,42 +159,64 @@ class Ledger:
         with self._lock:
             self._record(clause_id).data_changed += 1
 
-    def merge(self, other: Ledger) -> None:
-        for clause_id, theirs in other.as_dict().items():
-            with self._lock:
+    def merge(self, other: Ledger | Mapping[str, Mapping[str, Any]]) -> None:
+        """Add another ledger's counts (a buffered attempt, or an xdist worker's `as_dict`)."""
+        theirs_all = other.as_dict() if isinstance(other, Ledger) else other
+        with self._lock:
+            for clause_id, theirs in theirs_all.items():
                 mine = self._record(clause_id)
                 mine.exercised += theirs["exercised"]
                 mine.broken += theirs["broken"]
                 mine.data_changed += theirs["data_changed"]
                 mine.first_failure = mine.first_failure or theirs["first_failure"]
+                mine.tests.update(theirs.get("tests", ()))
 
-    def as_dict(self) -> dict[str, dict]:
+    def as_dict(self) -> dict[str, dict[str, Any]]:
         with self._lock:
-            return {cid: vars(rec).copy() for cid, rec in sorted(self.records.items())}
+            return {
+                cid: {**vars(rec), "tests": sorted(rec.tests)} for cid, rec in sorted(self.records.items())
+            }
+
+    def broken_clauses(self) -> list[str]:
+        with self._lock:
+            return sorted(cid for cid, rec in self.records.items() if rec.broken)
 
     def dump(self, path: Path, **extra: Any) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps({"clauses": self.as_dict(), **extra}, indent=2), encoding="utf-8")
 
 
-ledger = Ledger()
+class UndeclaredClause(RuntimeError):
+    """A check gave a verdict on a clause it did not declare: a bug in the suite, not in the target."""
 
 
 class Verifier:
-    """Runs checks on an exchange, writing every verdict to the ledger."""
+    """Runs registered checks on exchanges, writing every verdict to the run's ledger."""
 
-    def __init__(
-        self, contract: Contract, redactor: Redactor, book: Ledger = ledger, *, strict: bool = False
-    ) -> None:
+    def __init__(self, contract: Contract, redactor: Redactor, book: Ledger, *, strict: bool = False) -> None:
         self.contract = contract
         self.redactor = redactor
         self.ledger = book
         self.strict = strict  # report undocumented fields (R8 allows them by default)
+        self.current_test: str | None = None  # set by the plugin: the ledger notes who exercised what
+        self._judging: list[Entry] = []
+
+    @contextmanager
+    def judging(self, entry: Entry) -> Iterator[None]:
+        """Verdicts inside belong to `entry` and may only concern the clauses it declares."""
+        self._judging.append(entry)
+        try:
+            yield
+        finally:
+            self._judging.pop()
 
     def expect(
         self, clause_id: str, ok: bool, expected: str, actual: str, exchange: Exchange | None = None
     ) -> None:
-        self.ledger.exercised(clause_id)
+        if not self._judging or clause_id not in self._judging[-1].clauses:
+            who = self._judging[-1].name if self._judging else "code outside any registered check"
+            raise UndeclaredClause(f"{who} gave a verdict on {clause_id}, which it does not declare")
+        self.ledger.exercised(clause_id, self.current_test)
         if not ok:
             violation = ClauseViolation(
                 self.contract.clause(clause_id), expected, actual, exchange, self.redactor
@@ -205,12 +233,16 @@ class Verifier:
         finally:
             self.ledger = real
 
-    def run_all(self, checks: Iterable[Callable[[Verifier, Exchange], None]], exchange: Exchange) -> None:
+    def run(self, entry: Check, *args: Any) -> None:
+        with self.judging(entry):
+            entry(self, *args)
+
+    def run_all(self, checks: Iterable[Check], exchange: Exchange, *args: Any) -> None:
         """Run every check, so each broken clause is counted, then fail with all of them."""
         failures: list[ClauseViolation] = []
-        for check in checks:
+        for entry in checks:
             try:
-                check(self, exchange)
+                self.run(entry, exchange, *args)
             except ClauseViolation as violation:
                 failures.append(violation)
         if failures:

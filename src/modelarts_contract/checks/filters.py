@@ -2,50 +2,48 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from modelarts_contract.checks.core import Exchange, Verifier, page_items
-from modelarts_contract.spec import Contract
+from modelarts_contract.checks.registry import check
+from modelarts_contract.spec import Contract, FieldFilter
 
-CLAUSE_OF_FIELD = {"name": "R10.name-filter", "namespace": "R10.namespace-filter"}
 
-
-def active_filters(contract: Contract, query: dict[str, list[str]]) -> list[tuple[dict, str, str]]:
-    """(filter, value, match) for each field filter the query sets; match is 'substring' or 'equals'."""
+def active_filters(contract: Contract, query: dict[str, list[str]]) -> list[tuple[FieldFilter, str, str]]:
+    """(filter, value, mode) for each field filter the query sets; mode is 'substring' or 'equals'."""
     active = []
     for rule in contract.filters:
-        values = query.get(rule["parameter"])
-        if "field" not in rule or not values or len(values) != 1:
+        values = query.get(rule.parameter)
+        if not isinstance(rule, FieldFilter) or not values or len(values) != 1:
             continue
         value = values[0]
-        if value == "" and rule.get("empty-means-absent"):
+        if value == "" and rule.empty_means_absent:
             continue
-        match = rule["match"]
-        switch = rule.get("exact-switch")
-        if switch:
-            flag = query.get(switch["parameter"], [str(switch["default"]).lower()])
-            if flag == [str(switch["exact-when"]).lower()]:
-                match = "equals"
-        active.append((rule, value, match))
+        switch = rule.exact_switch
+        switch_default = contract.parameter(switch.parameter).wire_default() if switch else None
+        active.append((rule, value, rule.mode(query, switch_default or "")))
     return active
 
 
-def satisfies(item: dict, field: str, value: str, match: str) -> bool:
+def satisfies(item: dict[str, Any], field: str, value: str, mode: str) -> bool:
+    """R10: characters compare exactly; case matters and no character is a wildcard."""
     actual = item.get(field)
     if not isinstance(actual, str):
         return False
-    return value in actual if match == "substring" else actual == value
+    return value in actual if mode == "substring" else actual == value
 
 
+@check("R10.name-filter", "R10.namespace-filter")
 def groups_satisfy_filters(v: Verifier, ex: Exchange) -> None:
     items = page_items(v.contract, ex)
     if not items:
         return
-    for rule, value, match in active_filters(v.contract, ex.query):
-        field = rule["field"]
-        wrong = [item.get(field) for item in items if not satisfies(item, field, value, match)]
+    for rule, value, mode in active_filters(v.contract, ex.query):
+        wrong = [item.get(rule.field) for item in items if not satisfies(item, rule.field, value, mode)]
         v.expect(
-            CLAUSE_OF_FIELD.get(field, "R10.name-filter"),
+            rule.clause,
             not wrong,
-            f"every {field} {'contains' if match == 'substring' else 'equals'} {value!r}",
+            f"every {rule.field} {'contains' if mode == 'substring' else 'equals'} {value!r}",
             f"{len(wrong)} group(s) do not, e.g. {wrong[:3]!r}",
             ex,
         )

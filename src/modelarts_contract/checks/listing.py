@@ -1,7 +1,10 @@
 """Listings for the relations across requests, and the guard against data that changes meanwhile.
 
 Every page fetched here also goes through the single-response checks, so a relation never reasons
-about a page that already breaks a clause on its own.
+about a page that already breaks a clause on its own; those failures are kept and reported with
+the relation's own (R17: only from an attempt during which the data held still).
+
+A listing is read page by page (R18): nothing bounds the number of groups a tenant holds.
 """
 
 from __future__ import annotations
@@ -12,19 +15,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from modelarts_contract.checks.core import ClauseViolation, DataChanged, Exchange, Violations, page_items
-from modelarts_contract.checks.response import CONFIGURED_REQUEST
+from modelarts_contract.checks.registry import Relation, Scope, check, response_checks
 from modelarts_contract.checks.validity import classify
 from modelarts_contract.target import Target
 
-# One "big page" stands for the whole listing while total <= LISTING_CAP; beyond it the relations
-# that need the whole listing work on this prefix and sample pages instead of walking all of them.
-LISTING_CAP = 2000
+LISTING_PAGE = 1000  # groups per request when reading a whole listing
+MAX_LISTING_PAGES = 100  # beyond 100,000 groups a listing stays partial: relations judge what they can
 
 
 @dataclass
 class Page:
     exchange: Exchange
-    items: list[dict]
+    items: list[dict[str, Any]]
     total: int | None
 
 
@@ -32,109 +34,163 @@ class Page:
 class Listing:
     params: dict[str, str]
     total: int
-    items: list[dict] = field(default_factory=list)
+    items: list[dict[str, Any]] = field(default_factory=list)
+    complete: bool = True  # every group of `total` was read
 
-    @property
-    def complete(self) -> bool:
-        return len(self.items) >= self.total
+
+class ListingUnavailable(AssertionError):
+    """A listing request got no usable listing; the single-response checks said why."""
+
+
+@check("R9.total-invariant", scope=Scope.LISTING)
+def _totals_agree(v: Any, first: Page, later: Page) -> None:
+    """The pages of one listing read report the same total (R9: total does not depend on offset)."""
+    v.expect(
+        "R9.total-invariant",
+        later.total == first.total,
+        f"total {first.total} (as on the listing's first page)",
+        f"total {later.total}",
+        later.exchange,
+    )
 
 
 class Lister:
     def __init__(self, target: Target) -> None:
         self.target = target
         self.contract = target.contract
-        paging = self.contract.paging
-        self.limit_name = paging["limit"]["parameter"]
-        self.offset_name = paging["offset"]["parameter"]
         self.identity = self.contract.identity
-        # Single-response failures met during a relation: the first per clause, and how many more.
+        self.checks = response_checks(Scope.CONFIGURED)
+        # Failures met during a relation: the first per clause, and how many more.
         self.pending: dict[str, ClauseViolation] = {}
         self.repeats: Counter[str] = Counter()
+        self._base: Listing | None = None  # the unfiltered listing of the current attempt
 
-    def key(self, item: Mapping[str, Any]) -> tuple:
-        return tuple(item.get(name) for name in self.identity)
+    def key(self, item: Mapping[str, Any]) -> tuple[Any, ...]:
+        return tuple(_hashable(item.get(name)) for name in self.identity)
 
-    def keys(self, items: list[dict]) -> list[tuple]:
+    def keys(self, items: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
         return [self.key(item) for item in items]
+
+    def _keep(self, violations: list[ClauseViolation]) -> None:
+        for violation in violations:
+            if violation.clause.id in self.pending:
+                self.repeats[violation.clause.id] += 1
+            else:
+                self.pending[violation.clause.id] = violation
 
     def page(self, params: Mapping[str, str]) -> Page:
         exchange = self.target.get(params)
         try:
-            self.target.verifier.run_all(CONFIGURED_REQUEST, exchange)
+            self.target.verifier.run_all(self.checks, exchange)
         except Violations as failure:
-            # Kept for the end of the relation, so the relation still reaches its own verdict.
-            for violation in failure.violations:
-                if violation.clause.id in self.pending:
-                    self.repeats[violation.clause.id] += 1
-                else:
-                    self.pending[violation.clause.id] = violation
+            self._keep(failure.violations)  # the relation still reaches its own verdict
         body = exchange.body if isinstance(exchange.body, dict) else {}
-        total = body.get(self.contract.paging["total"])
-        return Page(exchange, page_items(self.contract, exchange), total if isinstance(total, int) else None)
+        total = body.get(self.contract.paging.total)
+        return Page(exchange, page_items(self.contract, exchange), total if type(total) is int else None)
 
-    def window(self, params: Mapping[str, str], limit: int, offset: int) -> Page:
-        return self.page({**params, self.limit_name: str(limit), self.offset_name: str(offset)})
+    def window(self, params: Mapping[str, str], limit: int, first_record: int) -> Page:
+        """The page of `limit` groups starting at record `first_record` (whatever unit offset has)."""
+        paging = self.contract.paging
+        offset = first_record // limit if paging.offset_unit == "page" else first_record
+        return self.page({**params, paging.limit: str(limit), paging.offset: str(offset)})
 
-    def listing(
-        self, params: Mapping[str, str] | None = None, clause_id: str = "R2.valid-accepted"
-    ) -> Listing:
-        """The one-page listing; a non-200 breaks `clause_id` (the clause the request relies on)."""
-        listing = self._listing(params, clause_id, free_400_ok=False)
+    def listing(self, params: Mapping[str, str] | None = None) -> Listing:
+        """The whole listing for `params`, read page by page (the unfiltered one is read once per attempt)."""
+        params = dict(params or {})
+        if not params and self._base is not None:
+            return self._base
+        listing = self._read(params, free_400_ok=False)
         assert listing is not None
         return listing
 
-    def listing_unless_free_400(self, params: Mapping[str, str], clause_id: str) -> Listing | None:
+    def listing_unless_free_400(self, params: Mapping[str, str]) -> Listing | None:
         """As `listing`, but None for a 400 that R4 allows (a free string outside its documented format)."""
-        return self._listing(params, clause_id, free_400_ok=True)
+        return self._read(dict(params), free_400_ok=True)
 
-    def _listing(self, params: Mapping[str, str] | None, clause_id: str, free_400_ok: bool) -> Listing | None:
-        params = dict(params or {})
-        page = self.window(params, LISTING_CAP, 0)
-        ex = page.exchange
+    def _read(self, params: dict[str, str], free_400_ok: bool) -> Listing | None:
+        first = self.window(params, LISTING_PAGE, 0)
+        ex = first.exchange
         if free_400_ok and ex.status == 400 and classify(self.contract, ex.query).outside_format:
             return None
-        if ex.status != 200 or page.total is None:
-            self.target.verifier.expect(
-                clause_id, False, f"status 200 with a listing for {params}", f"status {ex.status}", ex
-            )
-        return Listing(params, page.total or 0, page.items)
+        if ex.status != 200 or first.total is None:
+            raise ListingUnavailable(f"no listing for {params}: status {ex.status}")
+        items, total = list(first.items), first.total
+        for index in range(1, MAX_LISTING_PAGES):
+            if len(items) >= total or len(items) < index * LISTING_PAGE:
+                break  # complete, or a short page: the window check has judged it
+            page = self.window(params, LISTING_PAGE, index * LISTING_PAGE)
+            try:
+                self.target.verifier.run(_totals_agree, first, page)
+            except ClauseViolation as violation:
+                self._keep([violation])
+                break
+            if page.exchange.status != 200 or not page.items:
+                break
+            items += page.items
+        return Listing(params, total, items, complete=len(items) >= total)
 
-    def fingerprint(self) -> tuple:
-        """What must hold still: total and the SET of groups (an order change is a verdict, not a change)."""
-        listing = self.listing()
-        return listing.total, frozenset(
-            (*self.key(i), i.get("update_at"), i.get("version_count")) for i in listing.items
+    def _snapshot(self) -> tuple[Any, ...]:
+        """What must hold still, read afresh: total and the SET of groups (an order change is a
+        verdict, not a change). Also sets the attempt's base listing."""
+        try:
+            listing = self._read({}, free_400_ok=False)
+        except ListingUnavailable as exc:
+            self._base = None
+            return ("unavailable", str(exc))
+        assert listing is not None
+        self._base = listing
+        groups = frozenset(
+            (*self.key(i), _hashable(i.get("update_at")), _hashable(i.get("version_count")))
+            for i in listing.items
         )
+        return listing.total, groups
+
+    def _attempt(self, check: Callable[[], None]) -> tuple[tuple[Any, ...], AssertionError | None]:
+        """One run of `check` between two snapshots; returns the first snapshot and the failure."""
+        before = self._snapshot()
+        failure: AssertionError | None = None
+        if self._base is not None:
+            try:
+                check()
+            except AssertionError as exc:
+                failure = exc
+        else:
+            failure = ListingUnavailable(str(before[1]))
+        self._base = None
+        return before, failure
 
     def _with_repeats(self, violation: ClauseViolation) -> str:
         more = self.repeats[violation.clause.id]
         return f"{violation}\n  (broken by {more} more response(s) of this check)" if more else str(violation)
 
-    def stable(self, clause_ids: list[str], check: Callable[[], None]) -> None:
-        """Run a multi-request check; if the data changed meanwhile, run it once more, then give up.
+    def stable(self, relation: Relation, check: Callable[[], None]) -> None:
+        """Run a relation; if the data changed meanwhile, run it once more, then give up (R17).
 
         Verdicts go to the ledger only from an attempt during which the data held still.
         """
         verifier = self.target.verifier
         for _ in range(2):
-            with verifier.buffered() as book:
-                before = self.fingerprint()
-                self.pending.clear()
-                self.repeats.clear()
-                failures: list[str] = []
-                try:
-                    check()
-                except AssertionError as exc:
-                    failures.append(str(exc))
-                after = self.fingerprint()
-                failures[:0] = [self._with_repeats(v) for v in self.pending.values()]
+            self.pending.clear()
+            self.repeats.clear()
+            with verifier.buffered() as book, verifier.judging(relation):
+                before, failure = self._attempt(check)
+                after = self._snapshot()
+                self._base = None
             if before == after:
                 verifier.ledger.merge(book)
-                if failures:
-                    raise AssertionError("\n\n".join(dict.fromkeys(failures)))
+                messages = [self._with_repeats(v) for v in self.pending.values()]
+                if failure is not None and not (messages and isinstance(failure, ListingUnavailable)):
+                    messages.append(str(failure))  # a missing listing is explained by the checks above
+                if messages:
+                    raise AssertionError("\n\n".join(dict.fromkeys(messages)))
                 return
-        for clause_id in clause_ids:
+        for clause_id in relation.clauses:
             verifier.ledger.changed(clause_id)
         raise DataChanged(
-            self.contract.clause(clause_ids[0]), "total or listing differed before and after, twice"
+            self.contract.clause(relation.clauses[0]), "total or listing differed before and after, twice"
         )
+
+
+def _hashable(value: Any) -> Any:
+    """A JSON value as part of a key: a hostile body may put lists or objects where strings belong."""
+    return value if isinstance(value, str | int | float | bool | None) else repr(value)

@@ -4,41 +4,52 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from datetime import datetime
 
 from modelarts_contract.checks.core import Exchange, Verifier, page_items
+from modelarts_contract.checks.registry import Scope, check
 
 
+@check("R12.plausible", scope=Scope.ANY)
 def plausible_groups(v: Verifier, ex: Exchange) -> None:
     items = page_items(v.contract, ex)
     if not items:
         return
-    rules = v.contract.document["components"]["schemas"]["ImageGroup"]["x-plausibility"]
-    earliest = int(datetime.fromisoformat(rules["not-before"].replace("Z", "+00:00")).timestamp() * 1000)
-    latest = int(time.time() * 1000) + rules["max-future-ms"]
-    first, second = rules["ordered"]
+    rules = v.contract.plausibility
+    earliest = rules.not_before_ms
+    latest = int(time.time() * 1000) + rules.max_future_ms
+    first, second = rules.ordered
     problems = []
     for index, item in enumerate(items):
         where = f"data[{index}] {item.get('namespace')}/{item.get('name')}"
-        for name in rules["timestamps"]:
+        for name in rules.timestamps:
             value = item.get(name)
-            if isinstance(value, int) and not earliest <= value <= latest:
+            if _integer(value) and not earliest <= value <= latest:
                 problems.append(f"{where}: {name}={value} is not UTC ms in [{earliest}, {latest}]")
         a, b = item.get(first), item.get(second)
-        if isinstance(a, int) and isinstance(b, int) and a > b:
+        if _integer(a) and _integer(b) and a > b:
             problems.append(f"{where}: {first}={a} > {second}={b}")
-        for name, minimum in rules["minimum"].items():
+        for name, minimum in rules.minimum.items():
             value = item.get(name)
-            if isinstance(value, int) and value < minimum:
+            if _integer(value) and value < minimum:
                 problems.append(f"{where}: {name}={value} < {minimum}")
     v.expect("R12.plausible", not problems, "plausible groups (R12)", "; ".join(problems[:5]), ex)
 
 
+def _integer(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)  # the schema check reports the rest
+
+
+@check("R12.unique", scope=Scope.ANY)
 def unique_groups(v: Verifier, ex: Exchange) -> None:
     items = page_items(v.contract, ex)
     if not items:
         return
     identity = v.contract.identity
-    counts = Counter(tuple(item.get(f) for f in identity) for item in items)
+    counts = Counter(tuple(_hashable(item.get(f)) for f in identity) for item in items)
     twice = [key for key, n in counts.items() if n > 1]
     v.expect("R12.unique", not twice, f"each {'+'.join(identity)} once", f"repeated: {twice[:5]}", ex)
+
+
+def _hashable(value: object) -> object:
+    """A JSON value as a dict key: a hostile body may put lists or objects where strings belong."""
+    return value if isinstance(value, str | int | float | bool | None) else repr(value)

@@ -1,6 +1,6 @@
 """Relations across requests (R2, R4, R6, R7, R9-R12): they hold for ANY dataset, empty or huge.
 
-Each relation compares answers of the target with each other (or with what follows from the one-page
+Each relation compares answers of the target with each other (or with what follows from the whole
 listing by hand), never with a dataset the suite knows. Probe values come from the listing itself.
 """
 
@@ -9,16 +9,20 @@ from __future__ import annotations
 import math
 import random
 from collections import Counter
+from typing import Any
 
 from modelarts_contract.checks import sorting
 from modelarts_contract.checks.core import Verifier
 from modelarts_contract.checks.filters import satisfies
 from modelarts_contract.checks.listing import Lister, Listing
+from modelarts_contract.checks.registry import RelationCase, relation
+from modelarts_contract.spec import FieldFilter, ScopeFilter, SubsetFilter
 
 MAX_WALK_PAGES = 8
+UNKNOWN_PARAMETER = "x_contract_probe"
 
 
-def _shown(keys: list[tuple], limit: int = 5) -> str:
+def _shown(keys: list[Any], limit: int = 5) -> str:
     return repr(keys[:limit]) + (f" ... ({len(keys)} in all)" if len(keys) > limit else "")
 
 
@@ -31,12 +35,37 @@ def walk_offsets(total: int, limit: int) -> list[int]:
     return sorted({*offsets[:2], offsets[-1], *random.Random(total).sample(middle, MAX_WALK_PAGES - 3)})
 
 
+def _no_repeats(v: Verifier, keys: list[tuple[Any, ...]], where: str) -> None:
+    repeated = sorted((k for k, n in Counter(keys).items() if n > 1), key=str)
+    v.expect("R12.unique", not repeated, f"each group once in {where}", f"repeated: {_shown(repeated)}", None)
+
+
+def _in_order(v: Verifier, items: list[dict[str, Any]], params: dict[str, str], where: str) -> None:
+    order = sorting.requested_order(v.contract, {k: [x] for k, x in params.items()})
+    if order is None:
+        return
+    i = sorting.first_disorder(v.contract, items, *order)
+    v.expect("R11.order", i is None, f"{where} in order {order}", f"out of order at position {i}", None)
+
+
+@relation(
+    "R9.stable-paging",
+    "R9.total-invariant",
+    "R12.unique",
+    "R11.order",
+    cases=(
+        RelationCase("default-order", {"params": {}}),
+        RelationCase("version_count-asc", {"params": {"sort_key": "version_count", "sort_dir": "ASC"}}),
+        RelationCase("namespace,create_at", {"params": {"sort_key": "namespace,create_at"}}),
+    ),
+)
 def pages_join_to_listing(v: Verifier, lister: Lister, params: dict[str, str]) -> None:
     """Walk the pages: the same total on each (R9.total-invariant), no group twice (R12.unique), the
-    requested order across pages (R11.order), and exactly the one-page listing (R9.stable-paging)."""
+    requested order across pages (R11.order), and exactly the whole listing (R9.stable-paging)."""
     listing = lister.listing(params)
     keys = lister.keys(listing.items)
-    _no_repeats(v, keys, "the one-page listing")
+    _no_repeats(v, keys, "the whole listing")
+    _in_order(v, listing.items, params, "the whole listing")
     known = len(listing.items)
     limit = max(1, math.ceil(known / 5))
     pages = {offset: lister.window(params, limit, offset) for offset in walk_offsets(known, limit)}
@@ -44,7 +73,7 @@ def pages_join_to_listing(v: Verifier, lister: Lister, params: dict[str, str]) -
         v.expect(
             "R9.total-invariant",
             page.total == listing.total,
-            f"total {listing.total} (as in the one-page listing)",
+            f"total {listing.total} (as in the whole listing)",
             f"total {page.total}",
             page.exchange,
         )
@@ -52,22 +81,13 @@ def pages_join_to_listing(v: Verifier, lister: Lister, params: dict[str, str]) -
     joined_items = [item for offset in sorted(pages) for item in pages[offset].items]
     if walked_all:
         _no_repeats(v, lister.keys(joined_items), f"the pages of {limit} joined")
-        order = sorting.requested_order(v.contract, {k: [x] for k, x in params.items()})
-        if order is not None:
-            i = sorting.first_disorder(v.contract, joined_items, *order)
-            v.expect(
-                "R11.order",
-                i is None,
-                f"the pages of {limit} joined in order {order}",
-                f"out of order at joined position {i}",
-                None,
-            )
+        _in_order(v, joined_items, params, f"the pages of {limit} joined")
     for offset, page in pages.items():
         expected = keys[offset : offset + limit]
         v.expect(
             "R9.stable-paging",
             lister.keys(page.items) == expected,
-            f"records {offset}..{offset + limit - 1} of the one-page listing {params}: {_shown(expected)}",
+            f"records {offset}..{offset + limit - 1} of the whole listing {params}: {_shown(expected)}",
             _shown(lister.keys(page.items)),
             page.exchange,
         )
@@ -76,21 +96,16 @@ def pages_join_to_listing(v: Verifier, lister: Lister, params: dict[str, str]) -
         v.expect(
             "R9.stable-paging",
             joined == keys,
-            f"the pages joined == the one-page listing ({known} groups)",
+            f"the pages joined == the whole listing ({known} groups)",
             f"{len(joined)} groups, {len(set(joined))} distinct",
             None,
         )
 
 
-def _no_repeats(v: Verifier, keys: list[tuple], where: str) -> None:
-    repeated = sorted((k for k, n in Counter(keys).items() if n > 1), key=str)
-    v.expect("R12.unique", not repeated, f"each group once in {where}", f"repeated: {_shown(repeated)}", None)
-
-
+@relation("R9.window")
 def record_offsets(v: Verifier, lister: Lister) -> None:
     """R9.window across requests: offset counts records, not pages, and limit is honoured."""
-    listing = lister.listing()
-    keys = lister.keys(listing.items)
+    keys = lister.keys(lister.listing().items)
     known = len(keys)
     for limit, offset in [(3, 1), (3, 4), (5, 7), (2, max(0, known - 1)), (4, max(0, known - 2))]:
         page = lister.window({}, limit, offset)
@@ -104,24 +119,27 @@ def record_offsets(v: Verifier, lister: Lister) -> None:
         )
 
 
+@relation("R2.defaults")
 def default_page(v: Verifier, lister: Lister) -> None:
     """R2.defaults: leaving limit and offset out is the first `default limit` records."""
     paging = v.contract.paging
-    default_limit, default_offset = paging["limit"]["default"], paging["offset"]["default"]
+    limit, offset = (v.contract.parameter(name) for name in (paging.limit, paging.offset))
     keys = lister.keys(lister.listing().items)
-    expected = keys[default_offset : default_offset + default_limit]
-    for params in ({}, {lister.offset_name: str(default_offset)}, {lister.limit_name: str(default_limit)}):
+    start = paging.first_record(limit.default, offset.default)
+    expected = keys[start : start + limit.default]
+    for params in ({}, {offset.name: str(offset.default)}, {limit.name: str(limit.default)}):
         page = lister.page(params)
         v.expect(
             "R2.defaults",
             lister.keys(page.items) == expected,
-            f"{params or 'no limit/offset'}: the first {default_limit} records from {default_offset} "
+            f"{params or 'no limit/offset'}: the first {limit.default} records from {start} "
             f"({len(expected)} groups)",
             f"{len(page.items)} groups: {_shown(lister.keys(page.items))}",
             page.exchange,
         )
 
 
+@relation("R9.window", "R9.total-invariant")
 def past_the_end(v: Verifier, lister: Lister) -> None:
     total = lister.listing().total
     for offset in (total, total + 7):
@@ -141,7 +159,7 @@ def past_the_end(v: Verifier, lister: Lister) -> None:
 def same_listing(
     v: Verifier, lister: Lister, clause_id: str, base: Listing, params: dict[str, str], why: str
 ) -> None:
-    other = lister.listing(params, clause_id)
+    other = lister.listing(params)
     v.expect(
         clause_id,
         other.total == base.total and lister.keys(other.items) == lister.keys(base.items),
@@ -151,18 +169,18 @@ def same_listing(
     )
 
 
+@relation("R4.free-strings", "R6.unknown-ignored", "R7.workspace-default")
 def neutral_parameters(v: Verifier, lister: Lister) -> None:
-    """R4 (empty name/namespace), R6 (unknown parameters), R7 (workspace default), R10 (flag default)."""
+    """R4 (empty name/namespace), R6 (unknown parameters), R7 (the scope's default)."""
     base = lister.listing()
     for rule in v.contract.filters:
-        if rule.get("empty-means-absent"):
-            same_listing(v, lister, "R4.free-strings", base, {rule["parameter"]: ""}, "equals no filter")
-        if "default-equivalent" in rule:
-            params = {rule["parameter"]: rule["default-equivalent"]}
-            same_listing(v, lister, "R7.workspace-default", base, params, "equals leaving it out")
-    unknown = "x_contract_probe"
-    assert unknown not in v.contract.query_parameters
-    same_listing(v, lister, "R6.unknown-ignored", base, {unknown: "1"}, "is ignored")
+        if isinstance(rule, FieldFilter) and rule.empty_means_absent:
+            same_listing(v, lister, "R4.free-strings", base, {rule.parameter: ""}, "equals no filter")
+        if isinstance(rule, ScopeFilter):
+            params = {rule.parameter: v.contract.parameter(rule.parameter).wire_default() or ""}
+            same_listing(v, lister, rule.clause, base, params, "equals leaving it out")
+    assert UNKNOWN_PARAMETER not in v.contract.parameters
+    same_listing(v, lister, "R6.unknown-ignored", base, {UNKNOWN_PARAMETER: "1"}, "is ignored")
 
 
 def _name_probes(names: list[str], seed: int) -> list[str]:
@@ -179,89 +197,98 @@ def _name_probes(names: list[str], seed: int) -> list[str]:
     return list(dict.fromkeys(p for p in probes if p))
 
 
-def name_filter(v: Verifier, lister: Lister, seed: int) -> None:
+@relation("R10.name-filter")
+def name_filter(v: Verifier, lister: Lister) -> None:
     """R10.name-filter: the filtered listing is exactly what the filter picks from the whole listing."""
     base = lister.listing()
-    rule = next(r for r in v.contract.filters if r["parameter"] == "name")
-    switch = rule["exact-switch"]
-    modes = {"substring": {}, "equals": {switch["parameter"]: str(switch["exact-when"]).lower()}}
-    explicit_default = {switch["parameter"]: str(switch["default"]).lower()}
-    for probe in _name_probes([str(i.get(rule["field"])) for i in base.items], seed):
-        for match, extra in modes.items():
-            _filtered_equals_by_hand(
-                v, lister, "R10.name-filter", base, {"name": probe, **extra}, rule["field"], match
-            )
-        by_default = lister.listing_unless_free_400({"name": probe}, "R10.name-filter")
+    rule = v.contract.field_filter("name")
+    switch = rule.exact_switch
+    assert switch is not None
+    modes = {rule.match: {}, "equals": {switch.parameter: str(switch.exact_when).lower()}}
+    explicit_default = {switch.parameter: v.contract.parameter(switch.parameter).wire_default() or ""}
+    for probe in _name_probes([str(i.get(rule.field)) for i in base.items], lister.target.config.seed):
+        for mode, extra in modes.items():
+            filtered_by_hand(v, lister, rule, base, {rule.parameter: probe, **extra}, mode)
+        by_default = lister.listing_unless_free_400({rule.parameter: probe})
         if by_default is not None:
-            params = {"name": probe, **explicit_default}
-            same_listing(v, lister, "R10.name-filter", by_default, params, "equals the default match")
+            params = {rule.parameter: probe, **explicit_default}
+            same_listing(v, lister, rule.clause, by_default, params, "equals the default match")
 
 
+@relation("R10.namespace-filter")
 def namespace_filter(v: Verifier, lister: Lister) -> None:
     base = lister.listing()
-    rule = next(r for r in v.contract.filters if r["parameter"] == "namespace")
-    namespaces = sorted({str(i.get(rule["field"])) for i in base.items})
+    rule = v.contract.field_filter("namespace")
+    namespaces = sorted({str(i.get(rule.field)) for i in base.items})
     probes = namespaces[:3] + [ns[: len(ns) // 2] for ns in namespaces[:1] if len(ns) > 1]
     for probe in [*probes, "zz-no-such-namespace"]:
-        _filtered_equals_by_hand(
-            v, lister, "R10.namespace-filter", base, {"namespace": probe}, rule["field"], rule["match"]
-        )
+        filtered_by_hand(v, lister, rule, base, {rule.parameter: probe}, rule.match)
 
 
-def _filtered_equals_by_hand(
-    v: Verifier, lister: Lister, clause_id: str, base: Listing, params: dict[str, str], field: str, match: str
+def filtered_by_hand(
+    v: Verifier, lister: Lister, rule: FieldFilter, base: Listing, params: dict[str, str], mode: str
 ) -> None:
-    value = params[field]
-    filtered = lister.listing_unless_free_400(params, clause_id)
+    """The filtered listing is exactly the groups of `base` that the filter picks (R10)."""
+    value = params[rule.parameter]
+    filtered = lister.listing_unless_free_400(params)
     if filtered is None:
         return  # R4: a value outside the documented format may be refused with 400
     got = set(lister.keys(filtered.items))
     if not base.complete:
-        # A large listing: the by-hand answer is unknown; what remains is "no larger" (and per item).
+        # A listing too large to read: the by-hand answer is unknown; "no larger" remains (and per item).
         v.expect(
-            clause_id, filtered.total <= base.total, f"total <= {base.total}", f"total {filtered.total}", None
+            rule.clause,
+            filtered.total <= base.total,
+            f"total <= {base.total}",
+            f"total {filtered.total}",
+            None,
         )
         return
-    expected = {lister.key(i) for i in base.items if satisfies(i, field, value, match)}
+    expected = {lister.key(i) for i in base.items if satisfies(i, rule.field, value, mode)}
     v.expect(
-        clause_id,
+        rule.clause,
         got == expected and filtered.total == len(expected),
-        f"{params}: the {len(expected)} groups whose {field} {'contains' if match == 'substring' else 'equals'} "
-        f"{value!r}",
+        f"{params}: the {len(expected)} groups whose {rule.field} "
+        f"{'contains' if mode == 'substring' else 'equals'} {value!r}",
         f"total {filtered.total}; missing {_shown(sorted(expected - got, key=str))}; "
         f"extra {_shown(sorted(got - expected, key=str))}",
         None,
     )
 
 
+@relation("R10.subset-filters")
 def subset_filters(v: Verifier, lister: Lister) -> None:
     """R10.subset-filters: type and service_type only ever narrow the listing."""
     base = lister.listing()
     everything = set(lister.keys(base.items))
     for rule in v.contract.filters:
-        if rule["match"] != "subset":
+        if not isinstance(rule, SubsetFilter):
             continue
-        for value in v.contract.enum(rule["parameter"]):
-            filtered = lister.listing({rule["parameter"]: value})
+        for value in v.contract.parameter(rule.parameter).enum:
+            filtered = lister.listing({rule.parameter: value})
             extra = set(lister.keys(filtered.items)) - everything if base.complete else set()
             v.expect(
-                "R10.subset-filters",
+                rule.clause,
                 filtered.total <= base.total and not extra,
-                f"{rule['parameter']}={value}: a subset of the {base.total} unfiltered groups",
+                f"{rule.parameter}={value}: a subset of the {base.total} unfiltered groups",
                 f"total {filtered.total}; not in the unfiltered listing: {_shown(sorted(extra, key=str))}",
                 None,
             )
 
 
+@relation("R11.order")
 def sort_orders(v: Verifier, lister: Lister) -> None:
-    """R11.order: every key, both directions; the default direction; the same groups as unsorted."""
+    """R11.order: every key, both directions, across pages; the default direction; the same groups."""
     rules = v.contract.sorting
-    key_name, dir_name = rules["key-parameter"], rules["direction-parameter"]
+    key_name, dir_name = rules.key_parameter, rules.direction_parameter
+    default_direction = v.contract.parameter(dir_name).wire_default() or ""
     everything = sorted(lister.keys(lister.listing().items), key=str)
-    for key in v.contract.enum(key_name):
+    for key in v.contract.parameter(key_name).enum:
         sorted_listings = {}
-        for direction in rules["directions"]:
-            listing = lister.listing({key_name: key, dir_name: direction})  # order: the single-response check
+        for direction in rules.directions:
+            params = {key_name: key, dir_name: direction}
+            listing = lister.listing(params)  # each page's order: the single-response check
+            _in_order(v, listing.items, params, "the whole listing")
             sorted_listings[direction] = listing
             v.expect(
                 "R11.order",
@@ -274,7 +301,7 @@ def sort_orders(v: Verifier, lister: Lister) -> None:
             v,
             lister,
             "R11.order",
-            sorted_listings[rules["default-direction"]],
+            sorted_listings[default_direction],
             {key_name: key},
-            f"(no {dir_name}) equals {dir_name}={rules['default-direction']}",
+            f"(no {dir_name}) equals {dir_name}={default_direction}",
         )

@@ -5,28 +5,37 @@ from __future__ import annotations
 from typing import Any
 
 from modelarts_contract.checks.core import Exchange, Verifier, page_items
+from modelarts_contract.checks.registry import check
 from modelarts_contract.checks.validity import Validity, classify
 from modelarts_contract.spec import Contract
 
 
 def requested_order(contract: Contract, query: dict[str, list[str]]) -> tuple[list[str], str] | None:
-    """(keys, direction) when the query asks for a sort the spec defines; None otherwise."""
+    """(keys, 'ascending' | 'descending') when the query asks for an order the spec defines, or when
+    the spec names a default key; None otherwise."""
     rules = contract.sorting
-    keys = query.get(rules["key-parameter"])
-    if not keys or len(keys) != 1 or classify(contract, query).validity is not Validity.VALID:
+    if classify(contract, query).validity is not Validity.VALID:
         return None
-    direction = query.get(rules["direction-parameter"], [rules["default-direction"]])[0]
-    return keys[0].split(rules["separator"]), rules["directions"][direction]
+    keys = query.get(rules.key_parameter)
+    if keys is None and rules.default_key is not None:
+        keys = [rules.default_key]
+    if not keys or len(keys) != 1:
+        return None
+    default_direction = contract.parameter(rules.direction_parameter).wire_default() or ""
+    direction = query.get(rules.direction_parameter, [default_direction])[0]
+    return keys[0].split(rules.separator), rules.directions[direction]
 
 
-def sort_tuple(contract: Contract, item: dict, keys: list[str]) -> tuple[Any, ...]:
-    fold = contract.sorting.get("string-order") == "casefold"
+def sort_tuple(contract: Contract, item: dict[str, Any], keys: list[str]) -> tuple[Any, ...]:
+    fold = contract.sorting.string_order == "casefold"
     return tuple(
         item.get(k).casefold() if fold and isinstance(item.get(k), str) else item.get(k) for k in keys
     )
 
 
-def first_disorder(contract: Contract, items: list[dict], keys: list[str], direction: str) -> int | None:
+def first_disorder(
+    contract: Contract, items: list[dict[str, Any]], keys: list[str], direction: str
+) -> int | None:
     """Index i where items[i] and items[i + 1] are out of order; None when all are in order."""
     try:
         values = [sort_tuple(contract, item, keys) for item in items]
@@ -39,6 +48,7 @@ def first_disorder(contract: Contract, items: list[dict], keys: list[str], direc
     return None
 
 
+@check("R11.order")
 def data_in_requested_order(v: Verifier, ex: Exchange) -> None:
     order = requested_order(v.contract, ex.query)
     items = page_items(v.contract, ex)

@@ -1,15 +1,21 @@
-"""Status codes: R1 (configured credentials accepted), R2/R3 (valid 200, invalid 400), R14, R16."""
+"""Status codes: R1 (configured credentials accepted), R2/R3 (valid 200, invalid 400), R6, R14, R16."""
 
 from __future__ import annotations
 
 from modelarts_contract.checks.core import Exchange, Verifier
+from modelarts_contract.checks.registry import Scope, check
 from modelarts_contract.checks.validity import Validity, classify
 
 
+@check("R14.no-server-error", scope=Scope.ANY)
 def no_server_error(v: Verifier, ex: Exchange) -> None:
-    v.expect("R14.no-server-error", ex.status < 500, "a status below 500", f"status {ex.status}", ex)
+    actual = f"status {ex.status}"
+    if ex.status in (429, 503) and "Retry-After" in ex.headers:
+        actual += " with Retry-After, still after the retries allowed (R15: retries ran out)"
+    v.expect("R14.no-server-error", ex.status < 500, "a status below 500", actual, ex)
 
 
+@check("R16.documented-status", scope=Scope.ANY)
 def documented_status(v: Verifier, ex: Exchange) -> None:
     actual = f"status {ex.status}"
     if 300 <= ex.status < 400:
@@ -18,6 +24,7 @@ def documented_status(v: Verifier, ex: Exchange) -> None:
     v.expect("R16.documented-status", ex.status in documented, f"one of {documented}", actual, ex)
 
 
+@check("R1.valid-credentials")
 def configured_credentials_accepted(v: Verifier, ex: Exchange) -> None:
     v.expect(
         "R1.valid-credentials",
@@ -28,8 +35,9 @@ def configured_credentials_accepted(v: Verifier, ex: Exchange) -> None:
     )
 
 
+@check("R3.invalid-rejected", "R6.unknown-ignored", "R2.valid-accepted")
 def validity_decides_status(v: Verifier, ex: Exchange) -> None:
-    """For a request made with the configured credentials."""
+    """A valid request gets 200 (or 400 where R4 allows), an invalid one 400."""
     if ex.status in (401, 403) or ex.status >= 500:
         return  # reported by the credentials and server-error checks
     verdict = classify(v.contract, ex.query)

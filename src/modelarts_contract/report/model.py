@@ -9,25 +9,23 @@ reported as a pass. The headline figure is held / (held + broken): it counts ver
 from __future__ import annotations
 
 import importlib
-import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from modelarts_contract import __version__
+from modelarts_contract.checks import registry
 from modelarts_contract.redact import REDACTED
 from modelarts_contract.spec import Contract
 
+EMBEDDED = "embedded reference server"  # what a ledger of a run without a base URL names as target
 HELD, BROKEN, NOT_EXERCISED, DATA_CHANGED = "held", "broken", "not exercised", "data changed"
 VERDICTS = (HELD, BROKEN, NOT_EXERCISED, DATA_CHANGED)
 DEFAULT_TITLE = 'ModelArts "Obtaining User Image Groups" — contract conformance'
 FAILURE_KEYS = ("request", "expected", "actual")
-CHECKS_DIR = Path(__file__).resolve().parents[1] / "checks"
 
 
 class LedgerError(ValueError):
@@ -53,7 +51,7 @@ class ClauseRow:
     broken: int
     data_changed: int
     failure: Failure | None
-    checks: tuple[str, ...]  # check modules that name the clause
+    checks: tuple[str, ...]  # the registered checks that declare the clause
     proven_by: tuple[str, ...]  # mutants whose clauses include it
 
 
@@ -110,19 +108,8 @@ def load_catalogue() -> Mapping[str, Any] | None:
         return None
 
 
-@lru_cache(maxsize=1)
-def _check_sources() -> dict[str, str]:
-    return {p.stem: p.read_text(encoding="utf-8") for p in sorted(CHECKS_DIR.glob("*.py"))}
-
-
-def checks_naming(clause_id: str) -> tuple[str, ...]:
-    """Check modules whose source names the clause id (the literal, so it stays true as code moves)."""
-    pattern = re.compile(rf"(?<![\w.-]){re.escape(clause_id)}(?![\w-])")
-    return tuple(f"checks/{name}.py" for name, text in _check_sources().items() if pattern.search(text))
-
-
 def build_rows(
-    ledger: dict, contract: Contract, catalogue: Mapping[str, Any] | None = None
+    ledger: dict[str, Any], contract: Contract, catalogue: Mapping[str, Any] | None = None
 ) -> list[ClauseRow]:
     clauses = validate(ledger)
     mutants = [v for v in (catalogue or {}).values() if getattr(v, "kind", None) == "mutant"]
@@ -140,7 +127,7 @@ def build_rows(
                 broken=record.get("broken", 0),
                 data_changed=record.get("data_changed", 0),
                 failure=Failure(*(failure.get(k, "") for k in FAILURE_KEYS)) if failure else None,
-                checks=checks_naming(clause.id),
+                checks=registry.checks_judging(clause.id),
                 proven_by=tuple(v.name for v in mutants if clause.id in v.clauses),
             )
         )
@@ -177,6 +164,8 @@ def redact_url(url: str | None) -> str:
     """scheme://host[:port]/path: no user info, query or fragment, where credentials could hide."""
     if not url:
         return ""
+    if url == EMBEDDED:
+        return url
     parts = urlsplit(url)
     host = parts.hostname or ""
     if parts.port:
@@ -195,12 +184,14 @@ def build_report(
 ) -> Report:
     rows = build_rows(ledger, contract, catalogue)
     status = ledger.get("exitstatus")
+    run = ledger.get("run") if isinstance(ledger.get("run"), dict) else {}
+    recorded_target = run.get("target") if isinstance(run.get("target"), str) else None
     return Report(
         title=title,
-        target=redact_url(target),
+        target=redact_url(target or recorded_target),
         generated=(generated or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M:%S UTC"),
-        suite_version=__version__,
-        spec_version=str(contract.document.get("info", {}).get("version", "")),
+        suite_version=str(run.get("suite_version") or __version__),
+        spec_version=str(run.get("spec_version") or contract.version),
         exitstatus=status if isinstance(status, int) else None,
         rows=rows,
         headline=headline(rows),

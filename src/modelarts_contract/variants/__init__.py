@@ -8,7 +8,7 @@ from . import auth_mutants, filter_mutants, paging_mutants, schema_mutants, sort
 from . import benign as _benign_module
 from .base import Variant
 
-__all__ = ["CATALOGUE", "Variant", "benign", "get", "mutants"]
+__all__ = ["CATALOGUE", "Variant", "benign", "get", "mutants", "reference_variant"]
 
 _FAMILIES = (schema_mutants, status_mutants, auth_mutants, paging_mutants, filter_mutants, sort_mutants)
 
@@ -38,3 +38,13 @@ def mutants() -> list[Variant]:
 
 def benign() -> list[Variant]:
     return [v for v in CATALOGUE.values() if v.kind == "benign"]
+
+
+def reference_variant(name: str) -> Variant:
+    """The reference itself as a run of the harness: "reference-token" or "reference-aksk"."""
+    mode = name.rsplit("-", 1)[-1]
+    if mode not in ("token", "aksk"):
+        raise KeyError(f"unknown reference run {name!r}")
+    return Variant(
+        name=name, kind="benign", clauses=("R2.valid-accepted",), summary="the reference", auth=mode
+    )

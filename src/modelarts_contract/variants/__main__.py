@@ -7,8 +7,10 @@ import logging
 import sys
 import time
 
+from modelarts_contract.checks import registry
+
 from . import CATALOGUE, get
-from .harness import format_matrix, run_catalogue
+from .harness import Matrix, format_matrix
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -18,12 +20,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--only", nargs="+", metavar="NAME", help="run only these variants")
     p.add_argument("--workers", type=int, default=2, help="variants run at the same time (default 2)")
-    p.add_argument("--timeout", type=float, default=240, help="seconds allowed per variant (default 240)")
     p.add_argument(
-        "--first-failure",
+        "--full",
         action="store_true",
-        help="stop each run at its first failing test (-x): faster, but the credit for a kill may then go "
-        "to whichever clause fails first",
+        help="run the whole suite against every mutant, without stopping at its kill (slower; the default "
+        "runs the tests that exercised the mutant's clause on the reference and stops once it is broken)",
     )
     p.add_argument("--list", action="store_true", help="print the catalogue and exit")
     return p
@@ -33,7 +34,9 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.list:
         for v in CATALOGUE.values():
+            judged_by = sorted({c for clause in v.clauses for c in registry.checks_judging(clause)})
             print(f"{v.name:30} {v.kind:7} {', '.join(v.clauses):22} {v.summary}")
+            print(f"{'':30} {'':7} judged by {', '.join(judged_by)}")
         return 0
     try:
         variants = [get(name) for name in args.only] if args.only else list(CATALOGUE.values())
@@ -43,8 +46,15 @@ def main(argv: list[str] | None = None) -> int:
     # The crash mutants' 500s are the point; their logged tracebacks would bury the matrix.
     logging.getLogger("modelarts_contract.reference").addHandler(logging.NullHandler())
     started = time.monotonic()
-    extra = ("-x",) if args.first_failure else ()
-    results = run_catalogue(variants, workers=max(1, args.workers), timeout=args.timeout, extra_args=extra)
+    matrix = Matrix(variants, max(1, args.workers), full=args.full)
+    results = []
+    try:
+        for variant in variants:  # a line per variant as it comes
+            results.append(matrix.result(variant.name))
+            print(f"[{len(results)}/{len(variants)}] {results[-1].line()}", flush=True)
+    finally:
+        matrix.close()
+    print()
     print(format_matrix(results))
     print(f"{len(results)} variants in {time.monotonic() - started:.0f} s")
     return 0 if all(r.ok for r in results) else 1

@@ -1,23 +1,31 @@
-"""Run the contract suite against each variant, served in-process, and tabulate who killed what.
+"""Run the contract suite against each variant, in-process, and tabulate who killed what.
 
-The suite runs in a subprocess (its ledger is process-global and it reads its target from the
-environment); the variant runs in this process, so the server's request log is evidence of what the
-suite really sent (R16: GET only).
+Each variant is served on loopback in the process that runs the suite on it with `pytest.main`, so
+the server's request log is evidence of what the suite really sent (R16: GET only). Runs are
+spread over a few worker processes, each importing the heavy libraries once.
+
+A mutant runs the tests that exercised its clauses on the reference (the same auth mode), cheapest
+first, and stops as soon as its own clause is broken: the kill is proven, and the rest could only
+add kills. Benign variants run the whole suite: they must pass every test.
 """
 
 from __future__ import annotations
 
-import json
+import contextlib
+import io
+import multiprocessing
 import os
-import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from modelarts_contract.reference import serve
 
@@ -25,19 +33,25 @@ from .base import Variant
 
 ENV_PREFIXES = ("MODELARTS_", "HUAWEICLOUD_SDK_")
 TAIL_LINES = 40
+PLUGIN = "modelarts_contract.pytest_plugin"
+REFERENCE = "reference"  # the runs that map which tests exercise which clause
+# Cheapest first: a mutant's kill usually comes from a single request long before generation.
+_COST = ("test_auth", "test_invalid_values", "test_relations", "test_generated")
 
 
 @dataclass
 class VariantResult:
     name: str
     kind: str
-    exit_code: int | None  # None: timed out
+    exit_code: int | None  # None: the run raised
     broken: list[str]  # clause ids with broken > 0 in the ledger
     expected: tuple[str, ...]
     seconds: float
     requests: int  # requests the server received
     methods: set[str] = field(default_factory=set)  # methods the server saw
+    tests: int = 0  # tests selected (0: the whole suite)
     output_tail: str = ""
+    exercised: dict[str, list[str]] = field(default_factory=dict)  # clause -> tests (reference runs)
 
     @property
     def killed(self) -> bool:
@@ -61,12 +75,19 @@ class VariantResult:
     def ok(self) -> bool:
         return self.verdict in ("KILLED", "PASSED")
 
+    def line(self) -> str:
+        scope = f"{self.tests} tests" if self.tests else "whole suite"
+        broken = ", ".join(self.broken) or "-"
+        return (
+            f"{self.name} ({self.kind}): {self.verdict}; broken {broken}; {scope}, {self.requests} requests, "
+            f"{self.seconds:.1f} s"
+        )
 
-def suite_environment(url: str, projects: Sequence, *, aksk: bool = False) -> dict[str, str]:
-    """The environment that points a contract-suite subprocess at a local server of these projects."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(ENV_PREFIXES)}
+
+def suite_environment(url: str, projects: Sequence[Any], *, aksk: bool = False) -> dict[str, str]:
+    """The variables that point a contract-suite run at a local server of these projects."""
     main, other = projects[0], projects[1]
-    env |= {
+    env = {
         "MODELARTS_BASE_URL": url,
         "MODELARTS_PROJECT_ID": main.project_id,
         "MODELARTS_OTHER_PROJECT_ID": other.project_id,
@@ -79,80 +100,242 @@ def suite_environment(url: str, projects: Sequence, *, aksk: bool = False) -> di
     return env
 
 
-def _broken(ledger: Path) -> list[str]:
+def suite_dir() -> Path:
+    """The contract suite: tests/contract in a checkout, the packaged copy in an installed wheel."""
+    from modelarts_contract import suite
+
+    return Path(suite.__file__).resolve().parent
+
+
+@contextlib.contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    saved = dict(os.environ)
+    for key in [k for k in os.environ if k.startswith(ENV_PREFIXES)]:
+        del os.environ[key]
+    os.environ.update(values)
     try:
-        clauses = json.loads(ledger.read_text(encoding="utf-8"))["clauses"]
-    except (OSError, ValueError, KeyError):
-        return []
-    return sorted(cid for cid, record in clauses.items() if record.get("broken"))
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
 
 
-def _text(data: bytes | str | None) -> str:
-    return data.decode(errors="replace") if isinstance(data, bytes) else data or ""
+@contextlib.contextmanager
+def _fresh_test_modules(root: Path) -> Iterator[None]:
+    """Each run imports the suite's test modules and conftests anew, as a separate process would.
+
+    Only those: a library module imported during a run stays, or its classes would exist twice."""
+    before = set(sys.modules)
+    try:
+        yield
+    finally:
+        for name in set(sys.modules) - before:
+            where = str(getattr(sys.modules[name], "__file__", "") or "")
+            if where.startswith(str(root)) or name.rsplit(".", 1)[-1] == "conftest":
+                del sys.modules[name]
+
+
+class _Watch:
+    """A plugin of the nested run: stops it once the expected clause is broken; keeps the outcome."""
+
+    def __init__(self, expected: tuple[str, ...], stop_when_killed: bool) -> None:
+        self.expected, self.stop_when_killed = set(expected), stop_when_killed
+        self.session: pytest.Session | None = None
+        self.outcome: Any = None
+
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        self.session = session
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if not (self.stop_when_killed and report.failed and self.session is not None):
+            return
+        from modelarts_contract.pytest_plugin import run_of
+
+        if self.expected & set(run_of(self.session.config).outcome.ledger.broken_clauses()):
+            self.session.shouldfail = "variant killed by its clause"
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        from modelarts_contract.pytest_plugin import run_of
+
+        self.outcome = run_of(session.config).outcome
 
 
 def run_variant(
-    variant: Variant, *, repo_root: str | Path, timeout: float = 240, extra_args: Iterable[str] = ()
+    variant: Variant,
+    *,
+    tests: Sequence[str] = (),
+    stop_when_killed: bool = False,
+    extra_args: Iterable[str] = (),
 ) -> VariantResult:
+    """The suite (or the given test node ids) against `variant`, in this process."""
     dataset = variant.dataset()
     app = variant.build(dataset)
+    root = suite_dir()
+    watch = _Watch(variant.clauses, stop_when_killed and variant.kind == "mutant")
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix=f"variant-{variant.name}-") as tmp, serve(app) as server:
-        command = [sys.executable, "-m", "pytest", "tests/contract", "-q", "-p", "no:cacheprovider"]
-        command += ["--report-dir", tmp, *extra_args]
-        env = suite_environment(server.url, dataset.projects, aksk=variant.auth == "aksk")
+    with (
+        serve(app) as server,
+        tempfile.TemporaryDirectory(prefix=f"variant-{variant.name}-") as tmp,
+        _environment(suite_environment(server.url, dataset.projects, aksk=variant.auth == "aksk")),
+        _fresh_test_modules(root.parent),
+        contextlib.redirect_stdout(io.StringIO()) as out,
+        contextlib.redirect_stderr(out),
+        contextlib.chdir(root.parent),
+    ):
+        selected = [str(root.parent / t) for t in tests] or [str(root)]
+        args = [*selected, "-q", "-p", PLUGIN, "-p", "no:cacheprovider", "--capture=sys", "-W", "ignore"]
+        args += ["--rootdir", str(root.parent), "--report-dir", tmp, *extra_args]
         try:
-            proc = subprocess.run(
-                command, cwd=repo_root, env=env, capture_output=True, text=True, timeout=timeout, check=False
-            )
-            exit_code, output = proc.returncode, proc.stdout + proc.stderr
-        except subprocess.TimeoutExpired as exc:
+            exit_code: int | None = int(pytest.main(args, plugins=[watch]))
+        except Exception as exc:  # a crash of the suite is a verdict of its own: ERROR
             exit_code = None
-            output = _text(exc.stdout) + _text(exc.stderr) + f"\n[timed out after {timeout:.0f} s]"
-        broken = _broken(Path(tmp) / "ledger.json")
+            print(f"the run raised {type(exc).__name__}: {exc}", file=out)
         recorded = server.requests.snapshot()
+    ledger = watch.outcome.ledger if watch.outcome is not None else None
+    records = ledger.as_dict() if ledger is not None else {}
     return VariantResult(
         name=variant.name,
         kind=variant.kind,
         exit_code=exit_code,
-        broken=broken,
+        broken=sorted(cid for cid, record in records.items() if record["broken"]),
         expected=variant.clauses,
         seconds=time.monotonic() - started,
         requests=len(recorded),
         methods={r.method for r in recorded},
-        output_tail="\n".join(output.splitlines()[-TAIL_LINES:]),
+        tests=len(tests),
+        output_tail="\n".join(out.getvalue().splitlines()[-TAIL_LINES:]),
+        exercised={cid: record["tests"] for cid, record in records.items()},
     )
 
 
+def select_tests(exercised: dict[str, list[str]], clauses: Iterable[str]) -> list[str]:
+    """The tests that exercised any of `clauses` on the reference, cheapest first."""
+    chosen = {test for clause in clauses for test in exercised.get(clause, ())}
+
+    def cost(test: str) -> tuple[int, str]:
+        module = test.split("::", 1)[0].rsplit("/", 1)[-1].removesuffix(".py")
+        return (_COST.index(module) if module in _COST else len(_COST), test)
+
+    return sorted(chosen, key=cost)
+
+
+def _relative(exercised: dict[str, list[str]], root: Path) -> dict[str, list[str]]:
+    """Node ids as paths relative to the suite's parent, whatever rootdir named them."""
+    prefix = root.name + "/"
+    return {c: [t[t.index(prefix) :] if prefix in t else t for t in tests] for c, tests in exercised.items()}
+
+
+def _worker_run(
+    name: str, tests: Sequence[str], stop_when_killed: bool, extra: Sequence[str]
+) -> VariantResult:
+    from modelarts_contract import variants
+
+    variant = variants.reference_variant(name) if name.startswith(REFERENCE) else variants.get(name)
+    return run_variant(variant, tests=tests, stop_when_killed=stop_when_killed, extra_args=extra)
+
+
+def _warm_up() -> None:
+    """Import what every run needs once per worker, so no run pays for it and none re-imports it."""
+    import hypothesis  # noqa: F401
+    import schemathesis  # noqa: F401
+
+    import modelarts_contract.checks
+    import modelarts_contract.pytest_plugin
+    import modelarts_contract.variants  # noqa: F401
+
+
+class Matrix:
+    """The kill matrix, computed in `workers` processes; results arrive as futures, in any order."""
+
+    def __init__(
+        self, variants: Sequence[Variant], workers: int = 2, *, full: bool = False, extra: Sequence[str] = ()
+    ) -> None:
+        self.variants = list(variants)
+        self.full = full  # every mutant runs the whole suite, without stopping at the kill
+        self.extra = tuple(extra)
+        context = multiprocessing.get_context("spawn")
+        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_warm_up)
+        self.futures: dict[str, Future[VariantResult]] = {}
+        self._start()
+
+    def _submit(self, name: str, tests: Sequence[str] = (), stop: bool = False) -> Future[VariantResult]:
+        return self._pool.submit(_worker_run, name, list(tests), stop, self.extra)
+
+    def _start(self) -> None:
+        for variant in self.variants:
+            self.futures[variant.name] = Future()
+        mutants = [v for v in self.variants if v.kind == "mutant"]
+        if self.full or not mutants:
+            for variant in self.variants:
+                _forward(self._submit(variant.name), self.futures[variant.name])
+            return
+        references = {mode: self._submit(f"{REFERENCE}-{mode}") for mode in sorted({v.auth for v in mutants})}
+        # Mutants wait for their reference run (which tests exercise which clause); they go first
+        # once it is there, the benign variants (whole suite, slower) after them.
+        scheduler = threading.Thread(
+            target=self._schedule, args=(references,), name="kill-matrix", daemon=True
+        )
+        scheduler.start()
+
+    def _schedule(self, references: dict[str, Future[VariantResult]]) -> None:
+        for variant in [v for v in self.variants if v.kind == "mutant"]:
+            target = self.futures[variant.name]
+            try:
+                exercised = _relative(references[variant.auth].result().exercised, suite_dir())
+                tests = select_tests(exercised, variant.clauses)
+                _forward(self._submit(variant.name, tests, stop=True), target)
+            except BaseException as exc:  # no reference run, or the pool is shut down
+                target.set_exception(exc)
+        for variant in [v for v in self.variants if v.kind == "benign"]:
+            try:
+                _forward(self._submit(variant.name), self.futures[variant.name])
+            except BaseException as exc:
+                self.futures[variant.name].set_exception(exc)
+
+    def result(self, name: str, timeout: float | None = None) -> VariantResult:
+        return self.futures[name].result(timeout)
+
+    def results(self) -> list[VariantResult]:
+        return [self.result(v.name) for v in self.variants]
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _forward(source: Future[VariantResult], target: Future[VariantResult]) -> None:
+    """`target` completes as `source` does."""
+
+    def copy(done: Future[VariantResult]) -> None:
+        if done.cancelled():
+            target.cancel()
+            return
+        error = done.exception()
+        if error is not None:
+            target.set_exception(error)
+        else:
+            target.set_result(done.result())
+
+    source.add_done_callback(copy)
+
+
 def run_catalogue(
-    variants: Iterable[Variant],
-    workers: int = 2,
-    *,
-    repo_root: str | Path | None = None,
-    timeout: float = 240,
-    extra_args: Sequence[str] = (),
+    variants: Iterable[Variant], workers: int = 2, *, full: bool = False, extra_args: Sequence[str] = ()
 ) -> list[VariantResult]:
-    """Every variant, ``workers`` at a time; results in the order given."""
-    root = Path(repo_root) if repo_root is not None else default_repo_root()
-    run = partial(run_variant, repo_root=root, timeout=timeout, extra_args=extra_args)
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(run, v) for v in variants]
-        return [f.result() for f in futures]
-
-
-def default_repo_root() -> Path:
-    """The checkout this package is installed from (editable install: src/modelarts_contract/...)."""
-    root = Path(__file__).resolve().parents[3]
-    if not (root / "tests" / "contract").is_dir():
-        raise FileNotFoundError(f"no tests/contract under {root}: pass repo_root")
-    return root
+    """Every variant, `workers` processes at a time; results in the order given."""
+    matrix = Matrix(list(variants), workers, full=full, extra=extra_args)
+    try:
+        return matrix.results()
+    finally:
+        matrix.close()
 
 
 def format_matrix(results: Sequence[VariantResult]) -> str:
-    header = ("variant", "kind", "expected", "verdict", "broken", "requests", "seconds")
+    header = ("variant", "kind", "expected", "verdict", "broken", "tests", "requests", "seconds")
     rows = [
-        (r.name, r.kind, ", ".join(r.expected), r.verdict, ", ".join(r.broken) or "-", str(r.requests),
-         f"{r.seconds:.1f}")
+        (r.name, r.kind, ", ".join(r.expected), r.verdict, ", ".join(r.broken) or "-",
+         str(r.tests) if r.tests else "all", str(r.requests), f"{r.seconds:.1f}")
         for r in results
     ]  # fmt: skip
     widths = [max(len(row[i]) for row in (header, *rows)) for i in range(len(header))]

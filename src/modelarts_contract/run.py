@@ -1,0 +1,237 @@
+"""The state of one run of the suite: its options, target, ledger and outcome.
+
+The pytest plugin keeps one `Run` per pytest session (in the config's stash). Under xdist every
+worker has its own; what each found (`RunOutcome`) goes back to the controller, which merges it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from modelarts_contract import __version__
+from modelarts_contract.checks.core import Ledger
+from modelarts_contract.config import ENVIRONMENT, SuiteConfig
+from modelarts_contract.environment import EXIT_ENVIRONMENT
+from modelarts_contract.preflight import preflight
+from modelarts_contract.redact import Redactor
+from modelarts_contract.spec import load_contract
+from modelarts_contract.target import Target
+from modelarts_contract.transport import TransportStats, fence
+
+FALLBACK_OTHER_PROJECT = "0" * 31 + "1"
+EMBEDDED = "embedded reference server"
+
+
+@dataclass
+class RunOutcome:
+    """What a run (or an xdist worker) found; mergeable."""
+
+    ledger: Ledger = field(default_factory=Ledger)
+    environment: str | None = None  # why the target became unusable
+    stopped_at_start: bool = False  # the preflight failed: its exit message says it all
+    budget_spent_in: str | None = None  # the test in which the budget ran out
+    skipped_for_budget: int = 0
+    transport: TransportStats = field(default_factory=TransportStats)
+    involved: bool = False  # a target was built: the summary has something to say
+
+    def merge(self, other: RunOutcome) -> None:
+        self.ledger.merge(other.ledger)
+        self.environment = self.environment or other.environment
+        self.stopped_at_start = self.stopped_at_start or other.stopped_at_start
+        self.budget_spent_in = self.budget_spent_in or other.budget_spent_in
+        self.skipped_for_budget += other.skipped_for_budget
+        for name in ("sent", "retries", "waited", "paced", "refused"):
+            setattr(self.transport, name, getattr(self.transport, name) + getattr(other.transport, name))
+        self.involved = self.involved or other.involved
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ledger": self.ledger.as_dict(),
+            "environment": self.environment,
+            "stopped_at_start": self.stopped_at_start,
+            "budget_spent_in": self.budget_spent_in,
+            "skipped_for_budget": self.skipped_for_budget,
+            "transport": dataclasses.asdict(self.transport),
+            "involved": self.involved,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunOutcome:
+        ledger = Ledger()
+        ledger.merge(data["ledger"])
+        return cls(
+            ledger=ledger,
+            environment=data["environment"],
+            stopped_at_start=data["stopped_at_start"],
+            budget_spent_in=data["budget_spent_in"],
+            skipped_for_budget=data["skipped_for_budget"],
+            transport=TransportStats(**data["transport"]),
+            involved=data["involved"],
+        )
+
+
+class Run:
+    def __init__(self, config: SuiteConfig, shared: dict[str, Any] | None = None) -> None:
+        self.config = config
+        self.redactor = Redactor(config.secrets)
+        self.outcome = RunOutcome()
+        self.shared = shared  # from the xdist controller: what every worker shares
+        self._stack = ExitStack()
+        self._target: Target | None = None
+        self._preflight_done = False
+
+    # -- the target --------------------------------------------------------------------------
+
+    def target(self) -> Target:
+        """The run's one target, built on first use; every request to its origin obeys its guard."""
+        if self._target is None:
+            config = self.config
+            if config.base_url is not None:
+                other = config.other_project_id or FALLBACK_OTHER_PROJECT
+                config = dataclasses.replace(config, other_project_id=other)
+            else:
+                config = self._embedded(config)
+            target = Target(config, load_contract(), self.outcome.ledger)
+            self._stack.enter_context(fence(target.session.guard))
+            self._stack.callback(target.session.close)
+            self._target = target
+            self.redactor = Redactor({*self.redactor.secrets, *target.redactor.secrets})
+            self.outcome.involved = True
+        return self._target
+
+    def _embedded(self, config: SuiteConfig) -> SuiteConfig:
+        from modelarts_contract.reference import build_app, data, default_dataset, serve
+
+        server = self._stack.enter_context(serve(build_app(default_dataset())))
+        return dataclasses.replace(
+            config,
+            base_url=server.url,
+            project_id=data.MAIN_PROJECT_ID,
+            other_project_id=data.OTHER_PROJECT_ID,
+            auth_token=None if config.ak else data.MAIN_TOKEN,
+        )
+
+    def preflight(self) -> str | None:
+        """One request before the tests; a problem stops the run (exit 6) before any verdict."""
+        if not self._preflight_done:
+            self._preflight_done = True
+            problem = preflight(self.target())
+            if problem is not None:
+                self.outcome.environment, self.outcome.stopped_at_start = problem, True
+        return self.outcome.environment if self.outcome.stopped_at_start else None
+
+    def budget_spent(self) -> bool:
+        return self._target is not None and self._target.session.remaining == 0
+
+    def verifier_test(self, nodeid: str) -> None:
+        if self._target is not None:
+            self._target.verifier.current_test = nodeid
+
+    def shared_for_workers(self) -> dict[str, Any]:
+        return {}
+
+    # -- output ------------------------------------------------------------------------------
+
+    def redact(self, report: pytest.TestReport | pytest.CollectReport) -> None:
+        """Every report (terminal, JUnit XML, other plugins) passes here: no secret may survive it."""
+        scrub = self.redactor.scrub
+        if isinstance(report.longrepr, tuple):
+            path, line, message = report.longrepr
+            report.longrepr = (path, line, scrub(message))
+        elif report.longrepr is not None:
+            text = str(report.longrepr)
+            clean = scrub(text)
+            if clean != text:
+                report.longrepr = clean
+        report.sections = [(title, scrub(content)) for title, content in report.sections]
+
+    def involved(self) -> bool:
+        if self._target is not None:
+            self.outcome.transport = dataclasses.replace(self._target.session.stats)
+        return self.outcome.involved
+
+    def where(self) -> str:
+        if self.config.base_url is None and self._target is not None:
+            return f"{EMBEDDED} at {self._target.base_url}"
+        return self.config.base_url or EMBEDDED
+
+    def header_lines(self) -> list[str]:
+        c = self.config
+        pace = f"{c.rate_per_second:g}/s" if c.rate_per_second else "none"
+        how = f"--rate-limit or {ENVIRONMENT['rate_limit']}: N/s, N/m, N/h or none"
+        tls = f"CA bundle {c.ca_bundle}" if c.ca_bundle else "system CAs"
+        return [
+            f"modelarts-contract {__version__}: {self.where()}, auth {c.auth_mode}, budget {c.max_requests}, "
+            f"TLS {tls}",
+            f"modelarts-contract pace: {pace} ({how})",
+        ]
+
+    def summary_lines(self) -> list[str]:
+        outcome = self.outcome
+        records = outcome.ledger.as_dict()
+        failed = outcome.ledger.broken_clauses()
+        lines = [
+            f"clauses checked: {len(records)}, failed: {len(failed)}"
+            + (f" ({', '.join(failed)})" if failed else "")
+        ]
+        s = outcome.transport
+        left = max(0, self.config.max_requests - s.sent)
+        lines.append(
+            f"requests sent: {s.sent}, retries: {s.retries}, waited: {s.waited:.1f} s (Retry-After) "
+            f"+ {s.paced:.1f} s (pace), refused: {s.refused}, budget left: {left} of {self.config.max_requests}"
+        )
+        changed = sorted(cid for cid, rec in records.items() if rec["data_changed"])
+        if changed:
+            lines.append(
+                f"DATA CHANGED during the checks of {', '.join(changed)}: no verdict (the tests show as skipped)"
+            )
+        if outcome.budget_spent_in is not None:
+            lines.append(
+                f"REQUEST BUDGET EXHAUSTED in {outcome.budget_spent_in}; {outcome.skipped_for_budget} more tests "
+                "not run (the verdicts above stand; raise --max-requests / MODELARTS_MAX_REQUESTS to check everything)"
+            )
+        if outcome.environment is not None and not outcome.stopped_at_start:
+            lines.append(f"ENVIRONMENT PROBLEM (exit {EXIT_ENVIRONMENT}): {outcome.environment}")
+        return lines
+
+    def ledger_context(self, exitstatus: int) -> dict[str, Any]:
+        """What the report needs to render the same page later, beside the clause records."""
+        c = self.config
+        stop = self.outcome.environment or (
+            self.outcome.budget_spent_in and f"request budget exhausted in {self.outcome.budget_spent_in}"
+        )
+        return {
+            "exitstatus": exitstatus,
+            "stopped": stop,
+            "transport": dataclasses.asdict(self.outcome.transport),
+            "run": {
+                "target": self.config.base_url or EMBEDDED,
+                "suite_version": __version__,
+                "spec_version": load_contract().version,
+                "seed": c.seed,
+                "options": {
+                    "auth": c.auth_mode,
+                    "max_requests": c.max_requests,
+                    "rate_per_second": c.rate_per_second,
+                    "request_timeout": c.timeout,
+                    "max_examples": c.max_examples,
+                    "strict_fields": c.strict,
+                },
+            },
+        }
+
+    def write_reports(self, report_dir: Path, exitstatus: int) -> None:
+        from modelarts_contract.report import write_reports
+
+        ledger_path = report_dir / "ledger.json"
+        self.outcome.ledger.dump(ledger_path, **self.ledger_context(exitstatus))
+        write_reports(ledger_path, report_dir)
+
+    def close(self) -> None:
+        self._stack.close()
