@@ -9,7 +9,9 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
+
+from modelarts_contract.spec import OPERATION_PATH
 
 # option name -> environment variable. The command line wins over the environment.
 ENVIRONMENT = {
@@ -35,6 +37,12 @@ DEFAULT_SEED = 20240618
 DEFAULT_MAX_EXAMPLES = 60
 _RATE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*/\s*(s|m|h)\s*$")
 _PER = {"s": 1.0, "m": 60.0, "h": 3600.0}
+NO_PACING = "none"
+
+# The operation path the suite appends to the base URL, as segments; "{project_id}" is filled in.
+_PROJECT_PLACEHOLDER = "{project_id}"
+_OPERATION_SEGMENTS = tuple(OPERATION_PATH.strip("/").split("/"))
+_OPERATION_PREFIX = OPERATION_PATH.split(_PROJECT_PLACEHOLDER)[0].rstrip("/")  # "/v1"
 
 
 class ConfigError(ValueError):
@@ -52,11 +60,16 @@ def _option_label(name: str) -> str:
     return f"--{name.replace('_', '-')} ({ENVIRONMENT[name]})"
 
 
-def parse_rate(text: str) -> float:
-    """'10/s', '600/m' or '1/h' -> requests per second."""
+def parse_rate(text: str) -> float | None:
+    """'10/s', '600/m' or '1/h' -> requests per second; 'none' (any case) -> None, no pacing."""
+    if text.strip().lower() == NO_PACING:
+        return None
     match = _RATE.match(text)
     if not match or float(match.group(1)) <= 0:
-        raise ConfigError(f"{_option_label('rate_limit')}: expected N/s, N/m or N/h, got {text!r}")
+        raise ConfigError(
+            f"{_option_label('rate_limit')}: expected N/s, N/m, N/h (N > 0), or {NO_PACING} for no pacing, "
+            f"got {text!r}"
+        )
     return float(match.group(1)) / _PER[match.group(2)]
 
 
@@ -112,6 +125,8 @@ class SuiteConfig:
         project_id = get("project_id")
         if base_url is not None and not project_id:
             raise ConfigError(f"{_option_label('project_id')} is required when a base URL is given")
+        if base_url is not None:
+            _refuse_operation_path_in(base_url, project_id)
         token, ak, sk = get("auth_token"), get("ak"), get("sk")
         if token and (ak or sk):
             raise ConfigError(
@@ -137,7 +152,7 @@ class SuiteConfig:
             ak=ak,
             sk=sk,
             max_requests=_positive_int("max_requests", get("max_requests"), DEFAULT_MAX_REQUESTS),
-            rate_per_second=None if rate is None or rate == "none" else parse_rate(rate),
+            rate_per_second=None if rate is None else parse_rate(rate),
             timeout=_positive_float("request_timeout", get("request_timeout"), DEFAULT_TIMEOUT),
             ca_bundle=ca_bundle,
             seed=_positive_int("seed", get("seed"), DEFAULT_SEED, minimum=0),
@@ -164,6 +179,62 @@ def _valid_base_url(url: str) -> str:
             f"{label}: no query or fragment allowed in {parts.scheme}://{parts.netloc}{parts.path}"
         )
     return url.rstrip("/")
+
+
+def _segment_matches(pattern: str, segment: str, project_id: str | None, anything: bool) -> bool:
+    if pattern != _PROJECT_PLACEHOLDER:
+        return segment.lower() == pattern.lower()
+    return anything or segment in {_PROJECT_PLACEHOLDER, project_id}
+
+
+def _repeats(patterns: tuple[str, ...], segments: list[str], project_id: str | None, anything: bool) -> bool:
+    pairs = zip(patterns, segments, strict=True)
+    return all(_segment_matches(pattern, segment, project_id, anything) for pattern, segment in pairs)
+
+
+def _operation_overlap(segments: list[str], project_id: str | None) -> tuple[int, int] | None:
+    """(start, end) of the path segments that repeat what the suite appends itself, or None.
+
+    The whole operation path anywhere, or a leading part of it at the end ("/v1", "/v1/<project>",
+    "/v1/<anything>/images"). A bare "/v1/<something else>" may be a gateway's own prefix: allowed.
+    """
+    whole = len(_OPERATION_SEGMENTS)
+    for start in range(len(segments) - whole + 1):
+        if _repeats(_OPERATION_SEGMENTS, segments[start : start + whole], project_id, True):
+            return start, start + whole
+    for size in range(min(whole - 1, len(segments)), 0, -1):
+        tail, lead = segments[-size:], _OPERATION_SEGMENTS[:size]
+        fixed_after = _PROJECT_PLACEHOLDER in lead[:-1]  # a literal segment follows the project id
+        if _repeats(lead, tail, project_id, fixed_after):
+            return len(segments) - size, len(segments)
+    return None
+
+
+def _refuse_operation_path_in(base_url: str, project_id: str | None) -> None:
+    """A base URL must stop where the operation path begins: the suite appends all of it."""
+    parts = urlsplit(base_url)
+    raw = parts.path.split("/")[1:]
+    segments = [unquote(s) for s in raw]
+    label = _option_label("base_url")
+
+    def cut_at(index: int) -> str:  # the base URL without segment `index` and what follows
+        return f"{parts.scheme}://{parts.netloc}" + "".join(f"/{s}" for s in raw[:index] if s)
+
+    overlap = _operation_overlap(segments, project_id)
+    if overlap is not None:
+        start, end = overlap
+        repeated = "/" + "/".join(raw[start:end])
+        verb = "ends with" if end == len(segments) else "contains"
+        raise ConfigError(
+            f"{label} {verb} {repeated}, which the suite adds itself (requests would go to "
+            f"{parts.path}{_OPERATION_PREFIX}/...): use {cut_at(start)}"
+        )
+    placeholder = next((i for i, s in enumerate(segments) if _PROJECT_PLACEHOLDER in s), None)
+    if placeholder is not None:
+        raise ConfigError(
+            f"{label} contains {_PROJECT_PLACEHOLDER}: the suite appends {OPERATION_PATH} itself and "
+            f"fills in {_option_label('project_id')}: use {cut_at(placeholder)}"
+        )
 
 
 def _positive_int(name: str, text: str | None, default: int, minimum: int = 1) -> int:

@@ -1,23 +1,41 @@
 """The first request of a run: is the environment usable at all?
 
-Unreachable, DNS, TLS, timeout, or the configured credentials refused (401; 403/404 for the
-configured project) is one clear message and exit status 6, instead of every test failing the
-same way. Anything else, a 3xx or a 5xx included, is the contract's business: the checks judge it.
+Unreachable, DNS, TLS, timeout, or the configured credentials refused (401; 403, or a ModelArts
+404, for the configured project) is one clear message and exit status 6, instead of every test
+failing the same way. A 404 that is not a ModelArts error (an API gateway's "API does not exist",
+or no JSON at all) means the path is wrong, usually the base URL: the message shows the URL asked.
+Anything else, a 3xx or a 5xx included, is the contract's business: the checks judge it.
 """
 
 from __future__ import annotations
 
 from modelarts_contract.checks.core import Exchange
+from modelarts_contract.spec import OPERATION_PATH
 from modelarts_contract.target import Target
 from modelarts_contract.transport import TargetUnreachable
 
 PREFLIGHT_QUERY = {"limit": "1"}
+SERVICE_ERROR_PREFIX = "ModelArts."  # error codes of the service itself, not of a gateway in front
+
+
+def _printable(value: object, limit: int) -> str:
+    """The target's words, cut short and with control characters (terminal escapes) neutralised."""
+    return "".join(c if c.isprintable() else "?" for c in str(value)[:limit])
+
+
+def _error(exchange: Exchange) -> tuple[object, object]:
+    body = exchange.body if isinstance(exchange.body, dict) else {}
+    return body.get("error_code"), body.get("error_msg")
 
 
 def _said(exchange: Exchange) -> str:
-    body = exchange.body if isinstance(exchange.body, dict) else {}
-    code, msg = body.get("error_code"), body.get("error_msg")
-    return f": {code}: {str(msg)[:160]}" if code or msg else ""
+    code, msg = _error(exchange)
+    return f": {_printable(code, 60)}: {_printable(msg, 160)}" if code or msg else ""
+
+
+def _from_the_service(exchange: Exchange) -> bool:
+    code, _ = _error(exchange)
+    return isinstance(code, str) and code.startswith(SERVICE_ERROR_PREFIX)
 
 
 def preflight(target: Target) -> str | None:
@@ -34,6 +52,12 @@ def preflight(target: Target) -> str | None:
     where = f"{exchange.status} from {target.url()}{_said(exchange)}"
     if exchange.status == 401:
         problem = f"the target refused the configured {mode} credentials ({where}): expired or wrong?"
+    elif exchange.status == 404 and not _from_the_service(exchange):
+        problem = (
+            f"the path may be wrong: GET {exchange.url} got 404{_said(exchange)}, which is not a "
+            f"ModelArts error: check --base-url (MODELARTS_BASE_URL): the service's endpoint (and any "
+            f"gateway prefix), without {OPERATION_PATH}, which the suite appends"
+        )
     elif exchange.status in (403, 404):
         problem = (
             f"the configured credentials may not read project {target.project_id} ({where}): "

@@ -13,6 +13,7 @@ from modelarts_contract.config import (
     SuiteConfig,
     parse_rate,
 )
+from modelarts_contract.spec import OPERATION_PATH
 
 REMOTE = {"MODELARTS_BASE_URL": "https://modelarts.example.com", "MODELARTS_PROJECT_ID": "p1"}
 TOKEN = {"MODELARTS_AUTH_TOKEN": "tok-0123456789abcdef"}
@@ -46,6 +47,89 @@ def test_options_win_over_environment():
 )
 def test_rates(text, per_second):
     assert parse_rate(text) == pytest.approx(per_second)
+
+
+@pytest.mark.parametrize("text", ["none", "None", "NONE", "  none\t"])
+def test_none_means_no_pacing_in_any_case(text):
+    assert parse_rate(text) is None
+    assert config({**REMOTE, **TOKEN, "MODELARTS_RATE_LIMIT": text}).rate_per_second is None
+
+
+@pytest.mark.parametrize("text", ["fast", "0/s", "10/d", "nothing", "no ne"])
+def test_a_bad_rate_names_every_accepted_form(text):
+    with pytest.raises(ConfigError) as caught:
+        config({**REMOTE, **TOKEN}, rate_limit=text)
+    message = str(caught.value)
+    assert message.startswith("--rate-limit (MODELARTS_RATE_LIMIT): expected N/s, N/m, N/h")
+    assert "or none for no pacing" in message and message.endswith(f"got {text!r}")
+
+
+def base_url_error(url: str, project_id: str = "p1") -> str:
+    with pytest.raises(ConfigError) as caught:
+        config({**TOKEN, "MODELARTS_BASE_URL": url, "MODELARTS_PROJECT_ID": project_id})
+    return str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("url", "repeated", "requested", "use"),
+    [
+        ("https://host/v1", "/v1", "/v1/v1/...", "https://host"),
+        ("https://host/v1/", "/v1", "/v1/v1/...", "https://host"),
+        ("https://host/V1", "/V1", "/V1/v1/...", "https://host"),
+        ("https://host:8443/gateway/v1", "/v1", "/gateway/v1/v1/...", "https://host:8443/gateway"),
+        ("https://host/v1/p1", "/v1/p1", "/v1/p1/v1/...", "https://host"),
+        ("https://host/v1/other/images", "/v1/other/images", "/v1/other/images/v1/...", "https://host"),
+        (
+            "https://host/v1/p1/images/group",
+            "/v1/p1/images/group",
+            "/v1/p1/images/group/v1/...",
+            "https://host",
+        ),
+    ],
+)
+def test_a_base_url_ending_with_the_operation_prefix_is_refused(url, repeated, requested, use):
+    message = base_url_error(url)
+    assert message == (
+        f"--base-url (MODELARTS_BASE_URL) ends with {repeated}, which the suite adds itself "
+        f"(requests would go to {requested}): use {use}"
+    )
+
+
+def test_the_refused_prefix_comes_from_the_spec():
+    assert OPERATION_PATH.split("{project_id}")[0] == "/v1/"  # if this changes, so do the messages
+
+
+@pytest.mark.parametrize(
+    ("url", "phrase", "use"),
+    [
+        (
+            "https://host/v1/{project_id}/images/group",
+            "ends with /v1/{project_id}/images/group",
+            "https://host",
+        ),
+        ("https://host/v1/%7Bproject_id%7D/images/group", "ends with /v1/%7Bproject_id%7D", "https://host"),
+        ("https://host/gw/v1/abc/images/group/x", "contains /v1/abc/images/group", "https://host/gw"),
+        ("https://host/gw/{project_id}", "contains {project_id}: the suite appends", "https://host/gw"),
+    ],
+)
+def test_a_base_url_holding_the_operation_path_or_its_placeholder_is_refused(url, phrase, use):
+    message = base_url_error(url)
+    assert message.startswith("--base-url (MODELARTS_BASE_URL) ") and phrase in message
+    assert message.endswith(f": use {use}")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://host/gateway",
+        "https://host/apiv1",
+        "https://host/v1x",
+        "https://host/v1/gateway",
+        "https://host/v2",
+    ],
+)
+def test_a_gateway_prefix_stays_allowed(url):
+    assert config({**REMOTE, **TOKEN, "MODELARTS_BASE_URL": url}).base_url == url
 
 
 @pytest.mark.parametrize(

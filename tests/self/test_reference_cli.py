@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import queue
+import re
 import signal
 import subprocess
 import sys
@@ -12,9 +13,13 @@ import time
 
 import pytest
 import requests
+from tests.self.test_safety_readonly import ROOT, run_suite
 
 from modelarts_contract.reference import MAIN_PROJECT_ID, MAIN_TOKEN, OTHER_PROJECT_ID, single_group_dataset
-from modelarts_contract.reference.__main__ import main
+from modelarts_contract.reference import data as reference_data
+from modelarts_contract.reference.__main__ import EXAMPLE_DATA, FORMAT_DOC, main
+
+EXAMPLE = ROOT / EXAMPLE_DATA
 
 
 def launch(*args: str, stderr_path) -> tuple[subprocess.Popen, dict[str, str]]:
@@ -87,3 +92,81 @@ def test_cli_loads_a_data_file(tmp_path):
 def test_cli_refuses_non_loopback_hosts(host, capsys):
     assert main(["--host", host, "--port", "0"]) == 2
     assert "--allow-remote" in capsys.readouterr().err
+
+
+def example_groups(workspace: str) -> dict[tuple[str, str], int]:
+    """(namespace, name) -> number of versions of the example's main project, read straight from the file."""
+    doc = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    main_project = doc["projects"][0]["project_id"]
+    counts: dict[tuple[str, str], int] = {}
+    for image in doc["images"]:
+        if image["project_id"] == main_project and image["workspace_id"] == workspace:
+            key = (image["namespace"], image["name"])
+            counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def test_cli_serves_exactly_the_example_groups(tmp_path):
+    doc = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    workspaces = sorted({i["workspace_id"] for i in doc["images"]})
+    proc, exports = launch("--data", str(EXAMPLE), stderr_path=tmp_path / "stderr.txt")
+    try:
+        assert exports["MODELARTS_PROJECT_ID"] == doc["projects"][0]["project_id"]
+        assert exports["MODELARTS_AUTH_TOKEN"] == doc["projects"][0]["token"]
+        assert exports["MODELARTS_OTHER_PROJECT_ID"] == doc["projects"][1]["project_id"]
+        url = f"{exports['MODELARTS_BASE_URL']}/v1/{exports['MODELARTS_PROJECT_ID']}/images/group"
+        headers = {"X-Auth-Token": exports["MODELARTS_AUTH_TOKEN"]}
+        for workspace in workspaces:
+            query = {"limit": "2000", "workspace_id": workspace}
+            body = requests.get(url, params=query, headers=headers, timeout=10).json()
+            served = {(g["namespace"], g["name"]): g["version_count"] for g in body["data"]}
+            assert served == example_groups(workspace) and body["total"] == len(served)
+    finally:
+        assert stop(proc) == 0
+    assert len(workspaces) == 2 and max(example_groups("0").values()) >= 10
+
+
+def test_the_contract_suite_passes_against_the_example(tmp_path):
+    proc, exports = launch("--data", str(EXAMPLE), stderr_path=tmp_path / "stderr.txt")
+    try:
+        run = run_suite({**exports, "MODELARTS_RATE_LIMIT": "none"}, timeout=240)
+    finally:
+        stop(proc)
+    assert run.code == 0, run.output[-4000:]
+    assert re.search(r"clauses checked: [1-9]\d*, failed: 0", run.stdout) and run.transport["sent"] > 50
+
+
+def test_a_missing_data_file_is_one_line_without_a_traceback(tmp_path):
+    cmd = [sys.executable, "-m", "modelarts_contract.reference", "--port", "0", "--data", "nosuch.json"]
+    proc = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert (
+        proc.stderr
+        == f"--data nosuch.json: no such file. Start from {EXAMPLE_DATA}; the format: {FORMAT_DOC}\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "detail"),
+    [
+        ('{"projects": [\n  {"project_id": "p1"\n]}', "invalid JSON at line 3, column 1: Expecting ',' delimiter"),
+        ('{"images": []}', '"projects" is empty'),
+        ('{"projects": [{"project_id": "p1", "token": "t"}]}', "projects[0] lacks ak, sk"),
+        ('{"projects": [{"project_id": 1, "token": "t", "ak": "a", "sk": "s"}]}',
+         "projects[0].project_id must be a string, got a number"),
+    ],
+)  # fmt: skip
+def test_a_bad_data_file_is_one_line_that_says_what_to_do(tmp_path, capsys, content, detail):
+    path = tmp_path / "data.json"
+    path.write_text(content, encoding="utf-8")
+    assert main(["--port", "0", "--data", str(path)]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1
+    assert err.startswith(f"--data {path}: {detail}")
+    assert err.endswith(f". Start from {EXAMPLE_DATA}; the format: {FORMAT_DOC}\n")
+
+
+def test_the_messages_point_at_files_that_exist():
+    assert EXAMPLE.is_file()
+    assert EXAMPLE_DATA in (reference_data.__doc__ or "")  # the format docs name the example too
+    assert FORMAT_DOC.endswith(reference_data.__name__)

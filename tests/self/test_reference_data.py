@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
+from pathlib import Path
+
+import pytest
 
 from modelarts_contract.reference import (
     MAIN_PROJECT_ID,
@@ -19,6 +22,7 @@ from modelarts_contract.reference import (
     single_group_dataset,
 )
 from modelarts_contract.reference import data as ref_data
+from modelarts_contract.reference.data import DatasetError
 
 START, END = 1577836800000, 1717200000000
 
@@ -83,3 +87,78 @@ def test_store_pages_in_sql():
     )
     assert total == len(everything) and page == everything[3:13]
     assert [g.name for g in everything] == sorted(g.name for g in everything)
+
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "datasets" / "small-tenant.json"
+
+
+def test_the_example_dataset_exercises_the_rules():
+    dataset = load_dataset(EXAMPLE)
+    main_id, other_id = (p.project_id for p in dataset.projects)
+    main = groups(dataset, project=main_id)
+    names = {name for _, name in main}
+    assert len(names) < len(main)  # one name in two namespaces
+    assert any(a != b and a in b for a in names for b in names)  # a name inside another
+    assert all(any(mark in name for name in names) for mark in "_-.")
+    assert any(name.isdigit() for name in names) and any(re.search(r"[a-z]\d", name) for name in names)
+    assert max(len(versions) for versions in main.values()) >= 10  # a two-digit version_count
+    assert {i.type for i in dataset.images} == set(ref_data.TYPES)
+    assert {i.service_type for i in dataset.images} == set(ref_data.SERVICE_TYPES)
+    assert all(START <= i.create_at <= i.update_at <= END for i in dataset.images)
+    workspaces = {i.workspace_id for i in dataset.images if i.project_id == main_id}
+    assert len(workspaces) == 2 and groups(dataset, project=other_id)
+
+
+def write(tmp_path: Path, content: object) -> Path:
+    """Bytes and text as they are; anything else as JSON."""
+    path = tmp_path / "data.json"
+    if not isinstance(content, bytes | str):
+        content = json.dumps(content)
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    return path
+
+
+PROJECT = {"project_id": "p1", "token": "t", "ak": "AK", "sk": "SK"}
+IMAGE = {"project_id": "p1", "workspace_id": "0", "namespace": "ns", "name": "n", "tag": "v1",
+         "type": "DEDICATED", "service_type": "TRAIN", "create_at": START, "update_at": START}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ('{"projects": [{"project_id": "p1"},\n  ]}', "invalid JSON at line 2, column 3: Expecting value"),
+        ([], 'expected an object with "projects" and "images", got an array'),
+        ({"images": []}, '"projects" is empty: the first project is the one the suite reads'),
+        ({"projects": {}}, '"projects" must be an array, got an object'),
+        ({"projects": ["p1"]}, "projects[0] must be an object, got a string"),
+        ({"projects": [{"project_id": "p1"}]}, "projects[0] lacks token, ak, sk"),
+        ({"projects": [PROJECT], "images": [{**IMAGE, "create_at": "1600000000000"}]},
+         "images[0].create_at must be an integer, got a string"),
+        ({"projects": [PROJECT], "images": [IMAGE, {**IMAGE, "update_at": True}]},
+         "images[1].update_at must be an integer, got a boolean"),
+        ({"projects": [{**PROJECT, "token": None}]}, "projects[0].token must be a string, got null"),
+        ({"projects": [PROJECT], "images": [{**IMAGE, "type": "dedicated"}]},
+         "images[0].type must be one of BUILD_IN, DEDICATED, got 'dedicated'"),
+        (b"\xff\xfe{}", "not UTF-8 text (byte 0)"),
+    ],
+)  # fmt: skip
+def test_an_unusable_file_is_one_line_naming_where(tmp_path, content, message):
+    path = write(tmp_path, content)
+    with pytest.raises(DatasetError) as caught:
+        load_dataset(path)
+    assert str(caught.value) == f"{path}: {message}"
+
+
+def test_a_missing_or_unreadable_file(tmp_path, monkeypatch):
+    with pytest.raises(DatasetError, match=r"nosuch\.json: no such file$"):
+        load_dataset(tmp_path / "nosuch.json")
+    with pytest.raises(DatasetError, match="is a directory, not a JSON file$"):
+        load_dataset(tmp_path)
+    path = write(tmp_path, "{}")
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "read_text", refuse)  # chmod cannot stop root, which CI may be
+    with pytest.raises(DatasetError, match=r"data\.json: cannot read it: Permission denied$"):
+        load_dataset(path)

@@ -83,6 +83,53 @@ def test_bad_configuration_is_a_usage_error(env, named):  # more cases in test_c
     assert named in run.stderr
 
 
+def test_a_base_url_ending_with_the_operation_prefix_is_a_usage_error_and_sends_nothing():
+    with serve(build_app(default_dataset())) as server:
+        run = run_suite(remote_env(server.url + "/v1"))
+        assert len(server.requests) == 0
+    assert run.code == 4, run.output[-2000:]
+    assert "--base-url (MODELARTS_BASE_URL) ends with /v1, which the suite adds itself" in run.stderr
+    assert f"(requests would go to /v1/v1/...): use {server.url}" in run.stderr
+
+
+class NotFoundForOtherProjects(ReferenceApp):
+    """A service that hides other projects: 404 with its own (ModelArts) error code, not 403."""
+
+    def authenticate(self, request: Request, project_id: str) -> Response | None:
+        denied = super().authenticate(request, project_id)
+        if denied is not None and denied.status_code == 403:
+            return self.error(404, "ModelArts.0210", "Project not found")
+        return denied
+
+
+def not_json_404(environ: dict, start_response) -> list[bytes]:
+    start_response("404 Not Found", [("Content-Type", "text/html")])
+    return [b"<html><body>Not Found</body></html>"]
+
+
+@pytest.mark.parametrize(
+    ("app", "prefix", "said"),
+    [
+        (build_app(default_dataset()), "/gateway", ": APIGW.0101: The API does not exist"),
+        (not_json_404, "", ", which is not a ModelArts error"),
+    ],
+    ids=["gateway-404", "html-404"],
+)
+def test_a_404_from_outside_the_service_says_the_path_may_be_wrong(app, prefix, said):
+    with serve(app) as server:
+        run = run_suite(remote_env(server.url + prefix))
+        assert len(server.requests) == 1
+    requested = f"{server.url}{prefix}/v1/{data.MAIN_PROJECT_ID}/images/group?limit=1"
+    assert_environment_failure(run, f"the path may be wrong: GET {requested} got 404{said}", "--base-url")
+    assert "credentials" not in run.output
+
+
+def test_a_404_from_the_service_still_names_the_project():
+    with serve(build_app(default_dataset(), app_cls=NotFoundForOtherProjects)) as server:
+        run = run_suite(remote_env(server.url, MODELARTS_PROJECT_ID=data.OTHER_PROJECT_ID))
+    assert_environment_failure(run, "may not read project " + data.OTHER_PROJECT_ID, "ModelArts.0210")
+
+
 @pytest.fixture(scope="module")
 def self_signed(tmp_path_factory) -> tuple[Path, Path]:
     if shutil.which("openssl") is None:

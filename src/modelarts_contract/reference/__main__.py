@@ -7,8 +7,11 @@ import ipaddress
 import sys
 
 from .app import ReferenceApp, build_app
-from .data import Dataset, default_dataset, load_dataset
+from .data import Dataset, DatasetError, default_dataset, load_dataset
 from .server import start
+
+EXAMPLE_DATA = "examples/datasets/small-tenant.json"  # in the source tree
+FORMAT_DOC = "python -m pydoc modelarts_contract.reference.data"
 
 
 def _is_loopback(host: str) -> bool:
@@ -26,7 +29,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--host", default="127.0.0.1", help="bind address (loopback only unless --allow-remote)")
     p.add_argument("--port", type=int, default=8080, help="port; 0 picks a free one")
-    p.add_argument("--data", help="dataset JSON file (format: see modelarts_contract.reference.data)")
+    p.add_argument("--data", help=f"dataset JSON file (example: {EXAMPLE_DATA}; format: {FORMAT_DOC})")
     p.add_argument("--variant", help="serve a named variant (modelarts_contract.variants) instead")
     p.add_argument("--allow-remote", action="store_true", help="allow a non-loopback --host")
     return p
@@ -45,7 +48,11 @@ def main(argv: list[str] | None = None) -> int:
     if not args.allow_remote and not _is_loopback(args.host):
         print(f"refusing to bind {args.host}: not a loopback address (use --allow-remote)", file=sys.stderr)
         return 2
-    dataset = load_dataset(args.data) if args.data else default_dataset()
+    try:
+        dataset = load_dataset(args.data) if args.data else default_dataset()
+    except DatasetError as exc:
+        print(f"--data {exc}. Start from {EXAMPLE_DATA}; the format: {FORMAT_DOC}", file=sys.stderr)
+        return 2
     try:
         app = _build(dataset, args.variant)
     except (ImportError, LookupError, ValueError) as exc:  # no variants module, or an unknown name

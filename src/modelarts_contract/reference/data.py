@@ -5,15 +5,21 @@ An ``Image`` is one image VERSION; the API lists GROUPS, the versions of one
 version_count = count). Every dataset is deterministic: no wall clock, and
 randomness only through ``random.Random(seed)``.
 
-JSON format (``Dataset.to_json`` / ``load_dataset``)::
+JSON format (``Dataset.to_json`` / ``load_dataset``; the reference CLI's ``--data``)::
 
     {"projects": [{"project_id": "...", "token": "...", "ak": "...", "sk": "..."}, ...],
      "images": [{"project_id": "...", "workspace_id": "0", "namespace": "...", "name": "...",
                  "tag": "...", "type": "DEDICATED", "service_type": "TRAIN",
                  "create_at": 1600000000000, "update_at": 1600000000000}, ...]}
 
-The first project is the "main" one the suite uses; the second, if any, is the
-"other" project whose credentials must not read the main project.
+Every key is required; values are strings, except create_at and update_at (integers,
+UTC milliseconds); type is BUILD_IN or DEDICATED; service_type is COMMON, INFERENCE,
+TRAIN, DEV or UNKNOWN. At least one project: the first is the "main" one the suite
+uses; the second, if any, is the "other" project whose credentials must not read the
+main project. Each image is one version; the server groups them.
+
+A complete example to start from, in the source tree: ``examples/datasets/small-tenant.json``
+(two projects, two workspaces, names that test the filters, a group of 12 versions).
 """
 
 from __future__ import annotations
@@ -42,6 +48,10 @@ SECOND_WORKSPACE_ID = "3f9k2m7q8x1c5v6b0n4h2j7l9p3r8t1w"  # 32 chars of [0-9a-z]
 START_MS = 1577836800000  # 2020-01-01T00:00:00Z
 END_MS = 1717200000000  # 2024-06-01T00:00:00Z
 DAY_MS = 86_400_000
+
+
+class DatasetError(ValueError):
+    """A dataset the reference server cannot use: one line that says where and why."""
 
 
 @dataclass(frozen=True)
@@ -77,18 +87,46 @@ class Dataset:
         }
 
     @classmethod
-    def from_json(cls, doc: dict) -> Dataset:
-        def build(kind: type, item: dict):
-            names = [f.name for f in fields(kind)]
-            missing = [n for n in names if n not in item]
-            if missing:
-                raise ValueError(f"{kind.__name__} entry lacks {', '.join(missing)}: {item!r}")
-            return kind(**{n: item[n] for n in names})
+    def from_json(cls, doc: object) -> Dataset:
+        """The dataset a JSON document describes; DatasetError names the first entry that is wrong."""
+        if not isinstance(doc, dict):
+            raise DatasetError(f'expected an object with "projects" and "images", got {_kind(doc)}')
+        projects = _entries(doc, "projects", Credentials)
+        if not projects:
+            raise DatasetError('"projects" is empty: the first project is the one the suite reads')
+        return cls(images=_entries(doc, "images", Image), projects=projects)
 
-        return cls(
-            images=[build(Image, i) for i in doc.get("images", [])],
-            projects=[build(Credentials, p) for p in doc.get("projects", [])],
-        )
+
+_ENUMS = {"type": TYPES, "service_type": SERVICE_TYPES}
+_JSON_TYPES = {"int": (int, "an integer"), "str": (str, "a string")}  # field annotation -> JSON type
+
+
+def _kind(value: object) -> str:
+    return {dict: "an object", list: "an array", str: "a string", bool: "a boolean"}.get(
+        type(value), "null" if value is None else "a number"
+    )
+
+
+def _entries(doc: dict, key: str, kind: type) -> list:
+    items = doc.get(key, [])
+    if not isinstance(items, list):
+        raise DatasetError(f'"{key}" must be an array, got {_kind(items)}')
+    return [_entry(kind, item, f"{key}[{n}]") for n, item in enumerate(items)]
+
+
+def _entry(kind: type, item: object, where: str):
+    if not isinstance(item, dict):
+        raise DatasetError(f"{where} must be an object, got {_kind(item)}")
+    missing = [f.name for f in fields(kind) if f.name not in item]
+    if missing:
+        raise DatasetError(f"{where} lacks {', '.join(missing)}")
+    for f in fields(kind):
+        value, (wanted, called) = item[f.name], _JSON_TYPES[f.type]
+        if type(value) is not wanted:  # not isinstance: a JSON true is no timestamp
+            raise DatasetError(f"{where}.{f.name} must be {called}, got {_kind(value)}")
+        if f.name in _ENUMS and value not in _ENUMS[f.name]:
+            raise DatasetError(f"{where}.{f.name} must be one of {', '.join(_ENUMS[f.name])}, got {value!r}")
+    return kind(**{f.name: item[f.name] for f in fields(kind)})
 
 
 def default_projects() -> list[Credentials]:
@@ -99,7 +137,30 @@ def default_projects() -> list[Credentials]:
 
 
 def load_dataset(path: str | Path) -> Dataset:
-    return Dataset.from_json(json.loads(Path(path).read_text(encoding="utf-8")))
+    """The dataset in a JSON file; DatasetError, one line starting with the path, if it is unusable."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise DatasetError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise DatasetError(f"{path}: is a directory, not a JSON file") from None
+    except UnicodeDecodeError as exc:
+        raise DatasetError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise DatasetError(f"{path}: cannot read it: {exc.strerror or exc}") from None
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DatasetError(
+            f"{path}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+        ) from None
+    except (ValueError, RecursionError) as exc:  # a number too long to convert, nesting too deep
+        raise DatasetError(f"{path}: unusable JSON: {exc}") from None
+    try:
+        return Dataset.from_json(doc)
+    except DatasetError as exc:
+        raise DatasetError(f"{path}: {exc}") from None
 
 
 NAMESPACES = (
