@@ -23,12 +23,18 @@ def content_type(v: Verifier, ex: Exchange) -> None:
     )
 
 
+def _not_json(ex: Exchange) -> str:
+    if ex.truncated_at is not None:
+        return f"body larger than {ex.truncated_at} bytes: not read past the cap"
+    return f"{ex.content[:200]!r}"
+
+
 def success_body(v: Verifier, ex: Exchange) -> None:
     if ex.status != 200:
         return
     schema = v.contract.strict_schema(200) if v.strict else v.contract.response_schema(200)
     if ex.body is NOT_JSON:
-        v.expect("R8.body-schema", False, "a JSON body", f"{ex.content[:200]!r}", ex)
+        v.expect("R8.body-schema", False, "a JSON body", _not_json(ex), ex)
     errors = _schema_errors(schema, ex.body)
     v.expect("R8.body-schema", not errors, "a body matching ImageGroupList", "; ".join(errors), ex)
 
@@ -38,6 +44,6 @@ def error_body(v: Verifier, ex: Exchange) -> None:
         return
     schema = v.contract.document["components"]["schemas"]["Error"]
     if ex.body is NOT_JSON:
-        v.expect("R13.error-body", False, "a JSON error body", f"{ex.content[:200]!r}", ex)
+        v.expect("R13.error-body", False, "a JSON error body", _not_json(ex), ex)
     errors = _schema_errors(schema, ex.body)
     v.expect("R13.error-body", not errors, "string error_code and error_msg", "; ".join(errors), ex)
