@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 import shlex
 from collections.abc import Iterable, Mapping
+from urllib.parse import quote, quote_plus
 
 REDACTED = "[REDACTED]"
 # Header values that are secret whoever made them (a generated or a mutated token, say).
@@ -13,7 +16,7 @@ _SIGNATURE = re.compile(r"(?i)\b(Access|Signature)=([^,\s'\"]+)")
 TOKEN_VARIABLE = "MODELARTS_AUTH_TOKEN"
 REPLAY = "python -m modelarts_contract.replay"
 # A repr cut to length (pytest's saferepr, a body excerpt) can hold a piece of a secret: runs of
-# this many characters or more taken from a secret are scrubbed too.
+# this many characters or more taken from a secret are scrubbed too (in any of its encodings).
 FRAGMENT = 10
 # Headers a reproduction leaves to curl, or that only label schemathesis's own bookkeeping.
 _NOT_REPRODUCED = {
@@ -26,18 +29,89 @@ _NOT_REPRODUCED = {
 }
 
 
+_PERCENT_ESCAPE = re.compile(r"%[0-9A-F]{2}")
+
+
+def _base64_forms(raw: bytes) -> set[str]:
+    """`raw` in base64, standard and URL-safe, as it appears inside a larger blob (base64 of
+    "user:" + token, say) at each of the three byte alignments, and at a blob's end, padded or not."""
+    forms = set()
+    for skew in range(3):
+        blob = base64.b64encode(b"\0" * skew + raw).decode("ascii")
+        first = -(-8 * skew // 6)  # the first character holding none of the prefix's bits
+        whole = 8 * (skew + len(raw)) // 6  # characters holding the secret's bits only
+        for form in (blob[first:whole], blob[first:], blob[first:].rstrip("=")):
+            forms |= {form, form.translate(str.maketrans("+/", "-_"))}
+    return forms
+
+
+def _json_escaped(secret: str) -> set[str]:
+    """Every character as \\uXXXX (UTF-16 units, lower and upper hex), and what json.dumps writes."""
+    data = secret.encode("utf-16-be")
+    units = [int.from_bytes(data[i : i + 2], "big") for i in range(0, len(data), 2)]
+    escaped = "".join(f"\\u{unit:04x}" for unit in units)
+    dumped = {json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}
+    return {escaped, escaped.upper().replace("\\U", "\\u"), *dumped, *(d.replace("/", "\\/") for d in dumped)}
+
+
+def encoded_forms(secret: str) -> set[str]:
+    """The ways a target or a library may write `secret` back: the plain text, percent-encoded,
+    base64 and base64url, hex, JSON-escaped; each form also with its backslashes doubled, as a repr
+    shows it."""
+    raw = secret.encode("utf-8")
+    percent = {quote(secret, safe=""), quote(secret), quote_plus(secret)}
+    percent |= {_PERCENT_ESCAPE.sub(lambda m: m.group(0).lower(), form) for form in percent}
+    forms = {secret, *percent, *_base64_forms(raw), raw.hex(), raw.hex().upper(), *_json_escaped(secret)}
+    return forms | {form.replace("\\", "\\\\") for form in forms if "\\" in form}
+
+
+class _Runs:
+    """Every run of `size` characters of some forms, and the probes that find them fast."""
+
+    def __init__(self, size: int) -> None:
+        self.size, self.probe = size, size // 2
+        self.grams: set[str] = set()
+        self.probes: set[str] = set()
+
+    def add(self, form: str) -> None:
+        self.grams.update(form[i : i + self.size] for i in range(len(form) - self.size + 1))
+        self.probes.update(form[i : i + self.probe] for i in range(len(form) - self.probe + 1))
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        if len(text) < self.size:
+            return []
+        # Any run of `size` characters holds a probe that starts at a multiple of `probe`: when none
+        # of those is a piece of a form (most texts), no position needs looking at.
+        probe, probes = self.probe, self.probes
+        if not any(text[i : i + probe] in probes for i in range(0, len(text) - probe + 1, probe)):
+            return []
+        size, grams = self.size, self.grams
+        return [(i, i + size) for i in range(len(text) - size + 1) if text[i : i + size] in grams]
+
+
 class Redactor:
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         # Longest first, so a secret that contains another is replaced whole.
         self._secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
-        self._grams = {s[i : i + FRAGMENT] for s in self._secrets for i in range(len(s) - FRAGMENT + 1)}
+        # The runs of every form of every secret, computed once: the scan for them scrubs whole forms
+        # and the pieces of one that a cut repr leaves alike. A run is as long as FRAGMENT characters
+        # of the secret come out in that form (20 in hex, 60 in \u escapes), so that it says as much as
+        # a plain fragment and ordinary text does not match it by chance. A secret shorter than
+        # FRAGMENT is only replaced whole: its encodings would scrub ordinary text.
+        runs: dict[int, _Runs] = {}
+        for secret in (s for s in self._secrets if len(s) >= FRAGMENT):
+            for form in encoded_forms(secret):
+                size = FRAGMENT * max(1, round(len(form) / len(secret)))
+                runs.setdefault(size, _Runs(size)).add(form)
+        self._runs = list(runs.values())
 
     @property
     def secrets(self) -> tuple[str, ...]:
         return tuple(self._secrets)
 
     def scrub(self, text: str) -> str:
-        """The secrets, any long piece of one, and AK/SK signatures: safe for any output.
+        """The secrets, in any encoding of `encoded_forms`, any long piece of one, and AK/SK
+        signatures: safe for any output.
 
         Keeps `$MODELARTS_AUTH_TOKEN` in reproduction commands intact, unlike `text`.
         """
@@ -51,19 +125,17 @@ class Redactor:
         return _SECRET_HEADER.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", self.scrub(text))
 
     def _scrub_fragments(self, text: str) -> str:
-        if not self._grams or len(text) < FRAGMENT:
+        spans = sorted(span for runs in self._runs for span in runs.spans(text))
+        if not spans:
             return text
-        hits = [i for i in range(len(text) - FRAGMENT + 1) if text[i : i + FRAGMENT] in self._grams]
-        if not hits:
-            return text
-        spans: list[list[int]] = []
-        for i in hits:  # merge overlapping windows into spans
-            if spans and i <= spans[-1][1]:
-                spans[-1][1] = i + FRAGMENT
+        merged = [list(spans[0])]
+        for start, end in spans[1:]:  # overlapping or touching runs make one span
+            if start <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], end)
             else:
-                spans.append([i, i + FRAGMENT])
+                merged.append([start, end])
         out, last = [], 0
-        for start, end in spans:
+        for start, end in merged:
             out += [text[last:start], REDACTED]
             last = end
         return "".join([*out, text[last:]])

@@ -5,7 +5,10 @@ the adapter, where every request of `requests` passes:
 - GET only; any other method is refused before it leaves the process;
 - a request budget and a pace (requests per second), shared by every request to the target;
 - 429 and 503 with Retry-After are waited out and re-sent a bounded number of times;
-- a connection, DNS, TLS or timeout failure ends the run's use of the target (`TargetUnreachable`).
+- a connection, DNS, TLS or timeout failure ends the run's use of the target (`TargetUnreachable`);
+- every answer is bounded: the body is read streamed, at most `max_body_bytes` decoded bytes (the
+  rest is left unread and the response marked `truncated_at`), and the whole exchange, status line,
+  headers and body, ends at the request timeout however slowly the target trickles its bytes.
 
 `GuardedSession` (the suite's session, which carries the credentials) also refuses any other
 origin, so credentials go nowhere else, and never follows a redirect: a 3xx comes back to the
@@ -15,10 +18,12 @@ because schemathesis sends some probes (ignored_auth, auth inference) on fresh s
 
 from __future__ import annotations
 
+import contextlib
+import re
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -26,13 +31,31 @@ from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection
 
-from modelarts_contract.environment import describe_unreachable
+from modelarts_contract.environment import describe_deadline, describe_unreachable
 
 MAX_RETRIES = 3
 MAX_RETRY_WAIT = 60.0  # seconds; a longer Retry-After is capped so a run stays bounded
+MAX_RETRY_WAIT_TOTAL = 120.0  # seconds of Retry-After honoured per run; then 429/503 go to the checks
+MAX_BODY_BYTES = 32 * 1024 * 1024  # decoded bytes read of one body (also defuses gzip bombs)
+READ_CHUNK = 64 * 1024
 RETRY_STATUSES = frozenset({429, 503})
+# delta-seconds in ASCII digits only: str.isdigit() accepts '²' (and float('²') raises); ten digits
+# are three centuries, so anything longer is not a Retry-After anyone meant.
+_DELTA_SECONDS = re.compile(r"[0-9]{1,10}")
+_MAX_HTTP_DATE = 64  # characters; an IMF-fixdate has 29
+DEADLINE_THREAD = "modelarts-deadline"
 _ORIGINAL_SEND = HTTPAdapter.send
+_ORIGINAL_GETRESPONSE = HTTPConnection.getresponse
+# Errors of a target that answers badly or not at all; any of them ends the run's use of it.
+_TRANSPORT_ERRORS = (
+    requests.exceptions.ConnectionError,
+    requests.exceptions.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+    requests.exceptions.InvalidHeader,  # inside the adapter, only from the response's headers
+)
 
 
 class TransportRefused(RuntimeError):
@@ -52,7 +75,8 @@ class BudgetExhausted(SuiteStop):
 
 
 class TargetUnreachable(SuiteStop):
-    """The target cannot be reached: connection refused, DNS, TLS or a timeout."""
+    """The target cannot be used: connection refused, DNS, TLS, a timeout, an answer that does not
+    finish in time or is not HTTP at all."""
 
 
 @dataclass
@@ -62,6 +86,8 @@ class TransportStats:
     waited: float = 0.0  # seconds spent honouring Retry-After
     paced: float = 0.0  # seconds spent keeping to the rate limit
     refused: int = 0
+    not_waited: int = 0  # 429/503 with Retry-After handed to the checks: the run's wait allowance was spent
+    truncated: int = 0  # bodies larger than the byte cap, read up to the cap only
 
 
 def origin(url: str) -> tuple[str, str, int | None]:
@@ -71,17 +97,98 @@ def origin(url: str) -> tuple[str, str, int | None]:
 
 
 def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
-    """Retry-After as seconds: delta-seconds or an HTTP date; None when absent or unreadable."""
+    """Retry-After as seconds: ASCII delta-seconds or an HTTP date; None when absent or unreadable,
+    and then the answer is not waited out but goes to the checks."""
     if value is None:
         return None
-    value = value.strip()
-    if value.isdigit():
+    value = value.strip(" \t")
+    if _DELTA_SECONDS.fullmatch(value):
         return float(value)
+    if not value or len(value) > _MAX_HTTP_DATE:
+        return None
     try:
         when = parsedate_to_datetime(value).timestamp()
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, IndexError, OverflowError, OSError):  # whatever the stdlib trips on
         return None
     return max(0.0, when - (time.time() if now is None else now))
+
+
+def mark_truncated(response: requests.Response, cut: int | None) -> None:
+    """`truncated_at`: the byte cap the body was cut at, or None when read whole.
+
+    Set on the request as well, because schemathesis rebuilds the response and keeps only the request.
+    """
+    response.truncated_at = cut  # type: ignore[attr-defined]
+    if response.request is not None:
+        response.request.truncated_at = cut  # type: ignore[attr-defined]
+
+
+class _Deadline:
+    """The end of one exchange.
+
+    `requests`' read timeout is the longest gap between bytes, so a target trickling a byte a second
+    never times out. At the deadline a timer shuts the connection's socket down (the one way to end
+    a read blocked in another thread), whether the status line, the headers or the body is coming.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.expired = False
+        self.expired_unanswered = False  # before the status line and headers were all in
+        self._answered = False
+        self._sock: socket.socket | None = None
+        self._done = False
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.name, self._timer.daemon = DEADLINE_THREAD, True
+        self._timer.start()
+
+    def watch(self, sock: socket.socket) -> None:
+        """The socket the answer comes on (called as the connection starts reading the answer)."""
+        with self._lock:
+            self._sock = sock
+            if self.expired:
+                _shut(sock)
+
+    def answered(self) -> None:
+        """The status line and headers are in; the body is next."""
+        with self._lock:
+            self._answered = True
+
+    def _expire(self) -> None:
+        with self._lock:
+            if self._done:
+                return
+            self.expired, self.expired_unanswered = True, not self._answered
+            if self._sock is not None:
+                _shut(self._sock)
+
+    def cancel(self) -> None:
+        with self._lock:
+            self._done, self._sock = True, None
+        self._timer.cancel()
+
+
+def _shut(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):  # already closed: nothing left to interrupt
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+_current = threading.local()  # the deadline of the exchange this thread is in, if any
+
+
+def _watched_getresponse(connection: HTTPConnection) -> Any:
+    """urllib3's getresponse, first handing the socket to the running exchange's deadline.
+
+    Installed once for the process (every session's connections, schemathesis's included); it does
+    nothing outside a guarded exchange.
+    """
+    deadline: _Deadline | None = getattr(_current, "deadline", None)
+    if deadline is not None and connection.sock is not None:
+        deadline.watch(connection.sock)
+    return _ORIGINAL_GETRESPONSE(connection)
+
+
+HTTPConnection.getresponse = _watched_getresponse  # type: ignore[method-assign]
 
 
 class Guard:
@@ -96,11 +203,15 @@ class Guard:
         timeout: float = 10.0,
         sleep: Callable[[float], Any] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        max_body_bytes: int = MAX_BODY_BYTES,
+        retry_wait_allowance: float = MAX_RETRY_WAIT_TOTAL,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.origin = origin(self.base_url)
         self.max_requests = max_requests
-        self.timeout = timeout
+        self.timeout = timeout  # also the deadline of each whole exchange
+        self.max_body_bytes = max_body_bytes
+        self.retry_wait_allowance = retry_wait_allowance
         self.stats = TransportStats()
         self._interval = 1.0 / rate_per_second if rate_per_second else 0.0
         self._next_slot: float | None = None
@@ -122,25 +233,77 @@ class Guard:
     def send(
         self, request: requests.PreparedRequest, transmit: Callable[[], requests.Response]
     ) -> requests.Response:
+        """`transmit` sends the request and returns the response with its body unread (stream=True);
+        the response comes back with its body read (bounded) and its connection released."""
         if (request.method or "").upper() != "GET":
             raise self.refuse(f"method {request.method} (the suite is read-only: GET only)")
         for attempt in range(MAX_RETRIES + 1):
             self._admit()
-            try:
-                response = transmit()
-            except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
-                # from None: the chain holds urllib3 frames whose arguments include the headers
-                raise TargetUnreachable(describe_unreachable(exc, self.base_url, self.timeout)) from None
+            response = self._exchange(transmit)
             wait = retry_after_seconds(response.headers.get("Retry-After"))
             if response.status_code not in RETRY_STATUSES or wait is None or attempt == MAX_RETRIES:
                 return response
-            response.close()
             wait = min(wait, MAX_RETRY_WAIT)
             with self._lock:
+                if self.stats.waited + wait > self.retry_wait_allowance:
+                    self.stats.not_waited += 1
+                    return response
                 self.stats.retries += 1
                 self.stats.waited += wait
             self._sleep(wait)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _exchange(self, transmit: Callable[[], requests.Response]) -> requests.Response:
+        """One request and its whole answer, within the deadline and the byte cap."""
+        deadline = _Deadline(self.timeout)
+        response: requests.Response | None = None
+        complete = False
+        outer, _current.deadline = getattr(_current, "deadline", None), deadline
+        try:
+            try:
+                response = transmit()
+            finally:
+                _current.deadline = outer
+            deadline.answered()
+            complete = self._read_body(response) and not deadline.expired
+            if deadline.expired:  # a shut-down socket can look like the end of a body
+                raise TargetUnreachable(self._late(deadline))
+        except _TRANSPORT_ERRORS as exc:
+            message = self._late(deadline) if deadline.expired else None
+            # from None: the chain holds urllib3 frames whose arguments include the headers
+            raise TargetUnreachable(
+                message or describe_unreachable(exc, self.base_url, self.timeout)
+            ) from None
+        finally:
+            deadline.cancel()
+            if response is not None:
+                if not complete and response.raw is not None:
+                    response.raw.close()  # unread bytes on the connection: never reuse it
+                response.close()  # a fully read body releases the connection for the next request
+        return response
+
+    def _late(self, deadline: _Deadline) -> str:
+        return describe_deadline(self.base_url, self.timeout, answered=not deadline.expired_unanswered)
+
+    def _read_body(self, response: requests.Response) -> bool:
+        """The decoded body, up to the cap, into `response.content`; False when cut at the cap."""
+        chunks: list[bytes] = []
+        size, cut = 0, None
+        for chunk in response.iter_content(READ_CHUNK):
+            room = self.max_body_bytes - size
+            if len(chunk) > room:
+                chunks.append(chunk[:room])
+                cut = self.max_body_bytes
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        response._content = b"".join(chunks)
+        response._content_consumed = True
+        mark_truncated(response, cut)
+        if cut is not None:
+            with self._lock:
+                self.stats.truncated += 1
+        return cut is None
 
     def _admit(self) -> None:
         """Take one request from the budget and wait for its slot in the pace."""
@@ -163,7 +326,7 @@ class GuardedAdapter(HTTPAdapter):
         self.guard = guard
 
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
-        return self.guard.send(request, lambda: _ORIGINAL_SEND(self, request, **kwargs))
+        return self.guard.send(request, _streamed(self, request, kwargs, self.guard))
 
 
 class GuardedSession(requests.Session):
@@ -179,6 +342,8 @@ class GuardedSession(requests.Session):
         verify: bool | str = True,
         sleep: Callable[[float], Any] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        max_body_bytes: int = MAX_BODY_BYTES,
+        retry_wait_allowance: float = MAX_RETRY_WAIT_TOTAL,
     ) -> None:
         super().__init__()
         self.trust_env = False  # no proxies or .netrc credentials from the environment
@@ -186,7 +351,8 @@ class GuardedSession(requests.Session):
         # default because requests raises TooManyRedirects on any 3xx when it is 0.
         self.base_url = base_url.rstrip("/")
         pace = {"rate_per_second": rate_per_second, "sleep": sleep, "clock": clock}
-        self.guard = Guard(base_url, max_requests=max_requests, timeout=timeout, **pace)
+        limits = {"max_body_bytes": max_body_bytes, "retry_wait_allowance": retry_wait_allowance}
+        self.guard = Guard(base_url, max_requests=max_requests, timeout=timeout, **pace, **limits)
         self._timeout = timeout
         self._verify = verify
         for prefix in ("http://", "https://"):
@@ -223,10 +389,20 @@ def _fenced_send(adapter: HTTPAdapter, request: requests.PreparedRequest, **kwar
     guard = next((g for g in list(_fenced) if g.covers(request.url or "")), None)
     if guard is None:
         return _ORIGINAL_SEND(adapter, request, **kwargs)
-    return guard.send(request, lambda: _ORIGINAL_SEND(adapter, request, **kwargs))
+    return guard.send(request, _streamed(adapter, request, kwargs, guard))
 
 
-@contextmanager
+def _streamed(
+    adapter: HTTPAdapter, request: requests.PreparedRequest, kwargs: dict[str, Any], guard: Guard
+) -> Callable[[], requests.Response]:
+    """The adapter's own send, body unread (the guard reads it), never without a read timeout."""
+    kwargs = {**kwargs, "stream": True}
+    if kwargs.get("timeout") is None:
+        kwargs["timeout"] = guard.timeout
+    return lambda: _ORIGINAL_SEND(adapter, request, **kwargs)
+
+
+@contextlib.contextmanager
 def fence(guard: Guard) -> Iterator[Guard]:
     """While open, every `requests` adapter in the process obeys `guard` for the guard's origin.
 

@@ -5,7 +5,9 @@ put back in the environment."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import json
 import os
 import re
 import subprocess
@@ -13,11 +15,14 @@ import sys
 import textwrap
 from dataclasses import replace
 from pathlib import Path
+from urllib.parse import quote, quote_plus
 
 import pytest
 from tests.self.test_safety_readonly import SuiteRun, remote_env, run_suite
 from werkzeug.wrappers import Request, Response
 
+from modelarts_contract import redact
+from modelarts_contract.redact import REDACTED, Redactor
 from modelarts_contract.reference import (
     Credentials,
     Dataset,
@@ -175,3 +180,108 @@ def test_the_last_net_catches_a_leaking_test(tmp_path):
     assert run.code == 1, run.output[-3000:]
     assert "debug: token [REDACTED]" in run.stdout
     assert_no_secret(outputs(run, tmp_path), set())
+
+
+# --- the redactor on its own: every encoding a target or a library may give the secret ---------------
+
+# An IAM token is base64 with '+', '/' and '='; an SK may hold anything. The 'é' gives multi-byte
+# UTF-8 and a \u escape that is not ASCII.
+ODD = "MIIE+hQYJ/KoZIhvcNAQcCoIIE=dj&key=v?a l:u~e-é-" + _HEX[:24]
+
+
+def _encodings(secret: str) -> dict[str, str]:
+    raw = secret.encode()
+    escaped = "".join(f"\\u{ord(c):04x}" for c in secret)
+    encodings = {
+        "plain": secret,
+        "quote": quote(secret, safe=""),
+        "quote (safe /)": quote(secret),
+        "quote_plus": quote_plus(secret),
+        "lower-case escapes": re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), quote(secret, safe="")),
+        "hex": raw.hex(),
+        "HEX": raw.hex().upper(),
+        "\\u": escaped,
+        "\\U": escaped.upper().replace("\\U", "\\u"),
+        "\\u in a repr": repr(escaped.encode())[2:-1],
+        "json.dumps": json.dumps({"token": secret}),
+        "json.dumps, not ASCII": json.dumps({"token": secret}, ensure_ascii=False),
+        "JSON with \\/": json.dumps({"token": secret}).replace("/", "\\/"),
+    }
+    for prefix in (b"", b"u", b"us", b"user:", b"Basic user:"):  # the three alignments, and more
+        for suffix in (b"", b"!", b":x"):
+            blob = prefix + raw + suffix
+            encodings[f"base64 of {prefix!r}+secret+{suffix!r}"] = base64.b64encode(blob).decode()
+            encodings[f"base64url of {prefix!r}+secret+{suffix!r}"] = (
+                base64.urlsafe_b64encode(blob).decode().rstrip("=")
+            )
+    return encodings
+
+
+def _windows(bits: str, secret: str) -> list[str]:
+    """The runs of `bits` that hold WINDOW characters of the secret (60 characters of hex, say)."""
+    size = WINDOW * max(1, round(len(bits) / len(secret)))
+    return [bits[i : i + size] for i in range(len(bits) - size + 1)]
+
+
+def _secret_bits_of(name: str, encoded: str, secret: str) -> str:
+    """The part of `encoded` that only the secret determines (a base64 blob holds other bytes too)."""
+    if not name.startswith("base64"):
+        return encoded
+    prefix = eval(name.split(" of ", 1)[1].split("+", 1)[0])  # the bytes literal in the name
+    first = -(-8 * len(prefix) // 6)
+    return encoded[first : 8 * (len(prefix) + len(secret.encode())) // 6]
+
+
+@pytest.mark.parametrize("secret", [TOKEN, ODD, SK], ids=["token", "odd-characters", "sk"])
+def test_every_encoding_of_a_secret_is_scrubbed(secret):
+    redactor = Redactor([secret])
+    for name, encoded in _encodings(secret).items():
+        bits = _secret_bits_of(name, encoded, secret)
+        for text in (encoded, f"before {encoded} after", f"{{'body': b'{encoded}'}}"):
+            clean = redactor.scrub(text)
+            left = [window for window in _windows(bits, secret) if window in clean]
+            assert not left, f"{name}: {left[0]!r} left in {clean!r}"
+            assert REDACTED in clean
+
+
+@pytest.mark.parametrize("secret", [TOKEN, ODD], ids=["token", "odd-characters"])
+def test_a_cut_encoding_is_scrubbed_too(secret):
+    """A repr cut to length (content[:200], saferepr) keeps only the start of an encoded secret."""
+    redactor = Redactor([secret])
+    for name, encoded in _encodings(secret).items():
+        bits = _secret_bits_of(name, encoded, secret)
+        cut = f"b'{encoded[: len(encoded) // 2]}...'"
+        clean = redactor.scrub(cut)
+        assert not any(window in clean for window in _windows(bits, secret)), name
+
+
+def test_ordinary_text_is_left_alone():
+    redactor = Redactor([TOKEN, AK, SK, ODD])
+    other = hashlib.sha256(b"another value").digest()
+    texts = [
+        "[R8.body-schema] The 200 body has integer current, pages, size, total and an array data",
+        'actual: status 400: b\'{"error_code": "ModelArts.0101", "error_msg": "Invalid limit"}\'',
+        "curl -sS -i 'http://127.0.0.1:1/v1/p/images/group?limit=1' -H \"X-Auth-Token: $MODELARTS_AUTH_TOKEN\"",
+        base64.b64encode(other * 4).decode(),
+        other.hex() * 3,
+        json.dumps({"name": "é" * 40, "data": ["/" * 30]}),
+        quote("a value with spaces, slashes / and & ampersands " * 3, safe=""),
+    ]
+    for text in texts:
+        assert redactor.scrub(text) == text
+
+
+def test_short_secrets_are_replaced_but_their_encodings_are_not_hunted():
+    """Forms shorter than FRAGMENT would scrub ordinary text ('YWJj' is base64 of 'abc')."""
+    redactor = Redactor(["abc"])
+    assert redactor.scrub("xabcx YWJj 616263") == f"x{REDACTED}x YWJj 616263"
+
+
+def test_the_redactor_computes_the_encodings_once(monkeypatch):
+    calls = []
+    original = redact.encoded_forms
+    monkeypatch.setattr(redact, "encoded_forms", lambda secret: calls.append(secret) or original(secret))
+    redactor = Redactor([TOKEN, SK])
+    for encoded in _encodings(TOKEN).values():
+        redactor.scrub(encoded)
+    assert sorted(calls) == sorted([TOKEN, SK])

@@ -18,12 +18,14 @@ from modelarts_contract.reference.data import MAIN_PROJECT_ID, MAIN_TOKEN
 from modelarts_contract.transport import (
     MAX_RETRIES,
     MAX_RETRY_WAIT,
+    MAX_RETRY_WAIT_TOTAL,
     BudgetExhausted,
     Guard,
     GuardedSession,
     TargetUnreachable,
     TransportRefused,
     fence,
+    retry_after_seconds,
 )
 
 PATH = f"/v1/{MAIN_PROJECT_ID}/images/group"
@@ -137,10 +139,56 @@ def test_retry_after_as_http_date():
 def test_retries_are_bounded_and_waits_capped():
     time = FakeTime()
     with serve(scripted([(429, {"Retry-After": "86400"})])) as server:
-        session = session_for(server.url, time)
+        session = session_for(server.url, time, retry_wait_allowance=MAX_RETRY_WAIT * MAX_RETRIES)
         assert session.get(server.url + PATH).status_code == 429  # handed to the checks
         assert len(server.requests) == MAX_RETRIES + 1
     assert time.sleeps == [MAX_RETRY_WAIT] * MAX_RETRIES
+
+
+def test_the_run_waits_out_retry_after_only_up_to_its_allowance():
+    time = FakeTime()
+    with serve(scripted([(503, {"Retry-After": "30"})])) as server:
+        session = session_for(server.url, time)  # the default allowance: MAX_RETRY_WAIT_TOTAL
+        statuses = [session.get(server.url + PATH).status_code for _ in range(5)]
+        sent = len(server.requests)
+    assert statuses == [503] * 5
+    assert sum(time.sleeps) == session.stats.waited == MAX_RETRY_WAIT_TOTAL == 120.0
+    # 4 waits of 30 s (the first request's 3 retries, then 1 of the second's), then none: the
+    # second request's next 503 and those of the 3 after it go to the checks at once.
+    assert session.stats.retries == 4 and session.stats.not_waited == 4 and sent == 4 + 2 + 3
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [
+        ("0", 0.0),
+        ("120", 120.0),
+        (" 7\t", 7.0),
+        ("0000000005", 5.0),
+        ("9999999999", 9999999999.0),  # ten digits: read, then capped by the guard
+        ("99999999999", None),  # eleven: not a Retry-After anyone meant
+        ("99999999999999999999", None),
+        ("\u00b2", None),  # '²'.isdigit() is True and float('²') raises
+        ("\u0663", None),  # ARABIC-INDIC DIGIT THREE: float() reads it, HTTP does not
+        ("\uff15", None),  # FULLWIDTH DIGIT FIVE
+        ("1.5", None),
+        ("-1", None),
+        ("+5", None),
+        ("1e3", None),
+        ("0x10", None),
+        ("", None),
+        ("Fri, 31 Dec 99999 23:59:59 GMT", None),  # year out of range
+        ("Fri, 31 Dec 1999 23:59:59 GMT", 0.0),  # in the past: no wait
+        ("Wed, 21 Oct 2015 07:28:00 GMT" + "," * 100, None),  # longer than any HTTP date
+        ("a" * 10_000, None),
+    ],
+)
+def test_retry_after_parsing_cannot_be_fooled(value, seconds):
+    assert retry_after_seconds(value, now=1_700_000_000.0) == seconds
+
+
+def test_retry_after_as_an_http_date_counts_from_now():
+    assert retry_after_seconds("Wed, 15 Nov 2023 00:00:30 GMT", now=1_700_006_400.0) == 30.0
 
 
 def test_no_retry_without_retry_after():

@@ -12,9 +12,16 @@ from modelarts_contract.checks.registry import Scope, check
 JSON_MEDIA_TYPE = "application/json"
 
 
+MAX_ERROR_TEXT = 300  # jsonschema quotes the whole offending value: a hostile one can be megabytes
+
+
 def _schema_errors(schema: dict[str, Any] | None, body: object) -> list[str]:
     errors = sorted(OAS30Validator(schema).iter_errors(body), key=lambda e: list(e.absolute_path))
-    return [f"{'/'.join(map(str, e.absolute_path)) or '(body)'}: {e.message}" for e in errors[:5]]
+    return [_cut(f"{'/'.join(map(str, e.absolute_path)) or '(body)'}: {e.message}") for e in errors[:5]]
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= MAX_ERROR_TEXT else f"{text[:MAX_ERROR_TEXT]}... ({len(text)} characters)"
 
 
 @check("R8.content-type", scope=Scope.ANY)
@@ -27,13 +34,19 @@ def content_type(v: Verifier, ex: Exchange) -> None:
     )
 
 
+def _not_json(ex: Exchange) -> str:
+    if ex.truncated_at is not None:
+        return f"body larger than {ex.truncated_at} bytes: not read past the cap"
+    return f"{ex.content[:200]!r}"
+
+
 @check("R8.body-schema", scope=Scope.ANY)
 def success_body(v: Verifier, ex: Exchange) -> None:
     if ex.status != 200:
         return
     schema = v.contract.strict_schema(200) if v.strict else v.contract.response_schema(200)
     if ex.body is NOT_JSON:
-        v.expect("R8.body-schema", False, "a JSON body", f"{ex.content[:200]!r}", ex)
+        v.expect("R8.body-schema", False, "a JSON body", _not_json(ex), ex)
     errors = _schema_errors(schema, ex.body)
     v.expect("R8.body-schema", not errors, "a body matching ImageGroupList", "; ".join(errors), ex)
 
@@ -44,6 +57,6 @@ def error_body(v: Verifier, ex: Exchange) -> None:
         return
     schema = v.contract.error_schema
     if ex.body is NOT_JSON:
-        v.expect("R13.error-body", False, "a JSON error body", f"{ex.content[:200]!r}", ex)
+        v.expect("R13.error-body", False, "a JSON error body", _not_json(ex), ex)
     errors = _schema_errors(schema, ex.body)
     v.expect("R13.error-body", not errors, "string error_code and error_msg", "; ".join(errors), ex)

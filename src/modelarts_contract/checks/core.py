@@ -32,6 +32,7 @@ class Exchange:
     headers: Mapping[str, str]  # case-insensitive
     content: bytes
     reproduce: str  # a runnable, redacted command
+    truncated_at: int | None = None  # the body was larger than the transport reads: cut here
 
     @classmethod
     def from_prepared(
@@ -51,6 +52,7 @@ class Exchange:
             headers=requests.structures.CaseInsensitiveDict(headers),
             content=content,
             reproduce=redactor.curl(request.url or "", sent),
+            truncated_at=getattr(request, "truncated_at", None),  # the transport marks the request
         )
 
     @classmethod
@@ -70,9 +72,13 @@ class Exchange:
 
     @cached_property
     def body(self) -> Any:
+        """The parsed JSON body, or NOT_JSON: also for a cut body, a nesting deeper than the parser
+        recurses (RecursionError) and an integer longer than Python converts (ValueError)."""
+        if self.truncated_at is not None:
+            return NOT_JSON
         try:
             return json.loads(self.content)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
             return NOT_JSON
 
 
