@@ -7,8 +7,9 @@ A source is one or more references joined by "; "; a reference may end in a note
     doc                                   the API reference page                  #doc
     doc table <n>[, row A | , rows A, B and C]   a table of the page, n in 1..4   #doc-table-<n>
     doc "<Section>"[, row A | , rows ...]        Function, URI, Example Responses, Status Codes
-    SDK <Class>[.<field>]                 ListImageGroupRequest, ListImageGroupResponse, ImageGroup, Signer
-    OTC error body | OTC error codes | OTC error code ModelArts.<nnnn>
+    SDK <Class>[.<field>]                 ListImageGroupRequest, ListImageGroupResponse, ImageGroup,
+                                          Signer, ModelArtsRegion
+    OTC error body | OTC error codes | OTC error code ModelArts.<nnnn> | OTC endpoints | OTC API overview
 
 Pure: no file is read here; tests/self/test_sources.py checks that the anchors exist.
 """
@@ -30,7 +31,7 @@ DOC_SECTIONS = {
     "Example Responses": "doc-example-responses",
     "Status Codes": "doc-status-codes",
 }
-SDK_CLASSES = ("ListImageGroupRequest", "ListImageGroupResponse", "ImageGroup", "Signer")
+SDK_CLASSES = ("ListImageGroupRequest", "ListImageGroupResponse", "ImageGroup", "Signer", "ModelArtsRegion")
 OTC_CODES = ("0010", "0101", "0203", "0210", "6101")
 
 _NAME = r"[A-Za-z0-9_]+"
@@ -39,11 +40,17 @@ _FORMS = (
     ("rule", re.compile(r"R(?P<rule>[1-9]\d*)")),
     ("doc", re.compile(rf'doc(?: (?:table (?P<table>[1-9]\d*)|"(?P<section>[A-Za-z ]+)"){_ROWS})?')),
     ("sdk", re.compile(rf"SDK (?P<cls>[A-Za-z]+)(?:\.(?P<field>{_NAME}))?")),
-    ("otc", re.compile(r"OTC error (?:(?P<what>body|codes)|code ModelArts\.(?P<code>\d{4}))")),
+    (
+        "otc",
+        re.compile(
+            r"OTC (?:error (?:(?P<what>body|codes)|code ModelArts\.(?P<code>\d{4}))|(?P<page>endpoints|API overview))"
+        ),
+    ),
 )
 GRAMMAR = (
     'R<n>, doc, doc table <n>[, row A | , rows A and B], doc "<Section>"[, row ...], SDK <Class>[.field], '
-    "OTC error body, OTC error codes or OTC error code ModelArts.<nnnn>, each optionally followed by "
+    "OTC error body, OTC error codes, OTC error code ModelArts.<nnnn>, OTC endpoints or OTC API overview, "
+    "each optionally followed by "
     f'" (note)", joined by "; " (see {CONTRACT_DOC}#sources)'
 )
 
@@ -128,6 +135,8 @@ def _resolve(kind: str, found: re.Match[str]) -> tuple[str, tuple[str, ...]]:
     if kind == "sdk":
         _known(found["cls"], SDK_CLASSES, f"SDK class {found['cls']}")
         return f"sdk-{found['cls'].lower()}", (found["field"],) if found["field"] else ()
+    if found["page"]:
+        return f"otc-{found['page'].lower().replace(' ', '-')}", ()
     if found["what"]:
         return f"otc-error-{found['what']}", ()
     _known(found["code"], OTC_CODES, f"OTC error code ModelArts.{found['code']}")

@@ -28,7 +28,7 @@ from tests.self.test_safety_readonly import SuiteRun, remote_env, run_suite
 from werkzeug.wrappers import Request, Response
 
 from modelarts_contract.checks.core import NOT_JSON, ClauseViolation, Exchange, Ledger, Verifier, Violations
-from modelarts_contract.checks.response import CONFIGURED_REQUEST
+from modelarts_contract.checks.registry import Scope, response_checks
 from modelarts_contract.config import SuiteConfig
 from modelarts_contract.reference import Credentials, ReferenceApp, build_app, data, default_dataset, serve
 from modelarts_contract.spec import load_contract
@@ -171,7 +171,7 @@ def verdict(target: Target, exchange: Exchange) -> list[ClauseViolation]:
     """Every clause the checks of a configured request find broken (a fresh ledger, not the run's)."""
     verifier = Verifier(target.contract, target.redactor, Ledger())
     with pytest.raises(Violations) as caught:
-        verifier.run_all(CONFIGURED_REQUEST, exchange)
+        verifier.run_all(response_checks(Scope.CONFIGURED), exchange)
     return caught.value.violations
 
 

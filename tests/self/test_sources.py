@@ -22,7 +22,7 @@ from modelarts_contract.sources import (
     render_source,
     spec_sources,
 )
-from modelarts_contract.spec import SPEC_PATH
+from modelarts_contract.spec import load_document
 
 ROOT = Path(__file__).resolve().parents[2]
 ANCHOR = re.compile(r'<a id="([^"]+)"></a>')
@@ -41,7 +41,7 @@ SECTIONS = _sections(DOC_TEXT)
 
 @pytest.fixture(scope="module")
 def sources() -> list[tuple[str, object]]:
-    found = list(spec_sources(yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))))
+    found = list(spec_sources(load_document()))
     assert len(found) > 50  # parameters, fields, responses, annotations and the clauses
     return found
 
@@ -62,7 +62,7 @@ def test_every_source_in_the_spec_resolves(sources) -> None:
 
 
 def test_every_clause_is_among_the_sources(sources) -> None:
-    raw = yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))
+    raw = load_document()
     clause_ids = {where.removeprefix("x-clauses ") for where, _ in sources if where.startswith("x-clauses ")}
     assert clause_ids == {c["id"] for c in raw["x-clauses"]}
     assert "/components/schemas/Error/properties/error_solution x-source" in dict(sources)  # inline maps too

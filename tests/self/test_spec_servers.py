@@ -10,13 +10,12 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pytest
-import yaml
 
 from modelarts_contract.config import SuiteConfig
 from modelarts_contract.generation import load_schema
-from modelarts_contract.spec import SPEC_PATH
+from modelarts_contract.spec import load_document
 
-SERVERS = yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))["servers"]
+SERVERS = load_document()["servers"]
 
 
 def expand(server: dict) -> list[str]:
