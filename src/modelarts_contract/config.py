@@ -28,6 +28,7 @@ ENVIRONMENT = {
     "seed": "MODELARTS_SEED",
     "max_examples": "MODELARTS_MAX_EXAMPLES",
     "strict_fields": "MODELARTS_STRICT_FIELDS",
+    "reference_variant": "MODELARTS_REFERENCE_VARIANT",
 }
 
 DEFAULT_MAX_REQUESTS = 2000
@@ -52,6 +53,7 @@ class ConfigError(ValueError):
 _ENV_ONLY = frozenset({"ak", "sk"})  # secrets with no command-line option
 _SECRETS = frozenset({"auth_token", "ak", "sk"})
 _BAD_SECRET = re.compile(r"[\s\x00-\x1f\x7f]")
+MIN_SECRET_LENGTH = 8
 
 
 def _option_label(name: str) -> str:
@@ -87,6 +89,7 @@ class SuiteConfig:
     ca_bundle: str | None = None
     seed: int = DEFAULT_SEED
     max_examples: int = DEFAULT_MAX_EXAMPLES
+    reference_variant: str | None = None  # the embedded server serves this variant (to see a failure)
     strict: bool = False
 
     @property
@@ -117,6 +120,13 @@ class SuiteConfig:
             value = str(value).strip()
             if _BAD_SECRET.search(value):
                 raise ConfigError(f"{_option_label(name)} contains whitespace or control characters")
+            if value and len(value) < MIN_SECRET_LENGTH:
+                # Every output is scrubbed of the secret: a secret of a few characters would blank out
+                # those characters everywhere, and no real token, AK or SK is that short.
+                raise ConfigError(
+                    f"{_option_label(name)} is {len(value)} characters long; a real one has at least "
+                    f"{MIN_SECRET_LENGTH}: is it set to the right value?"
+                )
             return value or None
 
         base_url = get("base_url")
@@ -158,6 +168,7 @@ class SuiteConfig:
             seed=_positive_int("seed", get("seed"), DEFAULT_SEED, minimum=0),
             max_examples=_positive_int("max_examples", get("max_examples"), DEFAULT_MAX_EXAMPLES),
             strict=(get("strict_fields") or "").lower() in {"1", "true", "yes"},
+            reference_variant=_reference_variant(get("reference_variant"), base_url),
         )
 
 
@@ -259,3 +270,18 @@ def _positive_float(name: str, text: str | None, default: float) -> float:
     if value <= 0:
         raise ConfigError(f"{_option_label(name)}: must be > 0, got {value}")
     return value
+
+
+def _reference_variant(name: str | None, base_url: str | None) -> str | None:
+    if name is None:
+        return None
+    label = _option_label("reference_variant")
+    if base_url is not None:
+        raise ConfigError(f"{label} is for the embedded server: leave out {_option_label('base_url')}")
+    from modelarts_contract.variants import CATALOGUE  # lazy: only when the option is used
+
+    if name not in CATALOGUE:
+        raise ConfigError(
+            f"{label}: no variant {name!r}; python -m modelarts_contract.variants --list shows them all"
+        )
+    return name

@@ -34,10 +34,13 @@ _HELP = {
     "seed": "seed of the request generation (same seed, same requests)",
     "max_examples": "generated examples per generation phase",
     "strict_fields": "report undocumented response fields (R8 allows them)",
+    "reference_variant": "embedded server only: serve this variant of the reference instead, e.g. a "
+    "mutant such as pages-rounded-down, to see what a failure looks like",
 }
 _NO_OPTION = {"ak", "sk"}  # secrets that only come from the environment
 TARGET_FIXTURE = "target"
 RUN_KEY = pytest.StashKey[Run]()
+FINDINGS_KEY = pytest.StashKey[str]()
 WORKER_KEY = "modelarts_contract"  # in xdist's workerinput / workeroutput
 
 
@@ -174,6 +177,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             report.outcome = "skipped"
             line = (item.location[1] or 0) + 1
             report.longrepr = (str(item.path), line, f"Skipped: request budget exhausted here: {stops[0]}")
+    elif report.failed and (findings := run.findings(item.nodeid, leaves)) is not None:
+        report.longrepr = findings  # the clauses it broke, not the frames of schemathesis or hypothesis
+        item.stash[FINDINGS_KEY] = findings
     run.redact(report)
     return report  # type: ignore[no-any-return]
 
@@ -200,6 +206,34 @@ def _final_status(run: Run, session: pytest.Session, exitstatus: int) -> int:
     return exitstatus
 
 
+def _report_stop(session: pytest.Session, run: Run) -> None:
+    """Exit 6 or 7 still leave a test case that names the cause (JUnit XML, the terminal's errors):
+    a CI dashboard then shows why nothing, or not everything, was checked."""
+    if run.outcome.environment is not None:
+        kind, cause = (
+            "environment",
+            f"environment problem, nothing checked after it: {run.outcome.environment}",
+        )
+    elif run.budget_spent():
+        where = run.outcome.budget_spent_in or "the run"
+        kind = "request-budget"
+        cause = (
+            f"request budget of {run.config.max_requests} requests exhausted in {where}; "
+            f"{run.outcome.skipped_for_budget} tests not run (raise --max-requests / MODELARTS_MAX_REQUESTS)"
+        )
+    else:
+        return
+    report = pytest.TestReport(
+        nodeid=f"modelarts-contract::{kind}",
+        location=("modelarts-contract", None, kind),
+        keywords={},
+        outcome="failed",
+        longrepr=run.redactor.scrub(cause),
+        when="setup",  # a setup failure: an error, not a test failure, in every report
+    )
+    session.config.hook.pytest_runtest_logreport(report=report)
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
@@ -209,10 +243,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     if not run.involved():
         return
-    session.exitstatus = _final_status(run, session, int(exitstatus))
+    status = _final_status(run, session, int(exitstatus))
+    if status in (EXIT_ENVIRONMENT, EXIT_BUDGET):
+        _report_stop(session, run)
+    session.exitstatus = status
     report_dir = config.getoption("modelarts_report_dir", None)
     if report_dir:
-        run.write_reports(Path(report_dir), int(session.exitstatus))
+        run.write_reports(Path(report_dir), status)
 
 
 def pytest_terminal_summary(

@@ -7,6 +7,9 @@ worker has its own; what each found (`RunOutcome`) goes back to the controller, 
 from __future__ import annotations
 
 import dataclasses
+import json
+import shutil
+import tempfile
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,14 +18,15 @@ from typing import Any
 import pytest
 
 from modelarts_contract import __version__
-from modelarts_contract.checks.core import Ledger
+from modelarts_contract.checks.core import ClauseViolation, Ledger, Violations, describe_source
 from modelarts_contract.config import ENVIRONMENT, SuiteConfig
 from modelarts_contract.environment import EXIT_ENVIRONMENT
+from modelarts_contract.meter import Meter, SharedMeter, TransportStats, exclusive
 from modelarts_contract.preflight import preflight
 from modelarts_contract.redact import Redactor
 from modelarts_contract.spec import load_contract
 from modelarts_contract.target import Target
-from modelarts_contract.transport import TransportStats, fence
+from modelarts_contract.transport import fence
 
 FALLBACK_OTHER_PROJECT = "0" * 31 + "1"
 EMBEDDED = "embedded reference server"
@@ -37,7 +41,6 @@ class RunOutcome:
     stopped_at_start: bool = False  # the preflight failed: its exit message says it all
     budget_spent_in: str | None = None  # the test in which the budget ran out
     skipped_for_budget: int = 0
-    transport: TransportStats = field(default_factory=TransportStats)
     involved: bool = False  # a target was built: the summary has something to say
 
     def merge(self, other: RunOutcome) -> None:
@@ -46,8 +49,6 @@ class RunOutcome:
         self.stopped_at_start = self.stopped_at_start or other.stopped_at_start
         self.budget_spent_in = self.budget_spent_in or other.budget_spent_in
         self.skipped_for_budget += other.skipped_for_budget
-        for name in ("sent", "retries", "waited", "paced", "refused"):
-            setattr(self.transport, name, getattr(self.transport, name) + getattr(other.transport, name))
         self.involved = self.involved or other.involved
 
     def as_dict(self) -> dict[str, Any]:
@@ -57,7 +58,6 @@ class RunOutcome:
             "stopped_at_start": self.stopped_at_start,
             "budget_spent_in": self.budget_spent_in,
             "skipped_for_budget": self.skipped_for_budget,
-            "transport": dataclasses.asdict(self.transport),
             "involved": self.involved,
         }
 
@@ -71,7 +71,6 @@ class RunOutcome:
             stopped_at_start=data["stopped_at_start"],
             budget_spent_in=data["budget_spent_in"],
             skipped_for_budget=data["skipped_for_budget"],
-            transport=TransportStats(**data["transport"]),
             involved=data["involved"],
         )
 
@@ -81,10 +80,16 @@ class Run:
         self.config = config
         self.redactor = Redactor(config.secrets)
         self.outcome = RunOutcome()
-        self.shared = shared  # from the xdist controller: what every worker shares
         self._stack = ExitStack()
         self._target: Target | None = None
         self._preflight_done = False
+        # From the xdist controller: the meter (one budget, one pace) and the preflight every worker shares.
+        self._shared = shared
+        self.meter: Meter = (
+            SharedMeter.open(shared["meter"])
+            if shared
+            else Meter(config.max_requests, config.rate_per_second)
+        )
 
     # -- the target --------------------------------------------------------------------------
 
@@ -97,7 +102,7 @@ class Run:
                 config = dataclasses.replace(config, other_project_id=other)
             else:
                 config = self._embedded(config)
-            target = Target(config, load_contract(), self.outcome.ledger)
+            target = Target(config, load_contract(), self.outcome.ledger, self.meter)
             self._stack.enter_context(fence(target.session.guard))
             self._stack.callback(target.session.close)
             self._target = target
@@ -106,35 +111,69 @@ class Run:
         return self._target
 
     def _embedded(self, config: SuiteConfig) -> SuiteConfig:
-        from modelarts_contract.reference import build_app, data, default_dataset, serve
+        from modelarts_contract.reference import build_app, default_dataset, serve
 
-        server = self._stack.enter_context(serve(build_app(default_dataset())))
+        if config.reference_variant is None:
+            dataset, aksk = default_dataset(), bool(config.ak)
+            app = build_app(dataset)
+        else:
+            from modelarts_contract.variants import get
+
+            variant = get(config.reference_variant)
+            dataset, aksk = variant.dataset(), variant.auth == "aksk" or bool(config.ak)
+            app = variant.build(dataset)
+        server = self._stack.enter_context(serve(app))
+        main, other = dataset.projects[0], dataset.projects[1]
         return dataclasses.replace(
             config,
             base_url=server.url,
-            project_id=data.MAIN_PROJECT_ID,
-            other_project_id=data.OTHER_PROJECT_ID,
-            auth_token=None if config.ak else data.MAIN_TOKEN,
+            project_id=main.project_id,
+            other_project_id=other.project_id,
+            auth_token=None if aksk else main.token,
+            ak=main.ak if aksk else None,
+            sk=main.sk if aksk else None,
         )
 
     def preflight(self) -> str | None:
-        """One request before the tests; a problem stops the run (exit 6) before any verdict."""
+        """One request before the tests, once per run (xdist workers share it); a problem stops
+        the run (exit 6) before any verdict."""
         if not self._preflight_done:
             self._preflight_done = True
-            problem = preflight(self.target())
+            problem = self._shared_preflight() if self._shared else preflight(self.target())
             if problem is not None:
                 self.outcome.environment, self.outcome.stopped_at_start = problem, True
         return self.outcome.environment if self.outcome.stopped_at_start else None
 
+    def _shared_preflight(self) -> str | None:
+        assert self._shared is not None
+        result = Path(self._shared["preflight"])
+        with exclusive(result.with_suffix(".lock")):
+            if result.exists():
+                answer: str | None = json.loads(result.read_text(encoding="utf-8"))["problem"]
+                return answer
+            problem = preflight(self.target())
+            result.write_text(json.dumps({"problem": problem}), encoding="utf-8")
+            return problem
+
     def budget_spent(self) -> bool:
-        return self._target is not None and self._target.session.remaining == 0
+        return self.meter.remaining == 0
+
+    def transport(self) -> TransportStats:
+        return self.meter.stats
 
     def verifier_test(self, nodeid: str) -> None:
         if self._target is not None:
             self._target.verifier.current_test = nodeid
 
     def shared_for_workers(self) -> dict[str, Any]:
-        return {}
+        """xdist controller: from now on one meter, in a file, for every worker (made on first call)."""
+        if self._shared is None:
+            directory = tempfile.mkdtemp(prefix="modelarts-contract-")
+            self._stack.callback(shutil.rmtree, directory, ignore_errors=True)
+            meter = SharedMeter.create(directory, self.config.max_requests, self.config.rate_per_second)
+            self._shared = {"meter": meter.describe(), "preflight": str(Path(directory) / "preflight.json")}
+            self.meter = meter
+        return self._shared
 
     # -- output ------------------------------------------------------------------------------
 
@@ -151,15 +190,41 @@ class Run:
                 report.longrepr = clean
         report.sections = [(title, scrub(content)) for title, content in report.sections]
 
+    def findings(self, test: str, errors: list[BaseException]) -> str | None:
+        """A failed test's report when every error is a clause it found broken: each clause once,
+        with how many responses of the test broke it; None when something else failed."""
+        found: dict[str, ClauseViolation] = {}
+        notes: dict[str, str] = {}
+        for error in errors:
+            if isinstance(error, Violations):
+                for violation in error.violations:
+                    found.setdefault(violation.clause.id, violation)
+                notes.update(error.notes)
+            elif isinstance(error, ClauseViolation):
+                found.setdefault(error.clause.id, error)
+            else:
+                return None
+        records = self.outcome.ledger.as_dict()
+        texts = []
+        for clause_id, violation in found.items():
+            times = records.get(clause_id, {}).get("broken_by", {}).get(test, 0)
+            note = (
+                f"(broken {times} times in this test; the first is shown)"
+                if times > 1
+                else notes.get(clause_id)
+            )
+            texts.append(f"{violation}\n  {note}" if note else str(violation))
+        return "\n\n".join(texts) if texts else None
+
     def involved(self) -> bool:
-        if self._target is not None:
-            self.outcome.transport = dataclasses.replace(self._target.session.stats)
         return self.outcome.involved
 
     def where(self) -> str:
-        if self.config.base_url is None and self._target is not None:
-            return f"{EMBEDDED} at {self._target.base_url}"
-        return self.config.base_url or EMBEDDED
+        if self.config.base_url is not None:
+            return self.config.base_url
+        variant = f" (variant {self.config.reference_variant})" if self.config.reference_variant else ""
+        at = f" at {self._target.base_url}" if self._target is not None else ""
+        return f"{EMBEDDED}{variant}{at}"
 
     def header_lines(self) -> list[str]:
         c = self.config
@@ -176,11 +241,28 @@ class Run:
         outcome = self.outcome
         records = outcome.ledger.as_dict()
         failed = outcome.ledger.broken_clauses()
-        lines = [
+        lines = []
+        contract = load_contract()
+        for clause_id in failed:  # each broken clause once, with its first reproduction
+            record, clause = records[clause_id], contract.clauses.get(clause_id)
+            tests = [t for t, n in record["broken_by"].items() if n]
+            first = record["first_failure"] or {}
+            lines += [
+                f"BROKEN [{clause_id}] {clause.text if clause else ''}",
+                f"  source:   {describe_source(clause.source) if clause else '?'}",
+                f"  broken in {len(tests)} test(s), {record['broken']} time(s); the first:",
+                *(
+                    f"  {key + ':':9} {first[key]}"
+                    for key in ("request", "expected", "actual")
+                    if first.get(key)
+                ),
+                "",
+            ]
+        lines.append(
             f"clauses checked: {len(records)}, failed: {len(failed)}"
             + (f" ({', '.join(failed)})" if failed else "")
-        ]
-        s = outcome.transport
+        )
+        s = self.transport()
         left = max(0, self.config.max_requests - s.sent)
         lines.append(
             f"requests sent: {s.sent}, retries: {s.retries}, waited: {s.waited:.1f} s (Retry-After) "
@@ -209,7 +291,7 @@ class Run:
         return {
             "exitstatus": exitstatus,
             "stopped": stop,
-            "transport": dataclasses.asdict(self.outcome.transport),
+            "transport": dataclasses.asdict(self.transport()),
             "run": {
                 "target": self.config.base_url or EMBEDDED,
                 "suite_version": __version__,

@@ -10,13 +10,20 @@ import requests
 from modelarts_contract.auth import auth_for
 from modelarts_contract.checks.core import Exchange, Ledger, Verifier
 from modelarts_contract.config import SuiteConfig
+from modelarts_contract.meter import Meter
 from modelarts_contract.redact import Redactor
 from modelarts_contract.spec import OPERATION_PATH, Contract
 from modelarts_contract.transport import GuardedSession
 
 
 class Target:
-    def __init__(self, config: SuiteConfig, contract: Contract, ledger: Ledger | None = None) -> None:
+    def __init__(
+        self,
+        config: SuiteConfig,
+        contract: Contract,
+        ledger: Ledger | None = None,
+        meter: Meter | None = None,
+    ) -> None:
         if config.base_url is None or config.project_id is None:
             raise ValueError("a target needs a base URL and a project id")
         self.config = config
@@ -32,6 +39,7 @@ class Target:
             rate_per_second=config.rate_per_second,
             timeout=config.timeout,
             verify=config.verify,
+            meter=meter,
         )
         self.session.auth = self.auth
 

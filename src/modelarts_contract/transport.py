@@ -24,7 +24,6 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -34,6 +33,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection
 
 from modelarts_contract.environment import describe_deadline, describe_unreachable
+from modelarts_contract.meter import BudgetSpent, Meter, TransportStats
 
 MAX_RETRIES = 3
 MAX_RETRY_WAIT = 60.0  # seconds; a longer Retry-After is capped so a run stays bounded
@@ -77,17 +77,6 @@ class BudgetExhausted(SuiteStop):
 class TargetUnreachable(SuiteStop):
     """The target cannot be used: connection refused, DNS, TLS, a timeout, an answer that does not
     finish in time or is not HTTP at all."""
-
-
-@dataclass
-class TransportStats:
-    sent: int = 0
-    retries: int = 0
-    waited: float = 0.0  # seconds spent honouring Retry-After
-    paced: float = 0.0  # seconds spent keeping to the rate limit
-    refused: int = 0
-    not_waited: int = 0  # 429/503 with Retry-After handed to the checks: the run's wait allowance was spent
-    truncated: int = 0  # bodies larger than the byte cap, read up to the cap only
 
 
 def origin(url: str) -> tuple[str, str, int | None]:
@@ -205,29 +194,34 @@ class Guard:
         clock: Callable[[], float] = time.monotonic,
         max_body_bytes: int = MAX_BODY_BYTES,
         retry_wait_allowance: float = MAX_RETRY_WAIT_TOTAL,
+        meter: Meter | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.origin = origin(self.base_url)
-        self.max_requests = max_requests
         self.timeout = timeout  # also the deadline of each whole exchange
         self.max_body_bytes = max_body_bytes
         self.retry_wait_allowance = retry_wait_allowance
-        self.stats = TransportStats()
-        self._interval = 1.0 / rate_per_second if rate_per_second else 0.0
-        self._next_slot: float | None = None
-        self._sleep, self._clock = sleep, clock
-        self._lock = threading.Lock()
+        # The budget and the pace: this process's own, or one shared with other processes (xdist).
+        self.meter = meter or Meter(max_requests, rate_per_second, clock)
+        self._sleep = sleep
+
+    @property
+    def max_requests(self) -> int:
+        return self.meter.max_requests
+
+    @property
+    def stats(self) -> TransportStats:
+        return self.meter.stats
 
     @property
     def remaining(self) -> int:
-        return max(0, self.max_requests - self.stats.sent)
+        return self.meter.remaining
 
     def covers(self, url: str) -> bool:
         return origin(url) == self.origin
 
     def refuse(self, reason: str) -> TransportRefused:
-        with self._lock:
-            self.stats.refused += 1
+        self.meter.count("refused")
         return TransportRefused(f"refused to send a request: {reason}")
 
     def send(
@@ -244,12 +238,8 @@ class Guard:
             if response.status_code not in RETRY_STATUSES or wait is None or attempt == MAX_RETRIES:
                 return response
             wait = min(wait, MAX_RETRY_WAIT)
-            with self._lock:
-                if self.stats.waited + wait > self.retry_wait_allowance:
-                    self.stats.not_waited += 1
-                    return response
-                self.stats.retries += 1
-                self.stats.waited += wait
+            if not self.meter.allow_wait(wait, self.retry_wait_allowance):
+                return response
             self._sleep(wait)
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -301,23 +291,17 @@ class Guard:
         response._content_consumed = True
         mark_truncated(response, cut)
         if cut is not None:
-            with self._lock:
-                self.stats.truncated += 1
+            self.meter.count("truncated")
         return cut is None
 
     def _admit(self) -> None:
         """Take one request from the budget and wait for its slot in the pace."""
-        with self._lock:
-            if self.stats.sent >= self.max_requests:
-                raise BudgetExhausted(f"the request budget of {self.max_requests} requests is spent")
-            self.stats.sent += 1
-            now = self._clock()
-            slot = now if self._next_slot is None else max(now, self._next_slot)
-            self._next_slot = slot + self._interval
-            if slot > now:
-                self.stats.paced += slot - now
-        if slot > now:
-            self._sleep(slot - now)
+        try:
+            wait = self.meter.admit()
+        except BudgetSpent as exc:
+            raise BudgetExhausted(str(exc)) from None
+        if wait > 0:
+            self._sleep(wait)
 
 
 class GuardedAdapter(HTTPAdapter):
@@ -344,6 +328,7 @@ class GuardedSession(requests.Session):
         clock: Callable[[], float] = time.monotonic,
         max_body_bytes: int = MAX_BODY_BYTES,
         retry_wait_allowance: float = MAX_RETRY_WAIT_TOTAL,
+        meter: Meter | None = None,
     ) -> None:
         super().__init__()
         self.trust_env = False  # no proxies or .netrc credentials from the environment
@@ -351,7 +336,11 @@ class GuardedSession(requests.Session):
         # default because requests raises TooManyRedirects on any 3xx when it is 0.
         self.base_url = base_url.rstrip("/")
         pace = {"rate_per_second": rate_per_second, "sleep": sleep, "clock": clock}
-        limits = {"max_body_bytes": max_body_bytes, "retry_wait_allowance": retry_wait_allowance}
+        limits = {
+            "max_body_bytes": max_body_bytes,
+            "retry_wait_allowance": retry_wait_allowance,
+            "meter": meter,
+        }
         self.guard = Guard(base_url, max_requests=max_requests, timeout=timeout, **pace, **limits)
         self._timeout = timeout
         self._verify = verify

@@ -28,11 +28,25 @@ def variant_result(kill_matrix: Matrix, request: pytest.FixtureRequest) -> Varia
     name = request.node.callspec.params["name"]
     result = kill_matrix.result(name, timeout=600)
     _results[name] = result
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        reporter.ensure_newline()
-        reporter.write_line(f"kill matrix [{len(_results)}/{len(CATALOGUE)}] {result.line()}")
+    request.node.user_properties.append(("kill_matrix", f"[{len(_results)}/{len(CATALOGUE)}] {result.line()}"))
     return result
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """A line per variant as its verdict arrives (written here: during the test, output is captured)."""
+    line = dict(report.user_properties).get("kill_matrix") if report.when == "call" else None
+    if line is not None and _reporter is not None:
+        _reporter.ensure_newline()
+        _reporter.write_line(f"kill matrix {line}")
+
+
+_reporter = None
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config: pytest.Config) -> None:
+    global _reporter
+    _reporter = config.pluginmanager.get_plugin("terminalreporter")
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:

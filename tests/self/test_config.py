@@ -165,6 +165,12 @@ def test_secrets_are_trimmed_and_never_echoed():
     assert "TWO-LINES-secret" not in str(caught.value)
 
 
+def test_a_secret_too_short_to_scrub_safely_is_refused_without_echo():
+    with pytest.raises(ConfigError, match=r"--auth-token \(MODELARTS_AUTH_TOKEN\) is 3 characters") as caught:
+        config({**REMOTE, "MODELARTS_AUTH_TOKEN": "t0k"})
+    assert "t0k" not in str(caught.value)
+
+
 def test_user_info_in_the_base_url_is_refused_without_echo():
     url = "https://user:p4ssw0rd-secret@modelarts.example.com"
     with pytest.raises(ConfigError, match="no user info") as caught:

@@ -37,7 +37,7 @@ def launch(*args: str, stderr_path) -> tuple[subprocess.Popen, dict[str, str]]:
     proc.pump.start()
     exports: dict[str, str] = {}
     deadline = time.monotonic() + 30
-    while "MODELARTS_OTHER_PROJECT_ID" not in exports:
+    while "MODELARTS_RATE_LIMIT" not in exports:
         try:
             line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
         except queue.Empty:
@@ -69,6 +69,7 @@ def test_cli_serves_and_prints_exports(tmp_path):
         assert exports["MODELARTS_PROJECT_ID"] == MAIN_PROJECT_ID
         assert exports["MODELARTS_AUTH_TOKEN"] == MAIN_TOKEN
         assert exports["MODELARTS_OTHER_PROJECT_ID"] == OTHER_PROJECT_ID
+        assert exports["MODELARTS_RATE_LIMIT"] == "none"  # a local stand-in: the 10/s remote pace is off
         url = f"{exports['MODELARTS_BASE_URL']}/v1/{MAIN_PROJECT_ID}/images/group"
         response = requests.get(url, headers={"X-Auth-Token": MAIN_TOKEN}, timeout=10)
         assert response.status_code == 200 and response.json()["total"] > 200

@@ -49,7 +49,7 @@ def test_its_settings_are_valid_suite_options():
     assert set(settings) <= set(ENVIRONMENT.values())
     env = {**settings, "MODELARTS_BASE_URL": "https://staging.example.com", "MODELARTS_PROJECT_ID": "p"}
     config = SuiteConfig.from_sources(
-        {}, {**env, "HUAWEICLOUD_SDK_AK": "AK0123456789", "HUAWEICLOUD_SDK_SK": "sk-0123"}
+        {}, {**env, "HUAWEICLOUD_SDK_AK": "AK0123456789", "HUAWEICLOUD_SDK_SK": "sk-0123456789"}
     )
     assert config.max_requests == 1500 and config.rate_per_second == 5.0 and config.auth_mode == "aksk"
 

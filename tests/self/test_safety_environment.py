@@ -34,7 +34,10 @@ def assert_environment_failure(run, *phrases: str) -> None:
     assert "environment problem, nothing was checked" in run.output
     for phrase in phrases:
         assert phrase in run.output, run.output[-3000:]
-    assert "no tests ran" in run.output  # one message, not N test failures
+    # One message, not N test failures: no test ran, and a single error case names the cause
+    # (in the terminal and in JUnit XML, so that a CI dashboard shows why nothing was checked).
+    assert " passed" not in run.output and " failed" not in run.output
+    assert "1 error in" in run.output and "ERROR modelarts-contract::environment" in run.output
 
 
 def test_connection_refused():

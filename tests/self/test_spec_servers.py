@@ -33,7 +33,11 @@ def expand(server: dict) -> list[str]:
 def test_every_server_is_a_base_url_the_suite_accepts(server):
     for url in expand(server):
         assert urlsplit(url).scheme == "https" and urlsplit(url).path == ""
-        env = {"MODELARTS_BASE_URL": url, "MODELARTS_PROJECT_ID": "p1", "MODELARTS_AUTH_TOKEN": "t"}
+        env = {
+            "MODELARTS_BASE_URL": url,
+            "MODELARTS_PROJECT_ID": "p1",
+            "MODELARTS_AUTH_TOKEN": "tok-0123456789",
+        }
         assert SuiteConfig.from_sources({}, env).base_url == url
 
 

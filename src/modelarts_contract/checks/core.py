@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ import requests
 
 from modelarts_contract.checks.registry import Check, Entry
 from modelarts_contract.redact import Redactor
+from modelarts_contract.sources import SourceError, render_source
 from modelarts_contract.spec import Clause, Contract
 
 NOT_JSON = object()
@@ -99,7 +101,7 @@ class ClauseViolation(AssertionError):
         self.reproduce = exchange.reproduce if exchange else ""
         lines = [
             f"[{clause.id}] {clause.text}",
-            f"  source:   {clause.source}",
+            f"  source:   {describe_source(clause.source)}",
         ]
         if self.reproduce:
             lines.append(f"  request:  {self.reproduce}")
@@ -108,11 +110,25 @@ class ClauseViolation(AssertionError):
 
 
 class Violations(AssertionError):
-    """Every clause one exchange broke, each reported on its own."""
+    """The clauses one check (or one relation) found broken, each reported on its own, with notes
+    such as how many more responses broke the same clause."""
 
-    def __init__(self, violations: list[ClauseViolation]) -> None:
+    def __init__(self, violations: list[ClauseViolation], notes: dict[str, str] | None = None) -> None:
         self.violations = violations
-        super().__init__("\n\n".join(str(v) for v in violations))
+        self.notes = notes or {}  # clause id -> a line to print under its violation
+        super().__init__("\n\n".join(self.text(v) for v in violations))
+
+    def text(self, violation: ClauseViolation) -> str:
+        note = self.notes.get(violation.clause.id)
+        return f"{violation}\n  {note}" if note else str(violation)
+
+
+def describe_source(source: str) -> str:
+    """The source with the place each reference leads to, e.g. "R9 (docs/contract.md#r9)"."""
+    try:
+        return render_source(source)
+    except SourceError:  # a source a user wrote into their own copy of the spec: shown as written
+        return source
 
 
 class DataChanged(RuntimeError):
@@ -130,6 +146,7 @@ class ClauseRecord:
     data_changed: int = 0
     first_failure: dict[str, str] | None = None
     tests: set[str] = field(default_factory=set)  # the tests that exercised the clause
+    broken_by: Counter[str] = field(default_factory=Counter)  # test -> how many times it found it broken
 
 
 @dataclass
@@ -150,10 +167,11 @@ class Ledger:
             if test:
                 record.tests.add(test)
 
-    def broken(self, violation: ClauseViolation) -> None:
+    def broken(self, violation: ClauseViolation, test: str | None = None) -> None:
         with self._lock:
             record = self._record(violation.clause.id)
             record.broken += 1
+            record.broken_by[test or ""] += 1
             if record.first_failure is None:
                 record.first_failure = {
                     "request": violation.reproduce,
@@ -176,11 +194,13 @@ class Ledger:
                 mine.data_changed += theirs["data_changed"]
                 mine.first_failure = mine.first_failure or theirs["first_failure"]
                 mine.tests.update(theirs.get("tests", ()))
+                mine.broken_by.update(theirs.get("broken_by", {}))
 
     def as_dict(self) -> dict[str, dict[str, Any]]:
         with self._lock:
             return {
-                cid: {**vars(rec), "tests": sorted(rec.tests)} for cid, rec in sorted(self.records.items())
+                cid: {**vars(rec), "tests": sorted(rec.tests), "broken_by": dict(rec.broken_by)}
+                for cid, rec in sorted(self.records.items())
             }
 
     def broken_clauses(self) -> list[str]:
@@ -227,7 +247,7 @@ class Verifier:
             violation = ClauseViolation(
                 self.contract.clause(clause_id), expected, actual, exchange, self.redactor
             )
-            self.ledger.broken(violation)
+            self.ledger.broken(violation, self.current_test)
             raise violation
 
     @contextmanager

@@ -159,9 +159,16 @@ class Lister:
         self._base = None
         return before, failure
 
-    def _with_repeats(self, violation: ClauseViolation) -> str:
-        more = self.repeats[violation.clause.id]
-        return f"{violation}\n  (broken by {more} more response(s) of this check)" if more else str(violation)
+    def _report(self, failure: AssertionError | None) -> None:
+        """Fail with every clause broken in the attempt: the pages' own, then the relation's."""
+        found = dict(self.pending)
+        if isinstance(failure, ClauseViolation):
+            found.setdefault(failure.clause.id, failure)
+        elif failure is not None and not (found and isinstance(failure, ListingUnavailable)):
+            raise failure  # not a clause verdict (a missing listing is explained by the checks above)
+        if found:
+            notes = {cid: f"(and {n} more response(s) of this check)" for cid, n in self.repeats.items() if n}
+            raise Violations(list(found.values()), notes)
 
     def stable(self, relation: Relation, check: Callable[[], None]) -> None:
         """Run a relation; if the data changed meanwhile, run it once more, then give up (R17).
@@ -178,11 +185,7 @@ class Lister:
                 self._base = None
             if before == after:
                 verifier.ledger.merge(book)
-                messages = [self._with_repeats(v) for v in self.pending.values()]
-                if failure is not None and not (messages and isinstance(failure, ListingUnavailable)):
-                    messages.append(str(failure))  # a missing listing is explained by the checks above
-                if messages:
-                    raise AssertionError("\n\n".join(dict.fromkeys(messages)))
+                self._report(failure)
                 return
         for clause_id in relation.clauses:
             verifier.ledger.changed(clause_id)

@@ -71,6 +71,9 @@ def main(argv: list[str] | None = None) -> int:
         exports += [f"MODELARTS_PROJECT_ID={main_p.project_id}", f"MODELARTS_AUTH_TOKEN={main_p.token}"]
     if other:
         exports.append(f"MODELARTS_OTHER_PROJECT_ID={other.project_id}")
+    # A target given by URL is paced at 10/s by default, loopback included (a tunnel to staging
+    # looks like localhost too); this local stand-in needs no pacing.
+    exports.append("MODELARTS_RATE_LIMIT=none")
     print("\n".join(f"export {e}" for e in exports), flush=True)
     try:
         running.thread.join()

@@ -7,6 +7,7 @@ every method and path that reached the server, whatever the app answered.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ class RecordedRequest:
     path: str
     query_string: str
     headers: dict[str, str]
+    received_at: float = 0.0  # time.monotonic() when it arrived: evidence of the pace
 
 
 class RequestLog:
@@ -37,10 +39,6 @@ class RequestLog:
     def snapshot(self) -> list[RecordedRequest]:
         with self._lock:
             return list(self._items)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
 
     def __len__(self) -> int:
         return len(self.snapshot())
@@ -59,7 +57,8 @@ class RecordingMiddleware:
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         request = Request(environ)
         query = request.query_string.decode("latin-1")
-        self.log.append(RecordedRequest(request.method, request.path, query, dict(request.headers)))
+        received = time.monotonic()
+        self.log.append(RecordedRequest(request.method, request.path, query, dict(request.headers), received))
         return self.app(environ, start_response)
 
 

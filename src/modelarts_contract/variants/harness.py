@@ -27,13 +27,13 @@ from typing import Any
 
 import pytest
 
+from modelarts_contract.cli import PLUGIN, suite_dir
 from modelarts_contract.reference import serve
 
 from .base import Variant
 
 ENV_PREFIXES = ("MODELARTS_", "HUAWEICLOUD_SDK_")
 TAIL_LINES = 40
-PLUGIN = "modelarts_contract.pytest_plugin"
 REFERENCE = "reference"  # the runs that map which tests exercise which clause
 # Cheapest first: a mutant's kill usually comes from a single request long before generation.
 _COST = ("test_auth", "test_invalid_values", "test_relations", "test_generated")
@@ -98,13 +98,6 @@ def suite_environment(url: str, projects: Sequence[Any], *, aksk: bool = False) 
     else:
         env["MODELARTS_AUTH_TOKEN"] = main.token
     return env
-
-
-def suite_dir() -> Path:
-    """The contract suite: tests/contract in a checkout, the packaged copy in an installed wheel."""
-    from modelarts_contract import suite
-
-    return Path(suite.__file__).resolve().parent
 
 
 @contextlib.contextmanager

@@ -1,0 +1,153 @@
+"""The run's request budget, pace and transport figures: one meter per run, whatever sends.
+
+`Meter` lives in one process. `SharedMeter` keeps the same state in a small file, locked with
+flock, so that pytest-xdist workers share ONE budget and ONE pace: the promise to the owners of a
+shared staging service holds however many workers a user starts. Pace slots use the monotonic
+clock, which on Linux is the same for every process of the machine.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import fcntl
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+class BudgetSpent(Exception):
+    """No request left in the budget (the transport turns it into BudgetExhausted)."""
+
+
+@dataclass
+class TransportStats:
+    sent: int = 0
+    retries: int = 0
+    waited: float = 0.0  # seconds spent honouring Retry-After
+    paced: float = 0.0  # seconds spent keeping to the rate limit
+    refused: int = 0
+    not_waited: int = 0  # 429/503 with Retry-After handed to the checks: the run's wait allowance was spent
+    truncated: int = 0  # bodies larger than the byte cap, read up to the cap only
+
+
+@dataclass
+class _State:
+    stats: TransportStats
+    next_slot: float | None = None
+
+
+class Meter:
+    """Budget and pace for the requests of one process."""
+
+    def __init__(
+        self,
+        max_requests: int,
+        rate_per_second: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.max_requests = max_requests
+        self.interval = 1.0 / rate_per_second if rate_per_second else 0.0
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._state = _State(TransportStats())
+
+    @contextmanager
+    def _transaction(self) -> Iterator[_State]:
+        with self._lock:
+            yield self._state
+
+    def admit(self) -> float:
+        """Take one request from the budget; the seconds to wait for its slot in the pace."""
+        with self._transaction() as state:
+            if state.stats.sent >= self.max_requests:
+                raise BudgetSpent(f"the request budget of {self.max_requests} requests is spent")
+            state.stats.sent += 1
+            now = self._clock()
+            slot = now if state.next_slot is None else max(now, state.next_slot)
+            state.next_slot = slot + self.interval
+            state.stats.paced += slot - now
+            return slot - now
+
+    def allow_wait(self, seconds: float, allowance: float) -> bool:
+        """Count a Retry-After wait, unless it would take the run past its wait allowance."""
+        with self._transaction() as state:
+            if state.stats.waited + seconds > allowance:
+                state.stats.not_waited += 1
+                return False
+            state.stats.retries += 1
+            state.stats.waited += seconds
+            return True
+
+    def count(self, name: str) -> None:
+        """One more of `refused` or `truncated`."""
+        with self._transaction() as state:
+            setattr(state.stats, name, getattr(state.stats, name) + 1)
+
+    @property
+    def stats(self) -> TransportStats:
+        with self._transaction() as state:
+            return dataclasses.replace(state.stats)
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.max_requests - self.stats.sent)
+
+
+class SharedMeter(Meter):
+    """A meter whose state is a file: every process that opens the same path shares it."""
+
+    def __init__(self, path: str | Path, max_requests: int, rate_per_second: float | None = None) -> None:
+        super().__init__(max_requests, rate_per_second)
+        self.path = Path(path)
+        with open(self.path, "a", encoding="utf-8"):
+            pass  # created empty by the first process; an empty file is the initial state
+
+    @classmethod
+    def create(cls, directory: str | Path, max_requests: int, rate_per_second: float | None) -> SharedMeter:
+        return cls(Path(directory) / "meter.json", max_requests, rate_per_second)
+
+    def describe(self) -> dict[str, Any]:
+        """What another process needs to open the same meter."""
+        return {
+            "path": str(self.path),
+            "max_requests": self.max_requests,
+            "rate_per_second": 1.0 / self.interval if self.interval else None,
+        }
+
+    @classmethod
+    def open(cls, description: dict[str, Any]) -> SharedMeter:
+        return cls(description["path"], description["max_requests"], description["rate_per_second"])
+
+    @contextmanager
+    def _transaction(self) -> Iterator[_State]:
+        with self._lock, open(self.path, "r+", encoding="utf-8") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                text = handle.read()
+                data = json.loads(text) if text else {"stats": {}, "next_slot": None}
+                state = _State(TransportStats(**data["stats"]), data["next_slot"])
+                yield state
+                handle.seek(0)
+                handle.truncate()
+                handle.write(
+                    json.dumps({"stats": dataclasses.asdict(state.stats), "next_slot": state.next_slot})
+                )
+                handle.flush()
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextmanager
+def exclusive(path: str | Path) -> Iterator[None]:
+    """Only one process at a time in the block (for work done once per run, such as the preflight)."""
+    with open(path, "a", encoding="utf-8") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

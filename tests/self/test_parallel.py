@@ -1,0 +1,53 @@
+"""pytest-xdist: however many workers, ONE budget and ONE pace for the whole run (server-side
+evidence), and one merged summary, ledger and report."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+
+from tests.self.test_safety_readonly import remote_env, run_suite
+
+from modelarts_contract.environment import EXIT_BUDGET
+from modelarts_contract.reference import build_app, default_dataset, serve
+
+
+def test_workers_share_one_budget(tmp_path):
+    junit, reports = tmp_path / "junit.xml", tmp_path / "reports"
+    with serve(build_app(default_dataset())) as server:
+        run = run_suite(
+            remote_env(server.url), "-n", "2", "--max-requests", "50", "--junitxml", str(junit),
+            "--report-dir", str(reports),
+        )  # fmt: skip
+        received = len(server.requests)
+    assert run.code == EXIT_BUDGET, run.output[-3000:]
+    assert received == 50 == run.transport["sent"] and run.transport["left"] == 0
+    assert "REQUEST BUDGET EXHAUSTED" in run.output
+    errors = [c for c in ET.parse(junit).getroot().iter("testcase") if c.find("error") is not None]
+    assert [c.get("name") for c in errors] == ["request-budget"], "one error test case names the cause"
+    ledger = json.loads((reports / "ledger.json").read_text(encoding="utf-8"))
+    assert ledger["exitstatus"] == EXIT_BUDGET and ledger["transport"]["sent"] == 50
+    assert sum(record["exercised"] for record in ledger["clauses"].values()) > 0  # workers' verdicts merged
+
+
+def test_workers_share_one_pace():
+    with serve(build_app(default_dataset())) as server:
+        env = remote_env(server.url, MODELARTS_RATE_LIMIT="2/s")
+        run = run_suite(env, "-n", "4", "--max-requests", "14")
+        times = sorted(r.received_at for r in server.requests)
+    assert run.code == EXIT_BUDGET, run.output[-3000:]
+    assert len(times) == 14
+    busiest = max(sum(1 for t in times if start <= t < start + 1.0) for start in times)
+    assert busiest <= 3, f"{busiest} requests within one second at 2/s"
+
+
+def test_a_parallel_run_merges_summary_ledger_and_report(tmp_path):
+    with serve(build_app(default_dataset())) as server:
+        run = run_suite(remote_env(server.url), "-n", "2", "--report-dir", str(tmp_path))
+        received = len(server.requests)
+    assert run.code == 0, run.output[-3000:]
+    assert run.transport["sent"] == received
+    ledger = json.loads((tmp_path / "ledger.json").read_text(encoding="utf-8"))
+    assert not [cid for cid, record in ledger["clauses"].items() if not record["exercised"]]
+    report = (tmp_path / "conformance.md").read_text(encoding="utf-8")
+    assert " 0 not exercised" in report and " 0 broken" in report
