@@ -28,7 +28,9 @@ def variant_result(kill_matrix: Matrix, request: pytest.FixtureRequest) -> Varia
     name = request.node.callspec.params["name"]
     result = kill_matrix.result(name, timeout=600)
     _results[name] = result
-    request.node.user_properties.append(("kill_matrix", f"[{len(_results)}/{len(CATALOGUE)}] {result.line()}"))
+    request.node.user_properties.append(
+        ("kill_matrix", f"[{len(_results)}/{len(CATALOGUE)}] {result.line()}")
+    )
     return result
 
 

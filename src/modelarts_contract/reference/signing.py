@@ -25,7 +25,7 @@ DATE_FORMAT = "%Y%m%dT%H%M%SZ"
 MAX_SKEW_SECONDS = 15 * 60
 
 _AUTH_RE = re.compile(
-    r"SDK-HMAC-SHA256\s+Access=([^,\s]+),\s*SignedHeaders=([^,\s]+),\s*Signature=([0-9a-fA-F]+)\s*"
+    re.escape(ALGORITHM) + r"\s+Access=([^,\s]+),\s*SignedHeaders=([^,\s]+),\s*Signature=([0-9a-fA-F]+)\s*"
 )
 
 
