@@ -1,0 +1,84 @@
+"""The README's output samples are real: each ```console block starts with the command that prints
+it (`$ ...`), and this test runs the command and checks that the sample still matches, structurally.
+
+Structure, not bytes: numbers, ports and durations may differ, and a sample may leave lines out (it
+must appear in the output in order) or shorten a line with "...". Each command runs in the checkout
+with no MODELARTS_* or HUAWEICLOUD_SDK_* variable set, as a newcomer would run it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+README = ROOT / "README.md"
+_BLOCK = re.compile(r"```console\n\$ (?P<command>[^\n]+)\n(?P<sample>.*?)```", re.S)
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def samples() -> list[tuple[str, str]]:
+    return [(m["command"], m["sample"]) for m in _BLOCK.finditer(README.read_text(encoding="utf-8"))]
+
+
+def _pattern(line: str) -> re.Pattern[str]:
+    """A sample line as a regular expression: any number for a number, anything for '...'."""
+    parts = [
+        _NUMBER.sub(lambda _: "\0", piece) for piece in line.rstrip().split("...")
+    ]  # \0 marks a number until the escaping is done
+    escaped = [re.escape(part).replace("\0", r"\d+(?:\.\d+)?") for part in parts]
+    return re.compile(".*".join(escaped))
+
+
+def unmatched(sample: str, output: str) -> list[str]:
+    """The sample lines not found, in order, in the output (empty when the sample holds)."""
+    lines = output.splitlines()
+    position, missing = 0, []
+    for line in sample.splitlines():
+        if not line.strip() or line.strip() == "...":
+            continue
+        pattern = _pattern(line)
+        found = next((i for i in range(position, len(lines)) if pattern.fullmatch(lines[i].rstrip())), None)
+        if found is None:
+            missing.append(line)
+        else:
+            position = found + 1
+    return missing
+
+
+def run(command: str) -> str:
+    argv = shlex.split(command)
+    if argv[0] == "python":
+        argv[0] = sys.executable
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MODELARTS_", "HUAWEICLOUD_SDK_"))}
+    proc = subprocess.run(
+        [*argv, "-p", "no:cacheprovider"] if "pytest" in argv[:3] else argv,
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    return proc.stdout + proc.stderr
+
+
+def test_the_readme_has_output_samples():
+    assert len(samples()) >= 3
+
+
+@pytest.mark.parametrize(("command", "sample"), samples(), ids=[c for c, _ in samples()])
+def test_each_sample_is_what_its_command_prints(command, sample):
+    output = run(command)
+    missing = unmatched(sample, output)
+    assert not missing, f"not in the output of {command!r}: {missing}\n--- output ---\n{output[-4000:]}"
+
+
+def test_the_matcher_sees_a_changed_line():
+    output = "clauses checked: 27, failed: 1 (R9.pages)\nrequests sent: 309, retries: 0"
+    assert unmatched("clauses checked: 12, failed: 1 (R9.pages)\n...\nrequests sent: 9, ...", output) == []
+    assert unmatched("clauses checked: 12, failed: 1 (R9.size)", output) == [
+        "clauses checked: 12, failed: 1 (R9.size)"
+    ]
+    assert unmatched("requests sent: 309, retries: 0\nclauses checked: 27, failed: 1 (R9.pages)", output)
