@@ -179,6 +179,7 @@ def _verdict_detail(result) -> str:
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("kill-matrix")
 @pytest.mark.parametrize("name", NAMES)
 def test_contract_suite_judges_variant(name: str, variant_result):
     variant: Variant = get(name)
