@@ -8,6 +8,7 @@ addopts would otherwise apply to our suite). pytest's cache stays in the current
 
 from __future__ import annotations
 
+import importlib
 import sys
 import tempfile
 from pathlib import Path
@@ -20,8 +21,10 @@ SETTINGS = "[pytest]\naddopts = --tb=short\n"
 
 def suite_dir() -> Path:
     """The contract suite: tests/contract in a checkout, the packaged copy in an installed wheel."""
-    from modelarts_contract import suite
-
+    # Imported by name: the package is mapped from tests/contract (package-dir), not found under src/.
+    suite = importlib.import_module("modelarts_contract.suite")
+    if suite.__file__ is None:
+        raise RuntimeError("modelarts_contract.suite has no __init__.py: the installation is broken")
     return Path(suite.__file__).resolve().parent
 
 

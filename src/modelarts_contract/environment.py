@@ -62,9 +62,8 @@ def describe_unreachable(exc: BaseException, base_url: str, timeout: float) -> s
         return broken
     if any(isinstance(e, TimeoutError) or type(e).__name__ == "ReadTimeoutError" for e in chain):
         return f"{host} sent no answer within {timeout:g} s (--request-timeout)"
-    oserror = next((e for e in reversed(chain) if isinstance(e, OSError) and e.strerror), None)
-    reason = oserror.strerror if oserror is not None else type(exc).__name__
-    return f"cannot connect to {urlsplit(base_url).netloc}: {reason}"
+    strerror = next((e.strerror for e in reversed(chain) if isinstance(e, OSError) and e.strerror), None)
+    return f"cannot connect to {urlsplit(base_url).netloc}: {strerror or type(exc).__name__}"
 
 
 def describe_deadline(base_url: str, timeout: float, *, answered: bool) -> str:

@@ -9,11 +9,13 @@ their own. Exit statuses: see `modelarts_contract.environment` (6 environment, 7
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
+import pluggy
 import pytest
+from schemathesis.pytest.plugin import SchemathesisCase
 
 from modelarts_contract import generation
 from modelarts_contract.config import ENVIRONMENT, ConfigError, SuiteConfig
@@ -119,11 +121,13 @@ def _uses_target(item: pytest.Item) -> bool:
 
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
-def pytest_pycollect_makeitem(collector: pytest.Collector, name: str, obj: object) -> Iterator[None]:
+def pytest_pycollect_makeitem(
+    collector: pytest.Collector, name: str, obj: object
+) -> Generator[None, pluggy.Result[object], None]:
     """Generated tests get a schema configured for this run (seed, examples), not an import-time one."""
     outcome = yield
     result = outcome.get_result()
-    if generation.is_placeholder(getattr(result, "schema", None)):
+    if isinstance(result, SchemathesisCase) and generation.is_placeholder(result.schema):
         result.schema = generation.load_schema(run_of(collector.config).config)
 
 
@@ -160,7 +164,9 @@ def _leaves(exc: BaseException) -> list[BaseException]:
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
     run = run_of(item.config)
     leaves = _leaves(call.excinfo.value) if call.excinfo is not None else []
@@ -181,14 +187,16 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         report.longrepr = findings  # the clauses it broke, not the frames of schemathesis or hypothesis
         item.stash[FINDINGS_KEY] = findings
     run.redact(report)
-    return report  # type: ignore[no-any-return]
+    return report
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
-def pytest_make_collect_report(collector: pytest.Collector) -> Iterator[None]:
+def pytest_make_collect_report(
+    collector: pytest.Collector,
+) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
     report = yield
     run_of(collector.config).redact(report)
-    return report  # type: ignore[no-any-return]
+    return report
 
 
 @pytest.hookimpl(trylast=True)

@@ -23,14 +23,15 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, TypeAlias
 from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection
+from urllib3.response import HTTPResponse
 
 from modelarts_contract.environment import describe_deadline, describe_unreachable
 from modelarts_contract.meter import BudgetSpent, Meter, TransportStats
@@ -48,6 +49,9 @@ _MAX_HTTP_DATE = 64  # characters; an IMF-fixdate has 29
 DEADLINE_THREAD = "modelarts-deadline"
 _ORIGINAL_SEND = HTTPAdapter.send
 _ORIGINAL_GETRESPONSE = HTTPConnection.getresponse
+# The parameters of `HTTPAdapter.send`, as requests' stubs spell them.
+Timeout: TypeAlias = float | tuple[float, float] | tuple[float, None] | None
+Cert: TypeAlias = bytes | str | tuple[bytes | str, bytes | str] | None
 # Errors of a target that answers badly or not at all; any of them ends the run's use of it.
 _TRANSPORT_ERRORS = (
     requests.exceptions.ConnectionError,
@@ -165,19 +169,19 @@ def _shut(sock: socket.socket) -> None:
 _current = threading.local()  # the deadline of the exchange this thread is in, if any
 
 
-def _watched_getresponse(connection: HTTPConnection) -> Any:
+def _watched_getresponse(self: HTTPConnection) -> HTTPResponse:
     """urllib3's getresponse, first handing the socket to the running exchange's deadline.
 
     Installed once for the process (every session's connections, schemathesis's included); it does
-    nothing outside a guarded exchange.
+    nothing outside a guarded exchange. The first parameter is `self` because it replaces a method.
     """
     deadline: _Deadline | None = getattr(_current, "deadline", None)
-    if deadline is not None and connection.sock is not None:
-        deadline.watch(connection.sock)
-    return _ORIGINAL_GETRESPONSE(connection)
+    if deadline is not None and self.sock is not None:
+        deadline.watch(self.sock)
+    return _ORIGINAL_GETRESPONSE(self)
 
 
-HTTPConnection.getresponse = _watched_getresponse  # type: ignore[method-assign]
+HTTPConnection.getresponse = _watched_getresponse  # type: ignore[method-assign]  # deliberate patch: see above
 
 
 class Guard:
@@ -288,7 +292,7 @@ class Guard:
             chunks.append(chunk)
             size += len(chunk)
         response._content = b"".join(chunks)
-        response._content_consumed = True
+        response._content_consumed = True  # type: ignore[attr-defined]  # private to requests, absent from its stubs
         mark_truncated(response, cut)
         if cut is not None:
             self.meter.count("truncated")
@@ -309,8 +313,17 @@ class GuardedAdapter(HTTPAdapter):
         super().__init__()
         self.guard = guard
 
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
-        return self.guard.send(request, _streamed(self, request, kwargs, self.guard))
+    def send(
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: Timeout = None,
+        verify: bool | str = True,
+        cert: Cert = None,
+        proxies: Mapping[str, str] | None = None,
+    ) -> requests.Response:
+        transmit = _streamed(self, request, self.guard, timeout, verify, cert, proxies)
+        return self.guard.send(request, transmit)
 
 
 class GuardedSession(requests.Session):
@@ -335,13 +348,17 @@ class GuardedSession(requests.Session):
         # Redirects are never followed (allow_redirects=False in send); max_redirects stays at its
         # default because requests raises TooManyRedirects on any 3xx when it is 0.
         self.base_url = base_url.rstrip("/")
-        pace = {"rate_per_second": rate_per_second, "sleep": sleep, "clock": clock}
-        limits = {
-            "max_body_bytes": max_body_bytes,
-            "retry_wait_allowance": retry_wait_allowance,
-            "meter": meter,
-        }
-        self.guard = Guard(base_url, max_requests=max_requests, timeout=timeout, **pace, **limits)
+        self.guard = Guard(
+            base_url,
+            max_requests=max_requests,
+            timeout=timeout,
+            rate_per_second=rate_per_second,
+            sleep=sleep,
+            clock=clock,
+            max_body_bytes=max_body_bytes,
+            retry_wait_allowance=retry_wait_allowance,
+            meter=meter,
+        )
         self._timeout = timeout
         self._verify = verify
         for prefix in ("http://", "https://"):
@@ -374,21 +391,34 @@ _fenced: list[Guard] = []
 _fence_lock = threading.Lock()
 
 
-def _fenced_send(adapter: HTTPAdapter, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+def _fenced_send(
+    self: HTTPAdapter,  # named so because it replaces HTTPAdapter.send
+    request: requests.PreparedRequest,
+    stream: bool = False,
+    timeout: Timeout = None,
+    verify: bool | str = True,
+    cert: Cert = None,
+    proxies: Mapping[str, str] | None = None,
+) -> requests.Response:
     guard = next((g for g in list(_fenced) if g.covers(request.url or "")), None)
     if guard is None:
-        return _ORIGINAL_SEND(adapter, request, **kwargs)
-    return guard.send(request, _streamed(adapter, request, kwargs, guard))
+        return _ORIGINAL_SEND(self, request, stream, timeout, verify, cert, proxies)
+    return guard.send(request, _streamed(self, request, guard, timeout, verify, cert, proxies))
 
 
 def _streamed(
-    adapter: HTTPAdapter, request: requests.PreparedRequest, kwargs: dict[str, Any], guard: Guard
+    adapter: HTTPAdapter,
+    request: requests.PreparedRequest,
+    guard: Guard,
+    timeout: Timeout,
+    verify: bool | str,
+    cert: Cert,
+    proxies: Mapping[str, str] | None,
 ) -> Callable[[], requests.Response]:
     """The adapter's own send, body unread (the guard reads it), never without a read timeout."""
-    kwargs = {**kwargs, "stream": True}
-    if kwargs.get("timeout") is None:
-        kwargs["timeout"] = guard.timeout
-    return lambda: _ORIGINAL_SEND(adapter, request, **kwargs)
+    if timeout is None:
+        timeout = guard.timeout
+    return lambda: _ORIGINAL_SEND(adapter, request, True, timeout, verify, cert, proxies)
 
 
 @contextlib.contextmanager
@@ -399,11 +429,11 @@ def fence(guard: Guard) -> Iterator[Guard]:
     """
     with _fence_lock:
         _fenced.append(guard)
-        HTTPAdapter.send = _fenced_send  # type: ignore[method-assign]
+        HTTPAdapter.send = _fenced_send  # type: ignore[method-assign]  # the fence patches every adapter
     try:
         yield guard
     finally:
         with _fence_lock:
             _fenced.remove(guard)
             if not _fenced:
-                HTTPAdapter.send = _ORIGINAL_SEND  # type: ignore[method-assign]
+                HTTPAdapter.send = _ORIGINAL_SEND  # type: ignore[method-assign]  # the fence's patch undone

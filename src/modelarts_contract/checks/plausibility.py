@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from typing import TypeGuard
 
 from modelarts_contract.checks.core import Exchange, Verifier, page_items
 from modelarts_contract.checks.registry import Scope, check
@@ -35,7 +36,7 @@ def plausible_groups(v: Verifier, ex: Exchange) -> None:
     v.expect("R12.plausible", not problems, "plausible groups (R12)", "; ".join(problems[:5]), ex)
 
 
-def _integer(value: object) -> bool:
+def _integer(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)  # the schema check reports the rest
 
 

@@ -28,9 +28,8 @@ def requested_order(contract: Contract, query: dict[str, list[str]]) -> tuple[li
 
 def sort_tuple(contract: Contract, item: dict[str, Any], keys: list[str]) -> tuple[Any, ...]:
     fold = contract.sorting.string_order == "casefold"
-    return tuple(
-        item.get(k).casefold() if fold and isinstance(item.get(k), str) else item.get(k) for k in keys
-    )
+    values = [item.get(k) for k in keys]
+    return tuple(value.casefold() if fold and isinstance(value, str) else value for value in values)
 
 
 def first_disorder(

@@ -235,8 +235,10 @@ class _Comparison:
         self.params("header", [d for d in self.page.header_params if d.name not in auth], by_in["header"])
         responses = {str(k): v for k, v in (op.get("responses") or {}).items()}
         for status, fields in sorted(self.page.bodies.items()):
-            content = (self.spec.resolve(responses.get(str(status))) or {}).get("content") or {}
-            media = content.get("application/json") or next(iter(content.values()), {})
+            content: dict[str, Any] = (self.spec.resolve(responses.get(str(status))) or {}).get(
+                "content"
+            ) or {}
+            media: dict[str, Any] = content.get("application/json") or next(iter(content.values()), {})
             prefix = "body" if status == 200 else f"body[{status}]"
             if "schema" in media:
                 self.obj(prefix, fields, media["schema"])
@@ -245,11 +247,11 @@ class _Comparison:
         for code, text in sorted(self.page.status_codes.items()):
             if str(code) not in responses:
                 self.add("status", f"status {code}", f"{code} {text}".strip(), None)
-        for code, resp in responses.items():
-            if code.isdigit() and int(code) not in self.page.status_codes:
+        for listed, resp in responses.items():
+            if listed.isdigit() and int(listed) not in self.page.status_codes:
                 resolved = self.spec.resolve(resp) or {}
                 self.add(
-                    "status", f"status {code}", None, resolved.get("description", "listed"), resp, resolved
+                    "status", f"status {listed}", None, resolved.get("description", "listed"), resp, resolved
                 )
         return self.out
 

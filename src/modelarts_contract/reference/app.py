@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
+from wsgiref.types import StartResponse, WSGIEnvironment
 
 from werkzeug.wrappers import Request, Response
 
@@ -30,7 +31,7 @@ _PATH_RE = re.compile(r"/v1/([^/]+)/images/group")
 _INT_RE = re.compile(r"-?[0-9]+")
 INT32_MAX = 2**31 - 1
 MAX_SIGNED_BODY = 1 << 20
-PARAMETERS = ("limit", "offset", "name", "name_fuzzy_match", "namespace", "type")
+PARAMETERS: tuple[str, ...] = ("limit", "offset", "name", "name_fuzzy_match", "namespace", "type")
 PARAMETERS += ("service_type", "sort_dir", "sort_key", "workspace_id")
 TYPES = ("BUILD_IN", "DEDICATED")
 SERVICE_TYPES = ("COMMON", "INFERENCE", "TRAIN", "DEV", "UNKNOWN")
@@ -53,7 +54,7 @@ class ReferenceApp:
         self.projects = list(projects)
         self.clock = clock
 
-    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         request = Request(environ)
         try:
             response = self.handle(request)
@@ -124,7 +125,7 @@ class ReferenceApp:
             offset=_int(args.get("offset"), "offset", 0, minimum=0),
         )
 
-    def render_group(self, group: Group) -> dict:
+    def render_group(self, group: Group) -> dict[str, Any]:  # JSON; mutants change its shape
         return {
             "name": group.name,
             "create_at": group.create_at,
@@ -133,7 +134,7 @@ class ReferenceApp:
             "version_count": group.version_count,
         }
 
-    def envelope(self, groups: list[Group], total: int, q: ListQuery) -> dict:
+    def envelope(self, groups: list[Group], total: int, q: ListQuery) -> dict[str, Any]:
         data = [self.render_group(g) for g in groups]
         return {
             "current": q.offset // q.limit + 1,

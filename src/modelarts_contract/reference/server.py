@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request
@@ -51,10 +52,10 @@ class RequestLog:
 
 
 class RecordingMiddleware:
-    def __init__(self, app: Callable, log: RequestLog) -> None:
+    def __init__(self, app: WSGIApplication, log: RequestLog) -> None:
         self.app, self.log = app, log
 
-    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         request = Request(environ)
         query = request.query_string.decode("latin-1")
         received = time.monotonic()
@@ -79,7 +80,8 @@ class RunningServer:
 
     @property
     def url(self) -> str:
-        return f"http://{self.server.server_address[0]}:{self.port}"
+        host = self.server.server_address[0]  # text for AF_INET; typeshed also allows bytes
+        return f"http://{host.decode() if isinstance(host, bytes | bytearray) else host}:{self.port}"
 
     def stop(self, timeout: float = 5.0) -> None:
         self.server.shutdown()
@@ -87,7 +89,9 @@ class RunningServer:
         self.thread.join(timeout)
 
 
-def start(app: Callable, host: str = "127.0.0.1", port: int = 0, log_requests: bool = False) -> RunningServer:
+def start(
+    app: WSGIApplication, host: str = "127.0.0.1", port: int = 0, log_requests: bool = False
+) -> RunningServer:
     log = RequestLog()
     handler = WSGIRequestHandler if log_requests else _QuietHandler
     server = make_server(host, port, RecordingMiddleware(app, log), threaded=True, request_handler=handler)
@@ -99,7 +103,7 @@ def start(app: Callable, host: str = "127.0.0.1", port: int = 0, log_requests: b
 
 @contextmanager
 def serve(
-    app: Callable, host: str = "127.0.0.1", port: int = 0, log_requests: bool = False
+    app: WSGIApplication, host: str = "127.0.0.1", port: int = 0, log_requests: bool = False
 ) -> Iterator[RunningServer]:
     running = start(app, host, port, log_requests)
     try:

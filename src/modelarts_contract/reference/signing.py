@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import hmac
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl
 
 from huaweicloudsdkcore.sdk_request import SdkRequest
 from huaweicloudsdkcore.signer.signer import Signer
+from werkzeug.datastructures import Headers
 
 from .data import Credentials
 
@@ -39,7 +40,7 @@ class SignedRequest:
     host: str
     raw_path: str  # as sent, still percent-encoded
     query_string: str  # raw, as sent
-    headers: Mapping[str, str]  # case-insensitive lookups are the caller's job: pass werkzeug headers
+    headers: Headers  # werkzeug's, as received: case-insensitive lookups
     body: bytes = b""
 
 
@@ -68,7 +69,7 @@ def check_date(value: str | None, now: float) -> None:
 
 def expected_authorization(creds: Credentials, req: SignedRequest, signed_names: Iterable[str]) -> str:
     """The Authorization value the SDK signer produces for this request with these signed headers."""
-    headers = {}
+    headers: dict[str, str] = {}
     for name in signed_names:
         value = _header(req.headers, name)
         if value is None:
@@ -84,7 +85,8 @@ def expected_authorization(creds: Credentials, req: SignedRequest, signed_names:
         header_params=headers,
         body=req.body or None,
     )
-    return Signer(creds).sign(sdk_request).header_params["Authorization"]
+    authorization: str = Signer(creds).sign(sdk_request).header_params["Authorization"]  # the SDK is untyped
+    return authorization
 
 
 def verify(req: SignedRequest, projects: Iterable[Credentials], now: float) -> Credentials:
@@ -103,7 +105,7 @@ def verify(req: SignedRequest, projects: Iterable[Credentials], now: float) -> C
     return creds
 
 
-def _header(headers: Mapping[str, str], name: str) -> str | None:
+def _header(headers: Headers, name: str) -> str | None:
     value = headers.get(name)
     if value is not None:
         return value

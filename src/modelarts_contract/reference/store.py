@@ -8,6 +8,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from dataclasses import astuple, dataclass
+from typing import Any, TypeAlias
 
 from .data import Dataset
 from .query import SORT_KEYS, ListQuery
@@ -28,6 +29,9 @@ FROM versions WHERE {where} GROUP BY namespace, name
 """
 
 DEFAULT_SORT_KEY = "create_at"
+# Named here because Store.list shadows the builtin inside the class body.
+SqlArgs: TypeAlias = list[str | int]  # the values bound to a statement's "?"s: text columns and integers
+Rows: TypeAlias = list[tuple[Any, ...]]  # what sqlite3 fetches: typed by the statement, not by Python
 
 
 @dataclass(frozen=True)
@@ -51,8 +55,9 @@ class Store:
         )
         self._db.commit()
 
-    def where(self, q: ListQuery) -> tuple[str, list]:
-        clauses, args = ["project_id = ?", "workspace_id = ?"], [q.project_id, q.workspace_id]
+    def where(self, q: ListQuery) -> tuple[str, SqlArgs]:
+        clauses = ["project_id = ?", "workspace_id = ?"]
+        args: SqlArgs = [q.project_id, q.workspace_id]
         if q.name:  # R4: empty = no filter
             # instr, not LIKE: LIKE treats '_' and '%' as wildcards and ignores ASCII case.
             clauses.append("instr(name, ?) > 0" if q.name_fuzzy_match else "name = ?")
@@ -76,7 +81,7 @@ class Store:
 
     def count(self, q: ListQuery) -> int:
         where, args = self.where(q)
-        return self._query(f"SELECT COUNT(*) FROM ({_GROUPS.format(where=where)})", args)[0][0]
+        return int(self._query(f"SELECT COUNT(*) FROM ({_GROUPS.format(where=where)})", args)[0][0])
 
     def fetch(self, q: ListQuery) -> list[Group]:
         where, args = self.where(q)
@@ -87,6 +92,6 @@ class Store:
     def list(self, q: ListQuery) -> tuple[list[Group], int]:
         return self.fetch(q), self.count(q)
 
-    def _query(self, sql: str, args: list) -> list[tuple]:
+    def _query(self, sql: str, args: SqlArgs) -> Rows:
         with self._lock:
             return self._db.execute(sql, args).fetchall()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from modelarts_contract.spec import Contract, load_contract
 
@@ -43,7 +44,7 @@ __all__ = [
 MARKDOWN_NAME, HTML_NAME = "conformance.md", "conformance.html"
 
 
-def read_ledger(path: Path) -> dict:
+def read_ledger(path: Path) -> dict[str, Any]:
     """The ledger document; LedgerError when it is missing, not JSON or not shaped like a ledger."""
     try:
         ledger = json.loads(path.read_text(encoding="utf-8"))

@@ -81,7 +81,7 @@ def verdict(record: Mapping[str, Any]) -> str:
     return NOT_EXERCISED
 
 
-def validate(ledger: Any) -> dict[str, dict]:
+def validate(ledger: object) -> dict[str, dict[str, Any]]:
     """The ledger's clause records, or LedgerError naming what is wrong."""
     clauses = ledger.get("clauses") if isinstance(ledger, dict) else None
     if not isinstance(clauses, dict):
@@ -103,9 +103,10 @@ def validate(ledger: Any) -> dict[str, dict]:
 def load_catalogue() -> Mapping[str, Any] | None:
     """The mutant catalogue, or None when it cannot be imported: the report then has no 'proven by'."""
     try:
-        return importlib.import_module("modelarts_contract.variants").CATALOGUE
+        catalogue: Mapping[str, Any] = importlib.import_module("modelarts_contract.variants").CATALOGUE
     except Exception:  # a broken catalogue must not cost the run its report
         return None
+    return catalogue
 
 
 def build_rows(
@@ -134,7 +135,7 @@ def build_rows(
     return rows
 
 
-def unknown_clauses(ledger: dict, contract: Contract) -> list[str]:
+def unknown_clauses(ledger: dict[str, Any], contract: Contract) -> list[str]:
     """Clause ids in the ledger that the spec lacks (a check out of step with the spec)."""
     return sorted(set(validate(ledger)) - set(contract.clauses))
 
@@ -174,7 +175,7 @@ def redact_url(url: str | None) -> str:
 
 
 def build_report(
-    ledger: dict,
+    ledger: dict[str, Any],
     contract: Contract,
     *,
     catalogue: Mapping[str, Any] | None = None,
@@ -184,7 +185,8 @@ def build_report(
 ) -> Report:
     rows = build_rows(ledger, contract, catalogue)
     status = ledger.get("exitstatus")
-    run = ledger.get("run") if isinstance(ledger.get("run"), dict) else {}
+    recorded_run = ledger.get("run")
+    run: dict[str, Any] = recorded_run if isinstance(recorded_run, dict) else {}
     recorded_target = run.get("target") if isinstance(run.get("target"), str) else None
     return Report(
         title=title,
