@@ -77,6 +77,7 @@ def pytest_configure(config: pytest.Config) -> None:
         suite_config = SuiteConfig.from_sources(options)
     except ConfigError as exc:
         raise pytest.UsageError(f"modelarts-contract: {exc}") from None
+    # xdist sets workerinput on a worker's config; pytest's types do not know it.
     shared = config.workerinput.get(WORKER_KEY) if _is_worker(config) else None  # type: ignore[attr-defined]
     config.stash[RUN_KEY] = Run(suite_config, shared=shared)
 
@@ -247,7 +248,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
     run = run_of(config)
     if _is_worker(config):
-        config.workeroutput[WORKER_KEY] = run.outcome.as_dict()  # type: ignore[attr-defined]
+        config.workeroutput[WORKER_KEY] = run.outcome.as_dict()  # type: ignore[attr-defined]  # set by xdist
         return
     if not run.involved():
         return

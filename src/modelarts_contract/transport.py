@@ -111,9 +111,9 @@ def mark_truncated(response: requests.Response, cut: int | None) -> None:
 
     Set on the request as well, because schemathesis rebuilds the response and keeps only the request.
     """
-    response.truncated_at = cut  # type: ignore[attr-defined]
+    response.truncated_at = cut  # type: ignore[attr-defined]  # our mark on requests' objects
     if response.request is not None:
-        response.request.truncated_at = cut  # type: ignore[attr-defined]
+        response.request.truncated_at = cut  # type: ignore[attr-defined]  # our mark, as above
 
 
 class _Deadline:

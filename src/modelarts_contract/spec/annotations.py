@@ -156,7 +156,9 @@ MATCHES = ("substring", "equals")
 def parse_clauses(root: Node) -> dict[str, Clause]:
     clauses: dict[str, Clause] = {}
     for node in root.items("x-clauses"):
-        clause = Clause(node.text("id"), node.text("text"), node.text("source"), node.text("freedom", None))
+        clause = Clause(
+            node.text("id"), node.text("text"), node.text("source"), node.optional("freedom", str)
+        )
         node.done()
         if clause.id in clauses:
             raise SpecError(f"{node.path}.id: {clause.id} is defined twice")
@@ -206,7 +208,12 @@ def parse_filter(node: Node, parameters: dict[str, Parameter], clause_ids: set[s
             if parameters[switch.parameter].kind != "boolean":
                 raise SpecError(f"{s.path}.parameter: {switch.parameter} is not a boolean parameter")
         result = FieldFilter(
-            parameter, node.text("field"), match, node.flag("empty-means-absent", False), switch, clause
+            parameter,
+            node.text("field"),
+            match,
+            bool(node.optional("empty-means-absent", bool)),
+            switch,
+            clause,
         )
     elif match == "subset":
         result = SubsetFilter(parameter, clause)

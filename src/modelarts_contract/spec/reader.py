@@ -8,7 +8,6 @@ from typing import Any, TypeVar
 from modelarts_contract.spec.document import SpecError
 
 T = TypeVar("T")
-_MISSING: Any = object()
 _IGNORED_PREFIX = "x-"  # x-source, x-deliberate: for people, not for the checks
 
 
@@ -22,57 +21,57 @@ class Node:
         self.path = path
         self._read: set[str] = set()
 
-    def _get(self, key: str, default: Any) -> Any:
+    def _get(self, key: str) -> Any:
         self._read.add(key)
         if key not in self.value:
-            if default is _MISSING:
-                raise SpecError(f"{self.path}.{key}: required")
-            return default
+            raise SpecError(f"{self.path}.{key}: required")
         return self.value[key]
 
-    def typed(self, key: str, kind: type[T], default: Any = _MISSING) -> T:
-        value = self._get(key, default)
+    def typed(self, key: str, kind: type[T]) -> T:
+        value = self._get(key)
         # bool is an int in Python; a YAML `true` is never a valid count or offset
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            if value is default:
-                return value  # type: ignore[no-any-return]
             raise SpecError(f"{self.path}.{key}: expected {kind.__name__}, got {value!r}")
         return value
 
-    def text(self, key: str, default: Any = _MISSING) -> str:
-        return self.typed(key, str, default)
+    def optional(self, key: str, kind: type[T]) -> T | None:
+        """The value of `key`, or None when the mapping leaves it out."""
+        self._read.add(key)
+        return self.typed(key, kind) if key in self.value else None
 
-    def integer(self, key: str, default: Any = _MISSING) -> int:
-        return self.typed(key, int, default)
+    def text(self, key: str) -> str:
+        return self.typed(key, str)
 
-    def flag(self, key: str, default: Any = _MISSING) -> bool:
-        return self.typed(key, bool, default)
+    def integer(self, key: str) -> int:
+        return self.typed(key, int)
 
-    def choice(self, key: str, allowed: Iterable[str], default: Any = _MISSING) -> str:
+    def flag(self, key: str) -> bool:
+        return self.typed(key, bool)
+
+    def choice(self, key: str, allowed: Iterable[str]) -> str:
         options = tuple(allowed)
-        value = self._get(key, default)
+        value = self._get(key)
         if value not in options:
             raise SpecError(f"{self.path}.{key}: expected one of {', '.join(options)}, got {value!r}")
         return str(value)
 
     def texts(self, key: str) -> tuple[str, ...]:
-        value = self._get(key, _MISSING)
+        value = self._get(key)
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise SpecError(f"{self.path}.{key}: expected a list of strings, got {value!r}")
         return tuple(value)
 
     def integers(self, key: str) -> tuple[int, ...]:
-        value = self._get(key, _MISSING)
+        value = self._get(key)
         if not isinstance(value, list) or not all(type(v) is int for v in value):
             raise SpecError(f"{self.path}.{key}: expected a list of integers, got {value!r}")
         return tuple(value)
 
-    def child(self, key: str, default: Any = _MISSING) -> Node:
-        value = self._get(key, default)
-        return Node({} if value is None else value, f"{self.path}.{key}")
+    def child(self, key: str) -> Node:
+        return Node(self._get(key), f"{self.path}.{key}")
 
     def items(self, key: str) -> list[Node]:
-        value = self._get(key, _MISSING)
+        value = self._get(key)
         if not isinstance(value, list):
             raise SpecError(f"{self.path}.{key}: expected a list, got {type(value).__name__}")
         return [Node(item, f"{self.path}.{key}[{i}]") for i, item in enumerate(value)]
