@@ -16,7 +16,7 @@ from modelarts_contract import edges
 from modelarts_contract.checks import sorting
 from modelarts_contract.checks.core import Verifier
 from modelarts_contract.checks.filters import satisfies
-from modelarts_contract.checks.listing import Lister, Listing
+from modelarts_contract.checks.listing import Lister, Listing, ListingUnavailable, Page
 from modelarts_contract.checks.paging import window_of
 from modelarts_contract.checks.registry import Relation, RelationCase, relation
 from modelarts_contract.edges import Edge, shown_value
@@ -255,7 +255,10 @@ def judge_each(
         before = _broken_so_far(lister)
         try:
             judge(edge)
-        except AssertionError as exc:  # a clause broken, or no listing (the checks say why)
+        except ListingUnavailable as exc:  # the single-response checks say why; its text repeats the query
+            failures.append(f"edge {edge}: no listing, {str(exc).rpartition(': ')[2]}")
+            continue
+        except AssertionError as exc:  # a clause broken
             failures.append(f"edge {edge}:\n{exc}")
             continue
         broken = sorted(_broken_so_far(lister) - before)
@@ -315,9 +318,12 @@ def edge_integers(v: Verifier, lister: Lister) -> None:
         if page.exchange.status != 200 or window is None or page.total is None:
             return  # not a valid request's page: the single-response checks have judged it
         v.expect(
-            "R9.total-invariant", page.total == listing.total, f"total {listing.total}", f"total {page.total}",
+            "R9.total-invariant",
+            page.total == listing.total,
+            f"total {listing.total}",
+            f"total {page.total}",
             page.exchange,
-        )  # fmt: skip
+        )
         if listing.complete:
             limit, offset = window
             start = paging.first_record(limit, offset)
@@ -356,67 +362,80 @@ def edge_sort_keys(v: Verifier, lister: Lister) -> None:
     judge_each(edges.sort_key_edges(v.contract), judge, lister)
 
 
+def _subset_page(v: Verifier, lister: Lister, rule: SubsetFilter, base: Listing, page: Page) -> None:
+    """A subset filter's page: groups of the unfiltered listing, a total no larger (R10)."""
+    extra = set(lister.keys(page.items)) - set(lister.keys(base.items)) if base.complete else set()
+    v.expect(
+        rule.clause,
+        page.total is not None and page.total <= base.total and not extra,
+        f"a subset of the {base.total} unfiltered groups",
+        f"total {page.total}; not in the unfiltered listing: {_shown(sorted(extra, key=str))}",
+        page.exchange,
+    )
+
+
+def _filtered_page(
+    v: Verifier, picked: list[dict[str, Any]], clause_id: str, page: Page, order: tuple[list[str], str]
+) -> None:
+    """A page of the listing that `picked` (the filtered groups, by hand) is: the same total, and the
+    sort values of its window of `picked` in `order` (values: ties may fall either way)."""
+    v.expect(
+        clause_id,
+        page.total == len(picked),
+        f"total {len(picked)} (by hand)",
+        f"total {page.total}",
+        page.exchange,
+    )
+    keys, direction = order
+    try:
+        values = sorted(
+            (sorting.sort_tuple(v.contract, i, keys) for i in picked), reverse=direction == "descending"
+        )
+    except TypeError:
+        return  # values of mixed types: the schema check reports them
+    window = window_of(v.contract, page.exchange)
+    assert window is not None  # the caller judged only valid requests
+    start = v.contract.paging.first_record(*window)
+    expected = values[start : start + window[0]]
+    got = [sorting.sort_tuple(v.contract, i, keys) for i in page.items]
+    v.expect(
+        "R11.order",
+        got == expected,
+        f"the {', '.join(keys)} values of records {start}.. of the filtered listing (by hand), {direction}: "
+        f"{_shown(expected)}",
+        _shown(got),
+        page.exchange,
+    )
+
+
 @relation("R11.order", *sorted({f.clause for f in _SPEC.filters}))
 def edge_filter_sort(v: Verifier, lister: Lister) -> None:
     """Every filter with every sort key, on the second page. Per response, the single-response checks
-    (R10 per group, R11 within the page); against the whole listing: a field filter's (or the scope's
-    default's) total is the by-hand count and the page holds the sort values of its window of the
-    by-hand filtered, sorted listing (R11.order across pages; values, as ties may fall either way);
-    a subset filter's page is part of the unfiltered listing, with a total no larger (R10)."""
+    (R10 per group, R11 within the page); against the whole listing, a field filter's (or the scope's
+    default's) page is its window of the by-hand filtered, sorted listing (R11.order across pages)
+    with the by-hand total, and a subset filter's page lies within the unfiltered listing (R10)."""
     base = lister.listing()
-    paging = v.contract.paging
     rules = {rule.parameter: rule for rule in v.contract.filters}
 
     def judge(edge: Edge) -> None:
-        query = edge.query
+        query, rule = edge.query, rules[edge.kind]
         page = lister.page(query)
-        window = window_of(v.contract, page.exchange)
         order = sorting.requested_order(v.contract, {k: [x] for k, x in query.items()})
-        if page.exchange.status != 200 or window is None or page.total is None or order is None:
+        if page.exchange.status != 200 or window_of(v.contract, page.exchange) is None or order is None:
             return  # not a valid request's page: the single-response checks have judged it
-        rule = rules[edge.kind]
         if isinstance(rule, SubsetFilter):
-            extra = set(lister.keys(page.items)) - set(lister.keys(base.items)) if base.complete else set()
-            v.expect(
-                rule.clause,
-                page.total <= base.total and not extra,
-                f"{_params(query)}: a subset of the {base.total} unfiltered groups",
-                f"total {page.total}; not in the unfiltered listing: {_shown(sorted(extra, key=str))}",
-                page.exchange,
-            )
-            return
-        if not base.complete:
+            _subset_page(v, lister, rule, base, page)
             return
         value = query[rule.parameter]
-        if isinstance(rule, ScopeFilter):
-            picked = base.items if value == v.contract.parameter(rule.parameter).wire_default() else None
-        else:
+        if not base.complete:
+            return  # the by-hand listing is unknown; the single-response checks still judge the page
+        if isinstance(rule, FieldFilter):
             mode = _mode(v.contract, rule, query)
-            picked = [i for i in base.items if satisfies(i, rule.field, value, mode)]
-        if picked is None:
-            return
-        v.expect(
-            rule.clause, page.total == len(picked), f"total {len(picked)} (by hand)", f"total {page.total}",
-            page.exchange,
-        )  # fmt: skip
-        keys, direction = order
-        try:
-            values = sorted(
-                (sorting.sort_tuple(v.contract, i, keys) for i in picked), reverse=direction == "descending"
+            _filtered_page(
+                v, [i for i in base.items if satisfies(i, rule.field, value, mode)], rule.clause, page, order
             )
-        except TypeError:
-            return  # values of mixed types: the schema check reports them
-        limit, offset = window
-        start = paging.first_record(limit, offset)
-        got = [sorting.sort_tuple(v.contract, i, keys) for i in page.items]
-        v.expect(
-            "R11.order",
-            got == values[start : start + limit],
-            f"the {', '.join(keys)} values of records {start}.. of the by-hand filtered listing, {direction}: "
-            f"{_shown(values[start : start + limit])}",
-            _shown(got),
-            page.exchange,
-        )
+        elif value == v.contract.parameter(rule.parameter).wire_default():
+            _filtered_page(v, base.items, rule.clause, page, order)  # the scope's default: no filter (R7)
 
     judge_each(edges.filter_sort_edges(v.contract, field_samples(v.contract, base.items)), judge, lister)
 
