@@ -107,8 +107,10 @@ def _edge(family: str, kind: str, label: str, **params: str) -> Edge:
 
 def _unique(edges: Iterable[Edge]) -> list[Edge]:
     """Edges in order, each query once (a value two rules produce is sent once, under its first name)."""
-    seen: set[tuple[tuple[str, str], ...]] = set()
-    return [e for e in edges if not (e.params in seen or seen.add(e.params))]
+    unique: dict[tuple[tuple[str, str], ...], Edge] = {}
+    for edge in edges:
+        unique.setdefault(edge.params, edge)
+    return list(unique.values())
 
 
 # --- Free strings ----------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 Each relation compares answers of the target with each other (or with what follows from the whole
 listing by hand), never with a dataset the suite knows. Probe values come from the listing itself.
+The edge relations at the end judge the edge catalogue (modelarts_contract.edges) the same way.
 """
 
 from __future__ import annotations
