@@ -2,6 +2,7 @@
 
 Each relation compares answers of the target with each other (or with what follows from the whole
 listing by hand), never with a dataset the suite knows. Probe values come from the listing itself.
+The edge relations at the end judge the edge catalogue (modelarts_contract.edges) the same way.
 """
 
 from __future__ import annotations
@@ -9,14 +10,18 @@ from __future__ import annotations
 import math
 import random
 from collections import Counter
+from collections.abc import Callable, Iterable
 from typing import Any
 
+from modelarts_contract import edges
 from modelarts_contract.checks import sorting
 from modelarts_contract.checks.core import Verifier
 from modelarts_contract.checks.filters import satisfies
-from modelarts_contract.checks.listing import Lister, Listing
-from modelarts_contract.checks.registry import RelationCase, relation
-from modelarts_contract.spec import FieldFilter, ScopeFilter, SubsetFilter
+from modelarts_contract.checks.listing import Lister, Listing, ListingUnavailable, Page
+from modelarts_contract.checks.paging import window_of
+from modelarts_contract.checks.registry import Relation, RelationCase, relation
+from modelarts_contract.edges import Edge, shown_value
+from modelarts_contract.spec import Contract, FieldFilter, ScopeFilter, SubsetFilter, load_contract
 
 MAX_WALK_PAGES = 8
 UNKNOWN_PARAMETER = "x_contract_probe"
@@ -24,6 +29,11 @@ UNKNOWN_PARAMETER = "x_contract_probe"
 
 def _shown(keys: list[Any], limit: int = 5) -> str:
     return repr(keys[:limit]) + (f" ... ({len(keys)} in all)" if len(keys) > limit else "")
+
+
+def _params(params: dict[str, str]) -> str:
+    """A query for a message: control characters escaped, long values cut short."""
+    return "{" + ", ".join(f"{name}={shown_value(value)}" for name, value in params.items()) + "}"
 
 
 def walk_offsets(total: int, limit: int) -> list[int]:
@@ -55,7 +65,6 @@ def _in_order(v: Verifier, items: list[dict[str, Any]], params: dict[str, str], 
     "R11.order",
     cases=(
         RelationCase("default-order", {"params": {}}),
-        RelationCase("version_count-asc", {"params": {"sort_key": "version_count", "sort_dir": "ASC"}}),
         RelationCase("namespace,create_at", {"params": {"sort_key": "namespace,create_at"}}),
     ),
 )
@@ -139,23 +148,6 @@ def default_page(v: Verifier, lister: Lister) -> None:
         )
 
 
-@relation("R9.window", "R9.total-invariant")
-def past_the_end(v: Verifier, lister: Lister) -> None:
-    total = lister.listing().total
-    for offset in (total, total + 7):
-        page = lister.window({}, 5, offset)
-        v.expect(
-            "R9.window",
-            page.items == [],
-            f"no data at offset {offset} >= total",
-            f"{len(page.items)} groups",
-            page.exchange,
-        )
-        v.expect(
-            "R9.total-invariant", page.total == total, f"total {total}", f"total {page.total}", page.exchange
-        )
-
-
 def same_listing(
     v: Verifier, lister: Lister, clause_id: str, base: Listing, params: dict[str, str], why: str
 ) -> None:
@@ -163,19 +155,18 @@ def same_listing(
     v.expect(
         clause_id,
         other.total == base.total and lister.keys(other.items) == lister.keys(base.items),
-        f"{params} {why}: total {base.total}, {_shown(lister.keys(base.items))}",
+        f"{_params(params)} {why}: total {base.total}, {_shown(lister.keys(base.items))}",
         f"total {other.total}, {_shown(lister.keys(other.items))}",
         None,
     )
 
 
-@relation("R4.free-strings", "R6.unknown-ignored", "R7.workspace-default")
+@relation("R6.unknown-ignored", "R7.workspace-default")
 def neutral_parameters(v: Verifier, lister: Lister) -> None:
-    """R4 (empty name/namespace), R6 (unknown parameters), R7 (the scope's default)."""
+    """R6 (unknown parameters), R7 (the scope's default). R4's empty name or namespace is the
+    length-0 free-string edge (edge_free_strings)."""
     base = lister.listing()
     for rule in v.contract.filters:
-        if isinstance(rule, FieldFilter) and rule.empty_means_absent:
-            same_listing(v, lister, "R4.free-strings", base, {rule.parameter: ""}, "equals no filter")
         if isinstance(rule, ScopeFilter):
             params = {rule.parameter: v.contract.parameter(rule.parameter).wire_default() or ""}
             same_listing(v, lister, rule.clause, base, params, "equals leaving it out")
@@ -183,53 +174,15 @@ def neutral_parameters(v: Verifier, lister: Lister) -> None:
     same_listing(v, lister, "R6.unknown-ignored", base, {UNKNOWN_PARAMETER: "1"}, "is ignored")
 
 
-def _name_probes(names: list[str], seed: int) -> list[str]:
-    """Values to filter by, taken from the data: whole names, inner pieces, wildcard traps, misses."""
-    rng = random.Random(seed)
-    picked = rng.sample(sorted(set(names)), min(3, len(set(names))))
-    probes = list(picked)
-    for name in picked:
-        if len(name) > 2:
-            start = rng.randrange(0, len(name) - 1)
-            probes.append(name[start : start + rng.randint(1, min(4, len(name) - start))])
-        probes.append(name.upper())
-    probes += ["_", "%", ".", "-", "zz-no-such-image-" + str(seed)]
-    return list(dict.fromkeys(p for p in probes if p))
-
-
-@relation("R10.name-filter")
-def name_filter(v: Verifier, lister: Lister) -> None:
-    """R10.name-filter: the filtered listing is exactly what the filter picks from the whole listing."""
-    base = lister.listing()
-    rule = v.contract.field_filter("name")
-    switch = rule.exact_switch
-    assert switch is not None
-    modes = {rule.match: {}, "equals": {switch.parameter: str(switch.exact_when).lower()}}
-    explicit_default = {switch.parameter: v.contract.parameter(switch.parameter).wire_default() or ""}
-    for probe in _name_probes([str(i.get(rule.field)) for i in base.items], lister.target.config.seed):
-        for mode, extra in modes.items():
-            filtered_by_hand(v, lister, rule, base, {rule.parameter: probe, **extra}, mode)
-        by_default = lister.listing_unless_free_400({rule.parameter: probe})
-        if by_default is not None:
-            params = {rule.parameter: probe, **explicit_default}
-            same_listing(v, lister, rule.clause, by_default, params, "equals the default match")
-
-
-@relation("R10.namespace-filter")
-def namespace_filter(v: Verifier, lister: Lister) -> None:
-    base = lister.listing()
-    rule = v.contract.field_filter("namespace")
-    namespaces = sorted({str(i.get(rule.field)) for i in base.items})
-    probes = namespaces[:3] + [ns[: len(ns) // 2] for ns in namespaces[:1] if len(ns) > 1]
-    for probe in [*probes, "zz-no-such-namespace"]:
-        filtered_by_hand(v, lister, rule, base, {rule.parameter: probe}, rule.match)
-
-
 def filtered_by_hand(
     v: Verifier, lister: Lister, rule: FieldFilter, base: Listing, params: dict[str, str], mode: str
 ) -> None:
-    """The filtered listing is exactly the groups of `base` that the filter picks (R10)."""
+    """The filtered listing is exactly the groups of `base` that the filter picks (R10); with an empty
+    value that means no filter, exactly `base` (R4)."""
     value = params[rule.parameter]
+    if value == "" and rule.empty_means_absent:
+        same_listing(v, lister, "R4.free-strings", base, params, "equals no filter")
+        return
     filtered = lister.listing_unless_free_400(params)
     if filtered is None:
         return  # R4: a value outside the documented format may be refused with 400
@@ -248,8 +201,8 @@ def filtered_by_hand(
     v.expect(
         rule.clause,
         got == expected and filtered.total == len(expected),
-        f"{params}: the {len(expected)} groups whose {rule.field} "
-        f"{'contains' if mode == 'substring' else 'equals'} {value!r}",
+        f"{_params(params)}: the {len(expected)} groups whose {rule.field} "
+        f"{'contains' if mode == 'substring' else 'equals'} {shown_value(value)}",
         f"total {filtered.total}; missing {_shown(sorted(expected - got, key=str))}; "
         f"extra {_shown(sorted(got - expected, key=str))}",
         None,
@@ -276,32 +229,217 @@ def subset_filters(v: Verifier, lister: Lister) -> None:
             )
 
 
+# --- The edge layer (issue 10): the edges of modelarts_contract.edges, judged like any request. -----
+
+_SPEC = load_contract()  # the packaged spec, which the run reads too: the cases and clauses follow it
+_FIELD_FILTERS = [f for f in _SPEC.filters if isinstance(f, FieldFilter)]
+
+
+class EdgeFailures(AssertionError):
+    """The edges of one family that broke a clause, each named."""
+
+
+def _broken_so_far(lister: Lister | None) -> Counter[str]:
+    """Per clause, the single-response failures the lister has kept in this attempt."""
+    if lister is None:
+        return Counter()
+    return Counter({cid: 1 + lister.repeats[cid] for cid in lister.pending})
+
+
+def judge_each(
+    edge_list: Iterable[Edge], judge: Callable[[Edge], None], lister: Lister | None = None
+) -> None:
+    """Judge every edge (one request, or one listing read, each), then fail naming every edge that
+    broke a clause: in `judge`, or in the single-response checks of the pages `lister` read for it."""
+    failures = []
+    for edge in edge_list:
+        before = _broken_so_far(lister)
+        try:
+            judge(edge)
+        except ListingUnavailable as exc:  # the single-response checks say why; its text repeats the query
+            failures.append(f"edge {edge}: no listing, {str(exc).rpartition(': ')[2]}")
+            continue
+        except AssertionError as exc:  # a clause broken
+            failures.append(f"edge {edge}:\n{exc}")
+            continue
+        broken = sorted(_broken_so_far(lister) - before)
+        if broken:
+            failures.append(f"edge {edge}: broke {', '.join(broken)} (single-response checks, above)")
+    if failures:
+        raise EdgeFailures(f"{len(failures)} edge(s) failed\n\n" + "\n\n".join(failures))
+
+
+def field_samples(contract: Contract, items: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """The values of each filtered field in the listing: where the edges taken from the data come from."""
+    fields = {rule.field for rule in contract.filters if isinstance(rule, FieldFilter)}
+    return {name: [i[name] for i in items if isinstance(i.get(name), str)] for name in fields}
+
+
+def _mode(contract: Contract, rule: FieldFilter, query: dict[str, str]) -> str:
+    switch = rule.exact_switch
+    switch_default = contract.parameter(switch.parameter).wire_default() if switch else None
+    return rule.mode({k: [x] for k, x in query.items()}, switch_default or "")
+
+
+@relation(
+    "R4.free-strings",
+    *sorted({f.clause for f in _FIELD_FILTERS}),
+    cases=tuple(RelationCase(f.parameter, {"parameter": f.parameter}) for f in _FIELD_FILTERS),
+)
+def edge_free_strings(v: Verifier, lister: Lister, parameter: str) -> None:
+    """Every free-string edge of a filter: the filtered listing is exactly what the filter picks from
+    the whole listing by hand (R10: case matters, no character is a wildcard), and an empty value is
+    no filter (R4). Where R4 allows a 400 (outside the documented format), a 400 skips the comparison."""
+    base = lister.listing()
+    rule = v.contract.field_filter(parameter)
+    samples = field_samples(v.contract, base.items).get(rule.field, [])
+
+    def judge(edge: Edge) -> None:
+        filtered_by_hand(v, lister, rule, base, edge.query, _mode(v.contract, rule, edge.query))
+
+    judge_each(edges.free_string_edges(v.contract, parameter, samples), judge, lister)
+
+
+@relation("R9.window", "R9.total-invariant")
+def edge_integers(v: Verifier, lister: Lister) -> None:
+    """Every integer edge of limit and offset, and the offsets at the end of the listing with the
+    largest limit: a valid one's page holds exactly its records of the whole listing (R9.window) and
+    the same total (R9.total-invariant); the single-response checks judge every answer (R3: 400)."""
+    listing = lister.listing()
+    keys = lister.keys(listing.items)
+    paging = v.contract.paging
+    edge_list = [
+        e for p in edges.integer_parameters(v.contract) for e in edges.integer_edges(v.contract, p.name)
+    ]
+    edge_list += edges.end_of_listing_edges(v.contract, listing.total)
+
+    def judge(edge: Edge) -> None:
+        page = lister.page(edge.query)
+        window = window_of(v.contract, page.exchange)
+        if page.exchange.status != 200 or window is None or page.total is None:
+            return  # not a valid request's page: the single-response checks have judged it
+        v.expect(
+            "R9.total-invariant",
+            page.total == listing.total,
+            f"total {listing.total}",
+            f"total {page.total}",
+            page.exchange,
+        )
+        if listing.complete:
+            limit, offset = window
+            start = paging.first_record(limit, offset)
+            expected = keys[start : start + limit]
+            v.expect(
+                "R9.window",
+                lister.keys(page.items) == expected,
+                f"records {start}.. of the whole listing ({len(expected)} groups): {_shown(expected)}",
+                f"{len(page.items)} groups: {_shown(lister.keys(page.items))}",
+                page.exchange,
+            )
+
+    judge_each(edge_list, judge, lister)
+
+
 @relation("R11.order")
-def sort_orders(v: Verifier, lister: Lister) -> None:
-    """R11.order: every key, both directions, across pages; the default direction; the same groups."""
-    rules = v.contract.sorting
-    key_name, dir_name = rules.key_parameter, rules.direction_parameter
-    default_direction = v.contract.parameter(dir_name).wire_default() or ""
-    everything = sorted(lister.keys(lister.listing().items), key=str)
-    for key in v.contract.parameter(key_name).enum:
-        sorted_listings = {}
-        for direction in rules.directions:
-            params = {key_name: key, dir_name: direction}
-            listing = lister.listing(params)  # each page's order: the single-response check
-            _in_order(v, listing.items, params, "the whole listing")
-            sorted_listings[direction] = listing
+def edge_sort_keys(v: Verifier, lister: Lister) -> None:
+    """Every sort_key edge (each key in both directions, every ordered pair, all keys, repeated keys):
+    the whole listing in the requested order, across its pages (R11.order), and the same groups as
+    unsorted. The data has ties in the first key, so the second one decides."""
+    base = lister.listing()
+    everything = sorted(lister.keys(base.items), key=str)
+
+    def judge(edge: Edge) -> None:
+        listing = lister.listing(edge.query)
+        _in_order(v, listing.items, edge.query, "the whole listing")
+        if listing.complete and base.complete:
             v.expect(
                 "R11.order",
                 sorted(lister.keys(listing.items), key=str) == everything,
-                f"sort_key={key}&sort_dir={direction}: the same groups as unsorted",
+                f"{_params(edge.query)}: the same {len(everything)} groups as unsorted",
                 f"{listing.total} groups",
                 None,
             )
-        same_listing(
-            v,
-            lister,
-            "R11.order",
-            sorted_listings[default_direction],
-            {key_name: key},
-            f"(no {dir_name}) equals {dir_name}={default_direction}",
+
+    judge_each(edges.sort_key_edges(v.contract), judge, lister)
+
+
+def _subset_page(v: Verifier, lister: Lister, rule: SubsetFilter, base: Listing, page: Page) -> None:
+    """A subset filter's page: groups of the unfiltered listing, a total no larger (R10)."""
+    extra = set(lister.keys(page.items)) - set(lister.keys(base.items)) if base.complete else set()
+    v.expect(
+        rule.clause,
+        page.total is not None and page.total <= base.total and not extra,
+        f"a subset of the {base.total} unfiltered groups",
+        f"total {page.total}; not in the unfiltered listing: {_shown(sorted(extra, key=str))}",
+        page.exchange,
+    )
+
+
+def _filtered_page(
+    v: Verifier, picked: list[dict[str, Any]], clause_id: str, page: Page, order: tuple[list[str], str]
+) -> None:
+    """A page of the listing that `picked` (the filtered groups, by hand) is: the same total, and the
+    sort values of its window of `picked` in `order` (values: ties may fall either way)."""
+    v.expect(
+        clause_id,
+        page.total == len(picked),
+        f"total {len(picked)} (by hand)",
+        f"total {page.total}",
+        page.exchange,
+    )
+    keys, direction = order
+    try:
+        values = sorted(
+            (sorting.sort_tuple(v.contract, i, keys) for i in picked), reverse=direction == "descending"
         )
+    except TypeError:
+        return  # values of mixed types: the schema check reports them
+    window = window_of(v.contract, page.exchange)
+    assert window is not None  # the caller judged only valid requests
+    start = v.contract.paging.first_record(*window)
+    expected = values[start : start + window[0]]
+    got = [sorting.sort_tuple(v.contract, i, keys) for i in page.items]
+    v.expect(
+        "R11.order",
+        got == expected,
+        f"the {', '.join(keys)} values of records {start}.. of the filtered listing (by hand), {direction}: "
+        f"{_shown(expected)}",
+        _shown(got),
+        page.exchange,
+    )
+
+
+@relation("R11.order", *sorted({f.clause for f in _SPEC.filters}))
+def edge_filter_sort(v: Verifier, lister: Lister) -> None:
+    """Every filter with every sort key, on the second page. Per response, the single-response checks
+    (R10 per group, R11 within the page); against the whole listing, a field filter's (or the scope's
+    default's) page is its window of the by-hand filtered, sorted listing (R11.order across pages)
+    with the by-hand total, and a subset filter's page lies within the unfiltered listing (R10)."""
+    base = lister.listing()
+    rules = {rule.parameter: rule for rule in v.contract.filters}
+
+    def judge(edge: Edge) -> None:
+        query, rule = edge.query, rules[edge.kind]
+        page = lister.page(query)
+        order = sorting.requested_order(v.contract, {k: [x] for k, x in query.items()})
+        if page.exchange.status != 200 or window_of(v.contract, page.exchange) is None or order is None:
+            return  # not a valid request's page: the single-response checks have judged it
+        if isinstance(rule, SubsetFilter):
+            _subset_page(v, lister, rule, base, page)
+            return
+        value = query[rule.parameter]
+        if not base.complete:
+            return  # the by-hand listing is unknown; the single-response checks still judge the page
+        if isinstance(rule, FieldFilter):
+            mode = _mode(v.contract, rule, query)
+            _filtered_page(
+                v, [i for i in base.items if satisfies(i, rule.field, value, mode)], rule.clause, page, order
+            )
+        elif value == v.contract.parameter(rule.parameter).wire_default():
+            _filtered_page(v, base.items, rule.clause, page, order)  # the scope's default: no filter (R7)
+
+    judge_each(edges.filter_sort_edges(v.contract, field_samples(v.contract, base.items)), judge, lister)
+
+
+# Run by tests/contract/test_edges.py, one test per family; test_relations.py runs the others.
+EDGE_RELATIONS: tuple[Relation, ...] = (edge_free_strings, edge_integers, edge_sort_keys, edge_filter_sort)

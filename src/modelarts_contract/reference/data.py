@@ -215,18 +215,29 @@ def _groups(
     return [_versions(rng, project, workspace, ns, name) for ns, name in keys]
 
 
+# Version counts of one and two digits, on groups that tie in create_at and update_at: sorted by
+# (create_at, version_count) the second key decides, and 9 < 10 < 11 < 12 only as numbers, not as text.
+WIDE_VERSION_COUNTS = (9, 10, 11, 12)
+
+
 def _with_ties(rng: random.Random, groups: list[list[Image]]) -> list[list[Image]]:
-    """Make ties in the sort keys: identical create_at, update_at and version_count."""
-    picks = rng.sample(range(len(groups)), 16)
+    """Make ties in the sort keys: identical create_at, update_at and version_count; and groups of
+    one- and two-digit version counts that tie in the timestamps."""
+    picks = rng.sample(range(len(groups)), 16 + len(WIDE_VERSION_COUNTS))
     tie_create, tie_update = START_MS + 400 * DAY_MS, START_MS + 410 * DAY_MS
     for i in picks[:8]:  # full ties: same create_at, update_at and (forced) version_count 2
         ns, name = groups[i][0].namespace, groups[i][0].name
         two = _versions(rng, groups[i][0].project_id, groups[i][0].workspace_id, ns, name, count=2)
         groups[i] = _pinned(two, tie_create, tie_update)
-    for n, i in enumerate(picks[8:]):  # same create_at only / same update_at only
+    for n, i in enumerate(picks[8:16]):  # same create_at only / same update_at only
         shift = n * DAY_MS
         create, update = (tie_create, tie_update + shift) if n % 2 else (tie_create - shift, tie_update)
         groups[i] = _pinned(groups[i], create, update)
+    wide_create, wide_update = START_MS + 500 * DAY_MS, START_MS + 520 * DAY_MS
+    for count, i in zip(WIDE_VERSION_COUNTS, picks[16:], strict=True):
+        ns, name = groups[i][0].namespace, groups[i][0].name
+        many = _versions(rng, groups[i][0].project_id, groups[i][0].workspace_id, ns, name, count=count)
+        groups[i] = _pinned(many, wide_create, wide_update)
     return groups
 
 

@@ -4,13 +4,29 @@ variants (freedoms the contract allows) it must pass. ``python -m modelarts_cont
 
 from __future__ import annotations
 
-from . import auth_mutants, filter_mutants, paging_mutants, schema_mutants, sort_mutants, status_mutants
+from . import (
+    auth_mutants,
+    edge_mutants,
+    filter_mutants,
+    paging_mutants,
+    schema_mutants,
+    sort_mutants,
+    status_mutants,
+)
 from . import benign as _benign_module
 from .base import Variant
 
 __all__ = ["CATALOGUE", "Variant", "benign", "get", "mutants", "reference_variant"]
 
-_FAMILIES = (schema_mutants, status_mutants, auth_mutants, paging_mutants, filter_mutants, sort_mutants)
+_FAMILIES = (
+    schema_mutants,
+    status_mutants,
+    auth_mutants,
+    paging_mutants,
+    filter_mutants,
+    sort_mutants,
+    edge_mutants,
+)
 
 
 def _catalogue() -> dict[str, Variant]:

@@ -102,6 +102,34 @@ class StrictNameFormat(ReferenceApp):
         return super().parse_query(request, project_id)
 
 
+class NameTooLong400(ReferenceApp):
+    """A name longer than the documented 512 characters gets 400 (R4: outside the documented format)."""
+
+    def parse_query(self, request: Request, project_id: str) -> ListQuery:
+        if len(request.args.get("name", "")) > 512:
+            raise BadParameter("name", "at most 512 characters")
+        return super().parse_query(request, project_id)
+
+
+# Each free string's documented format (doc table 2; SDK ListImageGroupRequest), enforced (R4 allows it).
+DOCUMENTED_FORMATS = {
+    "name": re.compile(r"[a-z0-9._-]{0,512}"),
+    "namespace": re.compile(r"[a-z][a-z0-9._-]{0,63}"),
+    "workspace_id": re.compile(r"0|[0-9a-z]{32}"),
+}
+
+
+class StrictDocumentedFormats(ReferenceApp):
+    """A non-empty name, namespace or workspace_id outside its own documented format gets 400 (R4 allows it)."""
+
+    def parse_query(self, request: Request, project_id: str) -> ListQuery:
+        for name, pattern in DOCUMENTED_FORMATS.items():
+            value = request.args.get(name)
+            if value and not pattern.fullmatch(value):  # empty: no filter (R4), never refused here
+                raise BadParameter(name, f"must match ^{pattern.pattern}$")
+        return super().parse_query(request, project_id)
+
+
 class ErrorSolutionField(ReferenceApp):
     """Error bodies add error_solution, as newer OTC APIs do."""
 
@@ -136,6 +164,8 @@ VARIANTS = (
     benign("other-tie-break", "R9.stable-paging", OtherTieBreak),
     benign("default-sort-update-at", "R11.order", DefaultSortUpdateAt),
     benign("strict-name-format", "R4.free-strings", StrictNameFormat),
+    benign("name-too-long-400", "R4.free-strings", NameTooLong400),
+    benign("strict-documented-formats", "R4.free-strings", StrictDocumentedFormats),
     benign("error-solution-field", "R13.error-body", ErrorSolutionField),
     benign(
         "empty-dataset", "R9.window", dataset=empty_dataset, summary="the reference with no groups at all"
