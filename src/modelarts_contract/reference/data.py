@@ -28,6 +28,12 @@ import json
 import random
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+T = TypeVar("T", bound="DataclassInstance")  # Image or Credentials
 
 TYPES = ("BUILD_IN", "DEDICATED")
 SERVICE_TYPES = ("COMMON", "INFERENCE", "TRAIN", "DEV", "UNKNOWN")
@@ -80,7 +86,7 @@ class Dataset:
     images: list[Image] = field(default_factory=list)
     projects: list[Credentials] = field(default_factory=list)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "projects": [asdict(p) for p in self.projects],
             "images": [asdict(i) for i in self.images],
@@ -107,21 +113,21 @@ def _kind(value: object) -> str:
     )
 
 
-def _entries(doc: dict, key: str, kind: type) -> list:
+def _entries(doc: dict[str, Any], key: str, kind: type[T]) -> list[T]:
     items = doc.get(key, [])
     if not isinstance(items, list):
         raise DatasetError(f'"{key}" must be an array, got {_kind(items)}')
     return [_entry(kind, item, f"{key}[{n}]") for n, item in enumerate(items)]
 
 
-def _entry(kind: type, item: object, where: str):
+def _entry(kind: type[T], item: object, where: str) -> T:
     if not isinstance(item, dict):
         raise DatasetError(f"{where} must be an object, got {_kind(item)}")
     missing = [f.name for f in fields(kind) if f.name not in item]
     if missing:
         raise DatasetError(f"{where} lacks {', '.join(missing)}")
     for f in fields(kind):
-        value, (wanted, called) = item[f.name], _JSON_TYPES[f.type]
+        value, (wanted, called) = item[f.name], _JSON_TYPES[str(f.type)]
         if type(value) is not wanted:  # not isinstance: a JSON true is no timestamp
             raise DatasetError(f"{where}.{f.name} must be {called}, got {_kind(value)}")
         if f.name in _ENUMS and value not in _ENUMS[f.name]:
@@ -173,7 +179,16 @@ NAMESPACES = (
 )
 # Names that are substrings of other names, with '_', '-', '.' and digits.
 KEY_NAMES = ("pytorch", "pytorch_1_8", "my-pytorch-infer", "123", "mock-service-python", "tf2.6")
-BASES = ("pytorch", "tensorflow", "mindspore", "notebook", "custom", "cuda", "python", "ubuntu")
+BASES: tuple[str, ...] = (
+    "pytorch",
+    "tensorflow",
+    "mindspore",
+    "notebook",
+    "custom",
+    "cuda",
+    "python",
+    "ubuntu",
+)
 BASES += ("mxnet", "spark", "jupyter", "llama", "bert", "resnet", "yolo", "opencv")
 PREFIXES = ("", "", "my-", "team_", "x.")
 SUFFIXES = ("", "_1_8", "-gpu", "-cpu", ".v2", "-infer", "_train", "-dev", "2", "-base")

@@ -14,7 +14,7 @@ from . import (
     status_mutants,
 )
 from . import benign as _benign_module
-from .base import Variant
+from .base import AuthMode, Variant
 
 __all__ = ["CATALOGUE", "Variant", "benign", "get", "mutants", "reference_variant"]
 
@@ -58,8 +58,9 @@ def benign() -> list[Variant]:
 
 def reference_variant(name: str) -> Variant:
     """The reference itself as a run of the harness: "reference-token" or "reference-aksk"."""
-    mode = name.rsplit("-", 1)[-1]
-    if mode not in ("token", "aksk"):
+    modes: dict[str, AuthMode] = {"token": "token", "aksk": "aksk"}
+    mode = modes.get(name.rsplit("-", 1)[-1])
+    if mode is None:
         raise KeyError(f"unknown reference run {name!r}")
     return Variant(
         name=name, kind="benign", clauses=("R2.valid-accepted",), summary="the reference", auth=mode

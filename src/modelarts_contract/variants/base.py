@@ -52,7 +52,7 @@ def benign(name: str, clause: str, *classes: type, **kw: Any) -> Variant:
     return _variant("benign", name, clause, classes, **kw)
 
 
-def with_args(request: Request, edit: Callable[[MultiDict], None]) -> Request:
+def with_args(request: Request, edit: Callable[[MultiDict[str, str]], None]) -> Request:
     """A copy of ``request`` whose query parameters went through ``edit`` (for parse_query mutants)."""
     args = request.args.copy()
     edit(args)

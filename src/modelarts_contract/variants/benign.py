@@ -31,12 +31,12 @@ DOCUMENTED_NAME = re.compile(r"[a-z0-9._-]{0,512}")  # doc table 2 row name: a f
 class ExtraFields(ReferenceApp):
     """Undocumented fields like the live service: id, description, SWR ones (R8 allows extras)."""
 
-    def render_group(self, group: Group) -> dict:
+    def render_group(self, group: Group) -> dict[str, Any]:
         gid = uuid.uuid5(uuid.NAMESPACE_URL, f"{group.namespace}/{group.name}").hex
         extra = {"id": gid, "description": "", "is_swr_enterprise": False, "swr_instance_id": ""}
         return {**super().render_group(group), **extra}
 
-    def envelope(self, groups: list[Group], total: int, q: ListQuery) -> dict:
+    def envelope(self, groups: list[Group], total: int, q: ListQuery) -> dict[str, Any]:
         return {**super().envelope(groups, total, q), "is_swr_enterprise": False}
 
 
@@ -62,14 +62,14 @@ class OtherProject404(ReferenceApp):
 class SizeIsLimit(ReferenceApp):
     """size is the limit, not len(data)."""
 
-    def envelope(self, groups: list[Group], total: int, q: ListQuery) -> dict:
+    def envelope(self, groups: list[Group], total: int, q: ListQuery) -> dict[str, Any]:
         return {**super().envelope(groups, total, q), "size": q.limit}
 
 
 class PagesOneWhenEmpty(ReferenceApp):
     """An empty listing reports pages = 1."""
 
-    def envelope(self, groups: list[Group], total: int, q: ListQuery) -> dict:
+    def envelope(self, groups: list[Group], total: int, q: ListQuery) -> dict[str, Any]:
         body = super().envelope(groups, total, q)
         return {**body, "pages": body["pages"] or 1}
 

@@ -18,8 +18,9 @@ from urllib.parse import unquote
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Request
 
-from modelarts_contract.reference import Dataset, ListQuery, ReferenceApp, Store
+from modelarts_contract.reference import Dataset, Group, ListQuery, ReferenceApp, Store
 from modelarts_contract.reference.app import INT32_MAX
+from modelarts_contract.reference.store import SqlArgs
 
 from .base import mutant, with_args
 from .filter_mutants import _NameSql, _swap
@@ -33,17 +34,17 @@ NUMERIC_KEYS = ("create_at", "update_at", "version_count")
 class SqlBuiltByHand(Store):
     """Filter values pasted into the SQL between quotes, unescaped: a quote in one is a syntax error, a 500."""
 
-    def where(self, q: ListQuery) -> tuple[str, list]:
+    def where(self, q: ListQuery) -> tuple[str, SqlArgs]:
         sql, args = super().where(q)
         parts = sql.split("?")
         inlined = "".join(part + (f"'{args[i]}'" if i < len(args) else "") for i, part in enumerate(parts))
         return inlined, []
 
 
-def _edit_args(names: tuple[str, ...], edit: Callable[[str], str]) -> Callable[[MultiDict], None]:
+def _edit_args(names: tuple[str, ...], edit: Callable[[str], str]) -> Callable[[MultiDict[str, str]], None]:
     """An edit for `with_args`: `edit` applied to each of `names` that the query has."""
 
-    def apply(args: MultiDict) -> None:
+    def apply(args: MultiDict[str, str]) -> None:
         for name in names:
             if name in args:
                 args[name] = edit(args[name])
@@ -69,7 +70,7 @@ class EnumWhitespaceTrimmed(ReferenceApp):
     """Enum and boolean values trimmed before validation: ' ASC', 'DEDICATED ' and ' name' pass."""
 
     def parse_query(self, request: Request, project_id: str) -> ListQuery:
-        def edit(args: MultiDict) -> None:
+        def edit(args: MultiDict[str, str]) -> None:
             _edit_args(("type", "service_type", "sort_dir", "name_fuzzy_match"), str.strip)(args)
             if "sort_key" in args:
                 args["sort_key"] = ",".join(key.strip() for key in args["sort_key"].split(","))
@@ -105,7 +106,7 @@ class NameFilterRegex(_NameSql):
 class NamespaceCaseInsensitive(Store):
     """namespace compared ignoring case (a case-insensitive collation)."""
 
-    def where(self, q: ListQuery) -> tuple[str, list]:
+    def where(self, q: ListQuery) -> tuple[str, SqlArgs]:
         sql, args = super().where(q)
         return (
             (_swap(sql, "namespace = ?", "namespace = ? COLLATE NOCASE"), args)
@@ -117,7 +118,7 @@ class NamespaceCaseInsensitive(Store):
 class NamespaceLike(Store):
     """namespace compared with LIKE: '_' and '%' are wildcards and ASCII case is ignored."""
 
-    def where(self, q: ListQuery) -> tuple[str, list]:
+    def where(self, q: ListQuery) -> tuple[str, SqlArgs]:
         sql, args = super().where(q)
         return (_swap(sql, "namespace = ?", "namespace LIKE ?"), args) if q.namespace else (sql, args)
 
@@ -128,7 +129,7 @@ class _CheckedValues(Store):
     def refuses(self, value: str) -> bool:
         raise NotImplementedError
 
-    def where(self, q: ListQuery) -> tuple[str, list]:
+    def where(self, q: ListQuery) -> tuple[str, SqlArgs]:
         for value in (q.name, q.namespace, q.workspace_id):
             if value and self.refuses(value):
                 raise ValueError(f"{type(self).__name__}: cannot bind {value[:20]!r}")
@@ -203,7 +204,7 @@ class RepeatedSortKeyCrash(ReferenceApp):
 class FiltersDroppedAfterFirstPage(Store):
     """Past the first page the data query loses its filters (a cursor built without them); total keeps them."""
 
-    def fetch(self, q: ListQuery) -> list:
+    def fetch(self, q: ListQuery) -> list[Group]:
         return super().fetch(
             replace(q, name=None, namespace=None, type=None, service_type=None) if q.offset else q
         )

@@ -7,6 +7,7 @@ from dataclasses import replace
 from werkzeug.wrappers import Request
 
 from modelarts_contract.reference import ListQuery, ReferenceApp, Store
+from modelarts_contract.reference.store import SqlArgs
 
 from .base import mutant
 
@@ -21,7 +22,7 @@ def _swap(sql: str, old: str, new: str) -> str:
     return sql.replace(old, new)
 
 
-def _any_workspace(where: tuple[str, list]) -> tuple[str, list]:
+def _any_workspace(where: tuple[str, SqlArgs]) -> tuple[str, SqlArgs]:
     """Drops the workspace condition: the reference's WHERE starts "project_id = ? AND workspace_id = ?"."""
     sql, args = where
     return _swap(sql, "project_id = ? AND workspace_id = ?", "project_id = ?"), [args[0], *args[2:]]
@@ -38,14 +39,14 @@ class FuzzyDefaultFalse(ReferenceApp):
 class FuzzyFlagIgnored(Store):
     """name always matches as a substring, whatever name_fuzzy_match says."""
 
-    def where(self, q: ListQuery) -> tuple[str, list]:
+    def where(self, q: ListQuery) -> tuple[str, SqlArgs]:
         return super().where(replace(q, name_fuzzy_match=True))
 
 
 class FuzzyFlagInverted(Store):
     """name_fuzzy_match read the wrong way round."""
 
-    def where(self, q: ListQuery) -> tuple[str, list]:
+    def where(self, q: ListQuery) -> tuple[str, SqlArgs]:
         return super().where(replace(q, name_fuzzy_match=not q.name_fuzzy_match))
 
 
@@ -55,7 +56,7 @@ class _NameSql(Store):
     substring = SUBSTRING
     equals = EQUALS
 
-    def where(self, q: ListQuery) -> tuple[str, list]:
+    def where(self, q: ListQuery) -> tuple[str, SqlArgs]:
         sql, args = super().where(q)
         if q.name:
             old, new = (SUBSTRING, self.substring) if q.name_fuzzy_match else (EQUALS, self.equals)
@@ -85,7 +86,7 @@ class NamePrefixOnly(_NameSql):
 class NamespaceSubstring(Store):
     """namespace matched as a substring, not by equality."""
 
-    def where(self, q: ListQuery) -> tuple[str, list]:
+    def where(self, q: ListQuery) -> tuple[str, SqlArgs]:
         sql, args = super().where(q)
         return (_swap(sql, "namespace = ?", "instr(namespace, ?) > 0"), args) if q.namespace else (sql, args)
 
@@ -100,7 +101,7 @@ class TotalIgnoresFilters(Store):
 class TypeFilterAllWorkspaces(Store):
     """With a type filter, the workspace condition is dropped: groups of every workspace come back."""
 
-    def where(self, q: ListQuery) -> tuple[str, list]:
+    def where(self, q: ListQuery) -> tuple[str, SqlArgs]:
         return _any_workspace(super().where(q)) if q.type else super().where(q)
 
 
@@ -115,7 +116,7 @@ class EmptyNameMatchesNothing(ReferenceApp):
 class _EmptyNameIsAFilter(Store):
     """The store half of empty-name-matches-nothing: an empty name is a condition too."""
 
-    def where(self, q: ListQuery) -> tuple[str, list]:
+    def where(self, q: ListQuery) -> tuple[str, SqlArgs]:
         sql, args = super().where(q)
         return (f"{sql} AND name = ?", [*args, ""]) if q.name == "" else (sql, args)
 
@@ -131,7 +132,7 @@ class WorkspaceDefaultAll(ReferenceApp):
 class _EmptyWorkspaceIsAny(Store):
     """The store half of workspace-default-all."""
 
-    def where(self, q: ListQuery) -> tuple[str, list]:
+    def where(self, q: ListQuery) -> tuple[str, SqlArgs]:
         return super().where(q) if q.workspace_id else _any_workspace(super().where(q))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from werkzeug.wrappers import Request
 
@@ -15,25 +16,25 @@ from .base import mutant
 class _Envelope(ReferenceApp):
     """Recomputes one envelope field from the reference's body."""
 
-    def envelope(self, groups: list[Group], total: int, q: ListQuery) -> dict:
+    def envelope(self, groups: list[Group], total: int, q: ListQuery) -> dict[str, Any]:
         body = super().envelope(groups, total, q)
         return {**body, **self.fix(body, total, q)}
 
-    def fix(self, body: dict, total: int, q: ListQuery) -> dict:
+    def fix(self, body: dict[str, Any], total: int, q: ListQuery) -> dict[str, Any]:
         raise NotImplementedError
 
 
 class PagesRoundedDown(_Envelope):
     """pages = total // limit (floor instead of ceil)."""
 
-    def fix(self, body: dict, total: int, q: ListQuery) -> dict:
+    def fix(self, body: dict[str, Any], total: int, q: ListQuery) -> dict[str, Any]:
         return {"pages": total // q.limit}
 
 
 class PagesAlwaysOne(_Envelope):
     """pages is always 1."""
 
-    def fix(self, body: dict, total: int, q: ListQuery) -> dict:
+    def fix(self, body: dict[str, Any], total: int, q: ListQuery) -> dict[str, Any]:
         return {"pages": 1}
 
 
@@ -48,21 +49,21 @@ class TotalCountsPage(Store):
 class CurrentZeroBased(_Envelope):
     """current is 0-based (offset // limit)."""
 
-    def fix(self, body: dict, total: int, q: ListQuery) -> dict:
+    def fix(self, body: dict[str, Any], total: int, q: ListQuery) -> dict[str, Any]:
         return {"current": q.offset // q.limit}
 
 
 class CurrentIsOffset(_Envelope):
     """current echoes the offset."""
 
-    def fix(self, body: dict, total: int, q: ListQuery) -> dict:
+    def fix(self, body: dict[str, Any], total: int, q: ListQuery) -> dict[str, Any]:
         return {"current": q.offset}
 
 
 class SizeIsTotal(_Envelope):
     """size is the total number of records."""
 
-    def fix(self, body: dict, total: int, q: ListQuery) -> dict:
+    def fix(self, body: dict[str, Any], total: int, q: ListQuery) -> dict[str, Any]:
         return {"size": total}
 
 

@@ -20,7 +20,7 @@ def _iso(ms: int) -> str:
 class FieldMissingVersionCount(ReferenceApp):
     """ImageGroup lacks version_count (the serializer forgot one field)."""
 
-    def render_group(self, group: Group) -> dict:
+    def render_group(self, group: Group) -> dict[str, Any]:
         item = super().render_group(group)
         del item["version_count"]
         return item
@@ -29,14 +29,14 @@ class FieldMissingVersionCount(ReferenceApp):
 class TotalAsString(ReferenceApp):
     """total is a string, the JavaScript-safe way to send a Long."""
 
-    def envelope(self, groups: list[Group], total: int, q: ListQuery) -> dict:
+    def envelope(self, groups: list[Group], total: int, q: ListQuery) -> dict[str, Any]:
         return {**super().envelope(groups, total, q), "total": str(total)}
 
 
 class TimestampsIsoStrings(ReferenceApp):
     """create_at/update_at rendered as ISO-8601 strings instead of UTC milliseconds."""
 
-    def render_group(self, group: Group) -> dict:
+    def render_group(self, group: Group) -> dict[str, Any]:
         item = super().render_group(group)
         return {**item, "create_at": _iso(group.create_at), "update_at": _iso(group.update_at)}
 
@@ -44,7 +44,7 @@ class TimestampsIsoStrings(ReferenceApp):
 class DataNullOnEmptyPage(ReferenceApp):
     """An empty page serialises data as null (a nil slice in Go)."""
 
-    def envelope(self, groups: list[Group], total: int, q: ListQuery) -> dict:
+    def envelope(self, groups: list[Group], total: int, q: ListQuery) -> dict[str, Any]:
         body = super().envelope(groups, total, q)
         return {**body, "data": body["data"] or None}
 
@@ -78,7 +78,7 @@ class ErrorBodyHtml(ReferenceApp):
 class UpdateBeforeCreate(ReferenceApp):
     """create_at and update_at swapped (MIN/MAX mixed up)."""
 
-    def render_group(self, group: Group) -> dict:
+    def render_group(self, group: Group) -> dict[str, Any]:
         item = super().render_group(group)
         return {**item, "create_at": group.update_at, "update_at": group.create_at}
 
@@ -86,7 +86,7 @@ class UpdateBeforeCreate(ReferenceApp):
 class TimestampsInSeconds(ReferenceApp):
     """Timestamps in UTC seconds, not milliseconds."""
 
-    def render_group(self, group: Group) -> dict:
+    def render_group(self, group: Group) -> dict[str, Any]:
         item = super().render_group(group)
         return {**item, "create_at": group.create_at // 1000, "update_at": group.update_at // 1000}
 
@@ -94,7 +94,7 @@ class TimestampsInSeconds(ReferenceApp):
 class VersionCountZeroBased(ReferenceApp):
     """version_count counts the versions besides the first one."""
 
-    def render_group(self, group: Group) -> dict:
+    def render_group(self, group: Group) -> dict[str, Any]:
         return {**super().render_group(group), "version_count": group.version_count - 1}
 
 

@@ -11,6 +11,7 @@ from werkzeug.wrappers import Request, Response
 from modelarts_contract.reference import BadParameter, ListQuery, ReferenceApp, Store
 from modelarts_contract.reference.app import PARAMETERS, SERVICE_TYPES, TYPES
 from modelarts_contract.reference.query import SORT_KEYS
+from modelarts_contract.reference.store import SqlArgs
 
 from .base import mutant, with_args
 
@@ -21,7 +22,7 @@ class LimitZeroAccepted(ReferenceApp):
     """limit=0 means "use the default" (`limit or 200`)."""
 
     def parse_query(self, request: Request, project_id: str) -> ListQuery:
-        def edit(args: MultiDict) -> None:
+        def edit(args: MultiDict[str, str]) -> None:
             if args.get("limit") == "0":
                 del args["limit"]
 
@@ -32,7 +33,7 @@ class NegativeOffsetAccepted(ReferenceApp):
     """A negative offset is clamped to 0 (`max(offset, 0)`)."""
 
     def parse_query(self, request: Request, project_id: str) -> ListQuery:
-        def edit(args: MultiDict) -> None:
+        def edit(args: MultiDict[str, str]) -> None:
             if re.fullmatch(r"-[0-9]{1,10}", args.get("offset", "")):
                 args["offset"] = "0"
 
@@ -43,7 +44,7 @@ class UnknownEnumAccepted(ReferenceApp):
     """A type or service_type outside its enum is ignored instead of rejected."""
 
     def parse_query(self, request: Request, project_id: str) -> ListQuery:
-        def edit(args: MultiDict) -> None:
+        def edit(args: MultiDict[str, str]) -> None:
             for name, allowed in (("type", TYPES), ("service_type", SERVICE_TYPES)):
                 if name in args and args[name] not in allowed:
                     del args[name]
@@ -55,7 +56,7 @@ class SortDirCaseInsensitive(ReferenceApp):
     """sort_dir is upper-cased before the check, so "asc" and "Desc" pass."""
 
     def parse_query(self, request: Request, project_id: str) -> ListQuery:
-        def edit(args: MultiDict) -> None:
+        def edit(args: MultiDict[str, str]) -> None:
             if "sort_dir" in args:
                 args["sort_dir"] = args["sort_dir"].upper()
 
@@ -66,7 +67,7 @@ class FuzzyMatchLenient(ReferenceApp):
     """name_fuzzy_match parsed like a config flag: "1", "yes", "TRUE" are true."""
 
     def parse_query(self, request: Request, project_id: str) -> ListQuery:
-        def edit(args: MultiDict) -> None:
+        def edit(args: MultiDict[str, str]) -> None:
             if "name_fuzzy_match" in args:
                 value = args["name_fuzzy_match"].lower()
                 args["name_fuzzy_match"] = _LENIENT_BOOLEANS.get(value, value)
@@ -78,7 +79,7 @@ class SortKeyUnchecked(ReferenceApp):
     """Unknown or empty sort_key elements are dropped instead of rejected."""
 
     def parse_query(self, request: Request, project_id: str) -> ListQuery:
-        def edit(args: MultiDict) -> None:
+        def edit(args: MultiDict[str, str]) -> None:
             if "sort_key" in args:
                 keys = [k for k in args["sort_key"].split(",") if k in SORT_KEYS]
                 args.pop("sort_key")
@@ -109,7 +110,7 @@ class CrashOnLargeLimit(Store):
 class CrashOnNonAsciiName(Store):
     """name is encoded as ASCII for a legacy index: a non-ASCII name raises, a 500."""
 
-    def where(self, q: ListQuery) -> tuple[str, list]:
+    def where(self, q: ListQuery) -> tuple[str, SqlArgs]:
         if q.name:
             q.name.encode("ascii")
         return super().where(q)
