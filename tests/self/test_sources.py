@@ -204,10 +204,6 @@ _SHARED = "shared"
 FORBIDDEN = (f"../{_SHARED}", f"/work/{_SHARED}", f"{_SHARED}/CONTRACT-RULINGS", f"{_SHARED}/seeds")
 # .ci/run may check the real page beside the checkout, in its own step.
 ALLOWED = {".ci/run": f"../{_SHARED}/seeds"}
-# Known offenders being fixed elsewhere. Strict xfail: once fixed, the entry must go.
-PENDING = {
-    "README.md": "the drift command names the page beside the checkout; the README is edited elsewhere"
-}
 
 
 def _tracked_files() -> list[str]:
@@ -233,8 +229,7 @@ def _offences(name: str, root: Path = ROOT) -> list[str]:
 def test_no_tracked_file_points_outside_the_repository() -> None:
     files = _tracked_files()
     assert "openapi/images-group.yaml" in files and CONTRACT_DOC in files, "commit docs/contract.md"
-    assert set(PENDING) <= set(files)
-    assert [o for name in files if name not in PENDING for o in _offences(name)] == []
+    assert [o for name in files for o in _offences(name)] == []
 
 
 def test_the_guard_sees_a_forbidden_reference(tmp_path: Path) -> None:
@@ -246,10 +241,3 @@ def test_the_guard_sees_a_forbidden_reference(tmp_path: Path) -> None:
     assert _offences("notes.md", tmp_path) == [f"notes.md: ../{_SHARED}", f"notes.md: {_SHARED}/seeds"]
     # In .ci/run only the seed step's path is allowed.
     assert _offences(".ci/run", tmp_path) == [f".ci/run: /work/{_SHARED}"]
-
-
-@pytest.mark.parametrize(
-    "name", [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=r)) for n, r in PENDING.items()]
-)
-def test_pending_file_no_longer_points_outside(name: str) -> None:
-    assert _offences(name) == []

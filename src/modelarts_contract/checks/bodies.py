@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import jsonschema_rs
 from openapi_schema_validator import OAS30Validator
 
 from modelarts_contract.checks.core import NOT_JSON, Exchange, Verifier
@@ -16,8 +17,28 @@ MAX_ERROR_TEXT = 300  # jsonschema quotes the whole offending value: a hostile o
 
 
 def _schema_errors(schema: dict[str, Any] | None, body: object) -> list[str]:
+    if _quick_valid(schema, body):
+        return []
     errors = sorted(OAS30Validator(schema).iter_errors(body), key=lambda e: list(e.absolute_path))
     return [_cut(f"{'/'.join(map(str, e.absolute_path)) or '(body)'}: {e.message}") for e in errors[:5]]
+
+
+_QUICK: dict[int, tuple[object, Any]] = {}  # id(schema) -> (schema, compiled validator)
+
+
+def _quick_valid(schema: dict[str, Any] | None, body: object) -> bool:
+    """True when the Rust validator (a schemathesis dependency) finds the body valid: about a hundred
+    times faster than the OpenAPI 3.0 validator on a page of 1,000 groups. Only a body it rejects
+    (or cannot judge) goes to the OpenAPI validator, whose messages the report shows."""
+    if schema is None:
+        return False
+    entry = _QUICK.get(id(schema))
+    if entry is None or entry[0] is not schema:
+        entry = _QUICK[id(schema)] = (schema, jsonschema_rs.Draft4Validator(schema))
+    try:
+        return bool(entry[1].is_valid(body))
+    except Exception:  # whatever the fast path trips on, the full validator decides
+        return False
 
 
 def _cut(text: str) -> str:

@@ -89,6 +89,7 @@ class Contract:
         group = Node(self.schemas.get("ImageGroup"), "components.schemas.ImageGroup")
         self.plausibility: Plausibility = parse_plausibility(group.child("x-plausibility"))
         self.statuses: frozenset[int] = frozenset(int(code) for code in self.operation["responses"])
+        self._strict: dict[int, dict[str, Any] | None] = {}
 
     @property
     def schemas(self) -> dict[str, Any]:
@@ -115,7 +116,12 @@ class Contract:
         return schema
 
     def strict_schema(self, status: int) -> dict[str, Any] | None:
-        """The response schema with no undocumented properties allowed (strict mode)."""
+        """The response schema with no undocumented properties allowed (strict mode); made once."""
+        if status not in self._strict:
+            self._strict[status] = self._closed(status)
+        return self._strict[status]
+
+    def _closed(self, status: int) -> dict[str, Any] | None:
         schema = copy.deepcopy(self.response_schema(status))
 
         def close(node: Any) -> None:

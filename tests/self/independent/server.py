@@ -1,8 +1,8 @@
 """A second, independent server for GET /v1/{project_id}/images/group (stdlib only).
 
-It shares no code with ``modelarts_contract.reference``: it is written from the API document
-(seeds/000_b6e0e33c4060adb2.txt) and the rulings R1-R15 (CONTRACT-RULINGS.md) alone, and it makes
-different choices wherever the rulings leave freedom:
+It shares no code with ``modelarts_contract.reference``: it is written from the API document and
+the rulings alone (both described in docs/contract.md), and it makes different choices wherever
+the rulings leave freedom:
 
 - default order (no sort_key): update_at DESC, then name ASC, namespace ASC (R5, R9: any total order);
 - with sort_key: the keys in sort_dir, then name ASC, namespace ASC as the tie-break (R11);
