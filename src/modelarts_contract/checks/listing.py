@@ -94,12 +94,12 @@ class Lister:
         offset = first_record // limit if paging.offset_unit == "page" else first_record
         return self.page({**params, paging.limit: str(limit), paging.offset: str(offset)})
 
-    def listing(self, params: Mapping[str, str] | None = None) -> Listing:
+    def listing(self, params: Mapping[str, str] | None = None, max_pages: int = MAX_LISTING_PAGES) -> Listing:
         """The whole listing for `params`, read page by page (the unfiltered one is read once per attempt)."""
         params = dict(params or {})
         if not params and self._base is not None:
             return self._base
-        listing = self._read(params, free_400_ok=False)
+        listing = self._read(params, free_400_ok=False, max_pages=max_pages)
         assert listing is not None
         return listing
 
@@ -107,7 +107,9 @@ class Lister:
         """As `listing`, but None for a 400 that R4 allows (a free string outside its documented format)."""
         return self._read(dict(params), free_400_ok=True)
 
-    def _read(self, params: dict[str, str], free_400_ok: bool) -> Listing | None:
+    def _read(
+        self, params: dict[str, str], free_400_ok: bool, max_pages: int = MAX_LISTING_PAGES
+    ) -> Listing | None:
         first = self.window(params, LISTING_PAGE, 0)
         ex = first.exchange
         if free_400_ok and ex.status == 400 and classify(self.contract, ex.query).outside_format:
@@ -115,7 +117,7 @@ class Lister:
         if ex.status != 200 or first.total is None:
             raise ListingUnavailable(f"no listing for {params}: status {ex.status}")
         items, total = list(first.items), first.total
-        for index in range(1, MAX_LISTING_PAGES):
+        for index in range(1, max_pages):
             if len(items) >= total or len(items) < index * LISTING_PAGE:
                 break  # complete, or a short page: the window check has judged it
             page = self.window(params, LISTING_PAGE, index * LISTING_PAGE)
