@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import shutil
 import tempfile
 from contextlib import ExitStack
@@ -122,6 +123,11 @@ class Run:
             variant = get(config.reference_variant)
             dataset, aksk = variant.dataset(), variant.auth == "aksk" or bool(config.ak)
             app = variant.build(dataset)
+        # A crash of a mutant is its verdict (a 500), not a server traceback in every test's report.
+        # (pytest's log capture reaches non-propagating loggers too: the level silences them.)
+        quiet = logging.getLogger("modelarts_contract.reference")
+        self._stack.callback(quiet.setLevel, quiet.level)
+        quiet.setLevel(logging.CRITICAL + 1)
         server = self._stack.enter_context(serve(app))
         main, other = dataset.projects[0], dataset.projects[1]
         return dataclasses.replace(
@@ -208,12 +214,12 @@ class Run:
         texts = []
         for clause_id, violation in found.items():
             times = records.get(clause_id, {}).get("broken_by", {}).get(test, 0)
-            note = (
-                f"(broken {times} times in this test; the first is shown)"
-                if times > 1
-                else notes.get(clause_id)
-            )
-            texts.append(f"{violation}\n  {note}" if note else str(violation))
+            lines = [str(violation)]
+            if times > 1:
+                lines.append(f"  (broken {times} times in this test; the first is shown)")
+            if clause_id in notes and not notes[clause_id].startswith("(and "):  # not a count again
+                lines.append(f"  {notes[clause_id]}")
+            texts.append("\n".join(lines))
         return "\n\n".join(texts) if texts else None
 
     def involved(self) -> bool:

@@ -164,12 +164,16 @@ class Lister:
     def _report(self, failure: AssertionError | None) -> None:
         """Fail with every clause broken in the attempt: the pages' own, then the relation's."""
         found = dict(self.pending)
-        if isinstance(failure, ClauseViolation):
+        notes = {cid: f"(and {n} more response(s) of this check)" for cid, n in self.repeats.items() if n}
+        if isinstance(failure, Violations):  # a relation that judged several cases (the edges)
+            for violation in failure.violations:
+                found.setdefault(violation.clause.id, violation)
+            notes.update(failure.notes)  # which cases broke it says more than how many responses
+        elif isinstance(failure, ClauseViolation):
             found.setdefault(failure.clause.id, failure)
         elif failure is not None and not (found and isinstance(failure, ListingUnavailable)):
             raise failure  # not a clause verdict (a missing listing is explained by the checks above)
         if found:
-            notes = {cid: f"(and {n} more response(s) of this check)" for cid, n in self.repeats.items() if n}
             raise Violations(list(found.values()), notes)
 
     def stable(self, relation: Relation, check: Callable[[], None]) -> None:

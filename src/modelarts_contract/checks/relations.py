@@ -15,7 +15,7 @@ from typing import Any
 
 from modelarts_contract import edges
 from modelarts_contract.checks import sorting
-from modelarts_contract.checks.core import Verifier
+from modelarts_contract.checks.core import ClauseViolation, Verifier, Violations
 from modelarts_contract.checks.filters import satisfies
 from modelarts_contract.checks.listing import Lister, Listing, ListingUnavailable, Page
 from modelarts_contract.checks.paging import window_of
@@ -237,7 +237,7 @@ _FIELD_FILTERS = [f for f in _SPEC.filters if isinstance(f, FieldFilter)]
 
 
 class EdgeFailures(AssertionError):
-    """The edges of one family that broke a clause, each named."""
+    """Edges that got no listing and no verdict that says why (a bug of the suite, not a verdict)."""
 
 
 def _broken_so_far(lister: Lister | None) -> Counter[str]:
@@ -247,27 +247,40 @@ def _broken_so_far(lister: Lister | None) -> Counter[str]:
     return Counter({cid: 1 + lister.repeats[cid] for cid in lister.pending})
 
 
+def _edges_note(names: list[str], shown: int = 5) -> str:
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return f"(broken by {len(names)} edge(s): " + "; ".join(names[:shown]) + f"{more})"
+
+
 def judge_each(
     edge_list: Iterable[Edge], judge: Callable[[Edge], None], lister: Lister | None = None
 ) -> None:
-    """Judge every edge (one request, or one listing read, each), then fail naming every edge that
-    broke a clause: in `judge`, or in the single-response checks of the pages `lister` read for it."""
-    failures = []
+    """Judge every edge (one request, or one listing read, each), then fail with every clause the
+    edges broke, in `judge` or in the single-response checks of the pages `lister` read: each
+    clause once, its first violation, and the edges that broke it."""
+    first: dict[str, ClauseViolation] = {}
+    broken_by: dict[str, list[str]] = {}
+    unexplained: list[str] = []
     for edge in edge_list:
         before = _broken_so_far(lister)
+        found: list[ClauseViolation] = []
         try:
             judge(edge)
-        except ListingUnavailable as exc:  # the single-response checks say why; its text repeats the query
-            failures.append(f"edge {edge}: no listing, {str(exc).rpartition(': ')[2]}")
-            continue
-        except AssertionError as exc:  # a clause broken
-            failures.append(f"edge {edge}:\n{exc}")
-            continue
-        broken = sorted(_broken_so_far(lister) - before)
-        if broken:
-            failures.append(f"edge {edge}: broke {', '.join(broken)} (single-response checks, above)")
-    if failures:
-        raise EdgeFailures(f"{len(failures)} edge(s) failed\n\n" + "\n\n".join(failures))
+        except Violations as exc:
+            found = exc.violations
+        except ClauseViolation as exc:
+            found = [exc]
+        except ListingUnavailable as exc:  # the single-response checks of its page say why
+            if not _broken_so_far(lister) - before:
+                unexplained.append(f"edge {edge}: {exc}")
+        for violation in found:
+            first.setdefault(violation.clause.id, violation)
+        for clause_id in {v.clause.id for v in found} | set(_broken_so_far(lister) - before):
+            broken_by.setdefault(clause_id, []).append(str(edge))
+    if unexplained:
+        raise EdgeFailures("\n".join(unexplained))
+    if broken_by:
+        raise Violations(list(first.values()), {cid: _edges_note(names) for cid, names in broken_by.items()})
 
 
 def field_samples(contract: Contract, items: list[dict[str, Any]]) -> dict[str, list[str]]:

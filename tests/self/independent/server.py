@@ -16,6 +16,7 @@ the rulings leave freedom:
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import math
 import random
@@ -201,7 +202,7 @@ def list_groups(images: list[Version], project: str, query: dict[str, list[str]]
     total = len(rows)
     page = [
         {
-            "id": f"{abs(hash_text(r['namespace'] + '/' + r['name'])):032x}"[:32],
+            "id": hashlib.md5(f"{r['namespace']}/{r['name']}".encode()).hexdigest(),  # a stable id
             **r,
             "description": f"images of {r['namespace']}/{r['name']}",
             "is_swr_enterprise": False,
@@ -218,14 +219,6 @@ def list_groups(images: list[Version], project: str, query: dict[str, list[str]]
     }
 
 
-def hash_text(text: str) -> int:
-    """A stable (not per-process salted) hash, for the extra ``id`` field."""
-    value = 0xCBF29CE484222325
-    for byte in text.encode():
-        value = ((value ^ byte) * 0x100000001B3) % 2**128
-    return value
-
-
 # ---------------------------------------------------------------------------------------------- HTTP
 
 
@@ -236,6 +229,9 @@ def _error(code: str, msg: str) -> dict:
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "IndependentImageGroups/1.0"
+    # Headers and body go out in two writes: without TCP_NODELAY, Nagle's algorithm holds the body
+    # back until the client's delayed ACK (40 ms) on every keep-alive request.
+    disable_nagle_algorithm = True
     images: list[Version] = DATASET
 
     def log_message(self, format, *args):  # quiet
