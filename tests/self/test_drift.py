@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from modelarts_contract.drift import Difference, compare, load_spec, parse_page
-from modelarts_contract.drift.__main__ import DEFAULT_SPEC, main
+from modelarts_contract.drift.__main__ import main
 from modelarts_contract.drift.page import strip_header
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -96,8 +96,11 @@ def run(name: str, capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int
     return status, capsys.readouterr().out
 
 
-def test_default_spec_is_the_repository_spec() -> None:
-    assert DEFAULT_SPEC == SPEC and SPEC.is_file()
+def test_default_spec_is_the_packaged_one(capsys: pytest.CaptureFixture[str]) -> None:
+    """Without --spec the check reads the spec the suite reads (package data), whatever the cwd."""
+    assert load_spec() == load_spec(SPEC)
+    assert main([str(page("match.html"))]) == 0
+    assert "the packaged spec (openapi/images-group.yaml)" in capsys.readouterr().out
 
 
 def test_matching_page_has_no_difference(capsys: pytest.CaptureFixture[str]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -23,7 +24,7 @@ from modelarts_contract.report import (
 from modelarts_contract.report.__main__ import main
 from modelarts_contract.report.model import redact_url
 from modelarts_contract.spec import load_contract
-from modelarts_contract.variants.harness import suite_environment
+from modelarts_contract.variants.harness import ENV_PREFIXES, suite_environment
 
 ROOT = Path(__file__).resolve().parents[2]
 WHEN = datetime(2024, 6, 18, 12, 0, tzinfo=UTC)
@@ -175,7 +176,8 @@ class PagesRoundedDown(ReferenceApp):
 def test_a_mutant_run_reports_its_clause_broken(tmp_path):
     dataset = default_dataset()
     with serve(build_app(dataset, app_cls=PagesRoundedDown)) as server:
-        env = suite_environment(server.url, dataset.projects)
+        env = {k: v for k, v in os.environ.items() if not k.startswith(ENV_PREFIXES)}
+        env |= suite_environment(server.url, dataset.projects)
         cmd = [sys.executable, "-m", "pytest", "tests/contract", "-q", "-p", "no:cacheprovider"]
         run = subprocess.run(
             [*cmd, "--report-dir", str(tmp_path)],
@@ -193,3 +195,7 @@ def test_a_mutant_run_reports_its_clause_broken(tmp_path):
     assert "$MODELARTS_AUTH_TOKEN" in md and "$MODELARTS_AUTH_TOKEN" in page
     assert data.MAIN_TOKEN not in md and data.MAIN_TOKEN not in page
     assert "Conformance " in md and server.url in page
+    # Later, from the ledger alone: the same target, versions and options (the ledger records them).
+    assert main([str(tmp_path)]) == 0
+    again = (tmp_path / "conformance.md").read_text(encoding="utf-8")
+    assert f"| Target | {server.url} |" in again and "| `R9.pages` | **broken** |" in again

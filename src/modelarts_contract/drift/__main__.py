@@ -16,8 +16,7 @@ from .compare import compare, load_spec
 from .page import PageFormatError, parse_page
 from .report import render_json, render_text, summary
 
-# src/modelarts_contract/drift/__main__.py -> the repository root is three levels above the package.
-DEFAULT_SPEC = Path(__file__).resolve().parents[3] / "openapi" / "images-group.yaml"
+PACKAGED = "the packaged spec (openapi/images-group.yaml)"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -28,9 +27,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "document", type=Path, help="the reference page (HTML, optionally behind a text header)"
     )
-    parser.add_argument(
-        "--spec", type=Path, default=DEFAULT_SPEC, help=f"OpenAPI spec (default: {DEFAULT_SPEC})"
-    )
+    parser.add_argument("--spec", type=Path, default=None, help=f"OpenAPI spec (default: {PACKAGED})")
     parser.add_argument("--format", choices=("text", "json"), default="text", help="report format")
     return parser
 
@@ -48,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"drift: error: {exc}", file=sys.stderr)
         return 2
     render = render_json if args.format == "json" else render_text
-    print(render(diffs, str(args.document), str(args.spec)))
+    print(render(diffs, str(args.document), str(args.spec) if args.spec else PACKAGED))
     return 1 if summary(diffs)["undeclared"] else 0
 
 

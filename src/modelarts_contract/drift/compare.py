@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
+from modelarts_contract.spec import load_document
 
 from .page import DocField, DocPage
 
@@ -32,11 +32,9 @@ class Difference:
         return f"{head} {tail.rpartition('.')[0]}" if "." in tail else head
 
 
-def load_spec(path: Path) -> dict[str, Any]:
-    spec = yaml.safe_load(path.read_text(encoding="utf-8"))
-    if not isinstance(spec, dict) or "paths" not in spec:
-        raise ValueError(f"{path}: not an OpenAPI document")
-    return spec
+def load_spec(path: Path | None = None) -> dict[str, Any]:
+    """The raw spec: the packaged one, or the file at `path` (the one loader, modelarts_contract.spec)."""
+    return load_document(path)
 
 
 class _Spec:
