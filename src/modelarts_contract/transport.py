@@ -209,18 +209,6 @@ class Guard:
         self.meter = meter or Meter(max_requests, rate_per_second, clock)
         self._sleep = sleep
 
-    @property
-    def max_requests(self) -> int:
-        return self.meter.max_requests
-
-    @property
-    def stats(self) -> TransportStats:
-        return self.meter.stats
-
-    @property
-    def remaining(self) -> int:
-        return self.meter.remaining
-
     def covers(self, url: str) -> bool:
         return origin(url) == self.origin
 
@@ -366,15 +354,11 @@ class GuardedSession(requests.Session):
 
     @property
     def stats(self) -> TransportStats:
-        return self.guard.stats
-
-    @property
-    def max_requests(self) -> int:
-        return self.guard.max_requests
+        return self.guard.meter.stats
 
     @property
     def remaining(self) -> int:
-        return self.guard.remaining
+        return self.guard.meter.remaining
 
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
         if not self.guard.covers(request.url or ""):

@@ -210,7 +210,7 @@ def test_fence_holds_every_session_in_the_process(reference):
         with pytest.raises(BudgetExhausted):
             requests.get(reference.url + PATH, timeout=5)
     assert [r.method for r in reference.requests] == ["GET", "GET"]
-    assert guard.stats.sent == 2 and guard.stats.refused == 1
+    assert guard.meter.stats.sent == 2 and guard.meter.stats.refused == 1
     requests.post(reference.url + PATH, timeout=5)  # the fence is down: the process is free again
     assert reference.requests[-1].method == "POST"
 
