@@ -4,10 +4,20 @@ self-tests do; a line per variant as its verdict arrives, and the matrix in the 
 
 from __future__ import annotations
 
+import os
+import sys
+
 import pytest
 
 from modelarts_contract.variants import CATALOGUE
 from modelarts_contract.variants.harness import Matrix, VariantResult, format_matrix
+
+# The self-tests start pytest in dozens of subprocesses (and the matrix in two worker processes).
+# Where PYTHONDONTWRITEBYTECODE is set, each of them would compile our modules and re-rewrite the
+# assertions of schemathesis's ~350 modules from scratch (1.5 to 2.5 s a process); with bytecode
+# caching on for this run, the first process writes the caches and the others read them.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+sys.dont_write_bytecode = False
 
 MATRIX = pytest.StashKey[Matrix]()
 RESULTS = pytest.StashKey[dict[str, VariantResult]]()
