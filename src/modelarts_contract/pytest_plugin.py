@@ -210,7 +210,7 @@ def pytest_exception_interact(
 def _final_status(run: Run, session: pytest.Session, exitstatus: int) -> int:
     if run.outcome.environment is not None:
         return EXIT_ENVIRONMENT
-    if run.outcome.budget_spent_in is not None or run.budget_spent():
+    if run.outcome.cut_short_by_budget():
         return 1 if session.testsfailed else EXIT_BUDGET
     return exitstatus
 
@@ -223,7 +223,7 @@ def _report_stop(session: pytest.Session, run: Run) -> None:
             "environment",
             f"environment problem, nothing checked after it: {run.outcome.environment}",
         )
-    elif run.budget_spent():
+    elif run.outcome.cut_short_by_budget():
         where = run.outcome.budget_spent_in or "the run"
         kind = "request-budget"
         cause = (

@@ -44,6 +44,11 @@ class RunOutcome:
     skipped_for_budget: int = 0
     involved: bool = False  # a target was built: the summary has something to say
 
+    def cut_short_by_budget(self) -> bool:
+        """A request was refused for want of budget, or a test skipped for it (a budget spent to the
+        last request by a run that still ran every test is no cut)."""
+        return self.budget_spent_in is not None or self.skipped_for_budget > 0
+
     def merge(self, other: RunOutcome) -> None:
         self.ledger.merge(other.ledger)
         self.environment = self.environment or other.environment
