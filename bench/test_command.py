@@ -16,6 +16,8 @@ import sys
 import time
 from pathlib import Path
 
+from modelarts_contract.variants.harness import ENV_PREFIXES
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -24,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("pytest_args", nargs="*")
     args = parser.parse_args(argv)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("MODELARTS_", "HUAWEICLOUD_SDK_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(ENV_PREFIXES)}
     for index in range(args.runs):
         started = time.perf_counter()
         result = subprocess.run(

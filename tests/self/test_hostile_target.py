@@ -13,6 +13,7 @@ import base64
 import contextlib
 import gzip
 import hashlib
+import itertools
 import re
 import resource
 import socket
@@ -437,13 +438,11 @@ class Hostile(ReferenceApp):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.count, self.lock = 0, threading.Lock()
+        self.turns = itertools.count(1)  # next() is atomic: the server's threads share it
         self.bomb = gzip_bomb(1)
 
     def handle(self, request: Request) -> Response:
-        with self.lock:
-            self.count += 1
-            turn = self.count
+        turn = next(self.turns)
         token = request.headers.get("X-Auth-Token", "")
         if turn == 1 or not token:
             return super().handle(request)
@@ -472,12 +471,10 @@ class Trickling(ReferenceApp):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.count, self.lock = 0, threading.Lock()
+        self.turns = itertools.count(1)  # next() is atomic: the server's threads share it
 
     def handle(self, request: Request) -> Response:
-        with self.lock:
-            self.count += 1
-            turn = self.count
+        turn = next(self.turns)
         if turn == 1:
             return super().handle(request)
 

@@ -84,6 +84,11 @@ class Exchange:
             return NOT_JSON
 
 
+def hashable(value: Any) -> Any:
+    """A JSON value as part of a key: a hostile body may put lists or objects where strings belong."""
+    return value if isinstance(value, str | int | float | bool | None) else repr(value)
+
+
 def page_items(contract: Contract, ex: Exchange) -> list[dict[str, Any]]:
     """The groups of a 200 (the spec's x-paging names the field); [] for anything else."""
     body = ex.body if ex.status == 200 else None

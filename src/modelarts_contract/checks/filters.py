@@ -19,10 +19,15 @@ def active_filters(contract: Contract, query: dict[str, list[str]]) -> list[tupl
         value = values[0]
         if value == "" and rule.empty_means_absent:
             continue
-        switch = rule.exact_switch
-        switch_default = contract.parameter(switch.parameter).wire_default() if switch else None
-        active.append((rule, value, rule.mode(query, switch_default or "")))
+        active.append((rule, value, filter_mode(contract, rule, query)))
     return active
+
+
+def filter_mode(contract: Contract, rule: FieldFilter, query: dict[str, list[str]]) -> str:
+    """'substring' or 'equals': the rule's match, unless its exact-switch (or the switch's default) says."""
+    switch = rule.exact_switch
+    switch_default = contract.parameter(switch.parameter).wire_default() if switch else None
+    return rule.mode(query, switch_default or "")
 
 
 def satisfies(item: dict[str, Any], field: str, value: str, mode: str) -> bool:

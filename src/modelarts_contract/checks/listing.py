@@ -14,7 +14,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from modelarts_contract.checks.core import ClauseViolation, DataChanged, Exchange, Violations, page_items
+from modelarts_contract.checks.core import (
+    ClauseViolation,
+    DataChanged,
+    Exchange,
+    Violations,
+    hashable,
+    page_items,
+)
 from modelarts_contract.checks.registry import Relation, Scope, check, response_checks
 from modelarts_contract.checks.validity import classify
 from modelarts_contract.target import Target
@@ -66,7 +73,7 @@ class Lister:
         self._base: Listing | None = None  # the unfiltered listing of the current attempt
 
     def key(self, item: Mapping[str, Any]) -> tuple[Any, ...]:
-        return tuple(_hashable(item.get(name)) for name in self.identity)
+        return tuple(hashable(item.get(name)) for name in self.identity)
 
     def keys(self, items: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
         return [self.key(item) for item in items]
@@ -142,7 +149,7 @@ class Lister:
         assert listing is not None
         self._base = listing
         groups = frozenset(
-            (*self.key(i), _hashable(i.get("update_at")), _hashable(i.get("version_count")))
+            (*self.key(i), hashable(i.get("update_at")), hashable(i.get("version_count")))
             for i in listing.items
         )
         return listing.total, groups
@@ -198,8 +205,3 @@ class Lister:
         raise DataChanged(
             self.contract.clause(relation.clauses[0]), "total or listing differed before and after, twice"
         )
-
-
-def _hashable(value: Any) -> Any:
-    """A JSON value as part of a key: a hostile body may put lists or objects where strings belong."""
-    return value if isinstance(value, str | int | float | bool | None) else repr(value)

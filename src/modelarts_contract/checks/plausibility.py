@@ -6,7 +6,7 @@ import time
 from collections import Counter
 from typing import TypeGuard
 
-from modelarts_contract.checks.core import Exchange, Verifier, page_items
+from modelarts_contract.checks.core import Exchange, Verifier, hashable, page_items
 from modelarts_contract.checks.registry import Scope, check
 
 
@@ -46,11 +46,6 @@ def unique_groups(v: Verifier, ex: Exchange) -> None:
     if not items:
         return
     identity = v.contract.identity
-    counts = Counter(tuple(_hashable(item.get(f)) for f in identity) for item in items)
+    counts = Counter(tuple(hashable(item.get(f)) for f in identity) for item in items)
     twice = [key for key, n in counts.items() if n > 1]
     v.expect("R12.unique", not twice, f"each {'+'.join(identity)} once", f"repeated: {twice[:5]}", ex)
-
-
-def _hashable(value: object) -> object:
-    """A JSON value as a dict key: a hostile body may put lists or objects where strings belong."""
-    return value if isinstance(value, str | int | float | bool | None) else repr(value)

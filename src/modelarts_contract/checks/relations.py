@@ -16,7 +16,7 @@ from typing import Any
 from modelarts_contract import edges
 from modelarts_contract.checks import sorting
 from modelarts_contract.checks.core import ClauseViolation, Verifier, Violations
-from modelarts_contract.checks.filters import satisfies
+from modelarts_contract.checks.filters import filter_mode, satisfies
 from modelarts_contract.checks.listing import Lister, Listing, ListingUnavailable, Page
 from modelarts_contract.checks.paging import window_of
 from modelarts_contract.checks.registry import Relation, RelationCase, relation
@@ -290,9 +290,7 @@ def field_samples(contract: Contract, items: list[dict[str, Any]]) -> dict[str, 
 
 
 def _mode(contract: Contract, rule: FieldFilter, query: dict[str, str]) -> str:
-    switch = rule.exact_switch
-    switch_default = contract.parameter(switch.parameter).wire_default() if switch else None
-    return rule.mode({k: [x] for k, x in query.items()}, switch_default or "")
+    return filter_mode(contract, rule, {k: [x] for k, x in query.items()})
 
 
 @relation(
