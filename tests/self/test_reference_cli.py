@@ -22,12 +22,20 @@ from modelarts_contract.reference.__main__ import EXAMPLE_DATA, FORMAT_DOC, main
 EXAMPLE = ROOT / EXAMPLE_DATA
 
 
+def _ctrl_c_as_in_a_terminal() -> None:
+    """SIGINT handled by default in the CLI, as in a terminal: a test run started in the background
+    (a CI step, `cmd &`) ignores SIGINT, and its children would inherit that and never stop."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def launch(*args: str, stderr_path) -> tuple[subprocess.Popen, dict[str, str]]:
     """Start the CLI and read stdout until its last export line (at most 60 s: generous, because the
     kill matrix may be running beside this test on a busy 2-core machine)."""
     cmd = [sys.executable, "-m", "modelarts_contract.reference", "--port", "0", *args]
     with stderr_path.open("w") as stderr:  # a file, not a pipe: werkzeug's request log must not block
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=stderr, text=True)
+        proc = subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=stderr, text=True, preexec_fn=_ctrl_c_as_in_a_terminal
+        )
     lines: queue.Queue[str] = queue.Queue()
 
     def pump() -> None:
