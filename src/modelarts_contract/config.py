@@ -24,6 +24,8 @@ ENVIRONMENT = {
     "max_requests": "MODELARTS_MAX_REQUESTS",
     "rate_limit": "MODELARTS_RATE_LIMIT",
     "request_timeout": "MODELARTS_REQUEST_TIMEOUT",
+    "max_response_bytes": "MODELARTS_MAX_RESPONSE_BYTES",
+    "max_duration": "MODELARTS_MAX_DURATION",
     "ca_bundle": "MODELARTS_CA_BUNDLE",
     "seed": "MODELARTS_SEED",
     "max_examples": "MODELARTS_MAX_EXAMPLES",
@@ -33,12 +35,20 @@ ENVIRONMENT = {
 
 DEFAULT_MAX_REQUESTS = 2000
 DEFAULT_REMOTE_RATE_LIMIT = "10/s"
-DEFAULT_TIMEOUT = 10.0
+DEFAULT_TIMEOUT = 10.0  # seconds for one whole exchange: connect, headers and body
+DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024  # a 1,000-group page of the live service is well under 1 MiB
+DEFAULT_MAX_DURATION = 30 * 60.0  # seconds: a run fits a CI job's usual time limit
 DEFAULT_SEED = 20240618
 DEFAULT_MAX_EXAMPLES = 60
-_RATE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*/\s*(s|m|h)\s*$")
+_RATE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*/\s*(s|m|h)\s*$", re.ASCII)
 _PER = {"s": 1.0, "m": 60.0, "h": 3600.0}
 NO_PACING = "none"
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h)?\s*$", re.ASCII)
+_SIZE = re.compile(r"^\s*(\d+)\s*(B|KiB|MiB|GiB)?\s*$", re.ASCII)
+_SIZE_UNITS = {"B": 1, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30}
+# A project id is one path segment, sent as it is: nothing that could end the segment, the path or
+# the query, escape percent-encoding, or climb out of the operation's path.
+_UNSAFE_IN_SEGMENT = re.compile(r"[/\\?#%\s\x00-\x1f\x7f-\x9f]")
 
 # The operation path the suite appends to the base URL, as segments; "{project_id}" is filled in.
 _PROJECT_PLACEHOLDER = "{project_id}"
@@ -86,6 +96,8 @@ class SuiteConfig:
     max_requests: int = DEFAULT_MAX_REQUESTS
     rate_per_second: float | None = None
     timeout: float = DEFAULT_TIMEOUT
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    max_duration: float = DEFAULT_MAX_DURATION
     ca_bundle: str | None = None
     seed: int = DEFAULT_SEED
     max_examples: int = DEFAULT_MAX_EXAMPLES
@@ -132,7 +144,7 @@ class SuiteConfig:
         base_url = get("base_url")
         if base_url is not None:
             base_url = _valid_base_url(base_url)
-        project_id = get("project_id")
+        project_id = _path_segment("project_id", get("project_id"))
         if base_url is not None and not project_id:
             raise ConfigError(f"{_option_label('project_id')} is required when a base URL is given")
         if base_url is not None:
@@ -157,13 +169,15 @@ class SuiteConfig:
         return cls(
             base_url=base_url,
             project_id=project_id,
-            other_project_id=get("other_project_id"),
+            other_project_id=_path_segment("other_project_id", get("other_project_id")),
             auth_token=token,
             ak=ak,
             sk=sk,
             max_requests=_positive_int("max_requests", get("max_requests"), DEFAULT_MAX_REQUESTS),
             rate_per_second=None if rate is None else parse_rate(rate),
             timeout=_positive_float("request_timeout", get("request_timeout"), DEFAULT_TIMEOUT),
+            max_response_bytes=_size("max_response_bytes", get("max_response_bytes")),
+            max_duration=_duration("max_duration", get("max_duration")),
             ca_bundle=ca_bundle,
             seed=_positive_int("seed", get("seed"), DEFAULT_SEED, minimum=0),
             max_examples=_positive_int("max_examples", get("max_examples"), DEFAULT_MAX_EXAMPLES),
@@ -246,6 +260,48 @@ def _refuse_operation_path_in(base_url: str, project_id: str | None) -> None:
             f"{label} contains {_PROJECT_PLACEHOLDER}: the suite appends {OPERATION_PATH} itself and "
             f"fills in {_option_label('project_id')}: use {cut_at(placeholder)}"
         )
+
+
+def _path_segment(name: str, value: str | None) -> str | None:
+    """`value` when it is one safe path segment: the suite and schemathesis both put it in the path."""
+    if value is None:
+        return None
+    label = _option_label(name)
+    if value in {".", ".."}:
+        raise ConfigError(f"{label}: {value!r} is not a project id (it would climb the URL path)")
+    bad = _UNSAFE_IN_SEGMENT.search(value)
+    if bad is not None:
+        raise ConfigError(
+            f"{label}: a project id is one URL path segment, without '/', '\\', '?', '#', '%', "
+            f"whitespace or control characters; got {bad.group()!r} at position {bad.start()} of {value!r}"
+        )
+    return value
+
+
+def _size(name: str, text: str | None) -> int:
+    """Bytes: '8388608', '8MiB', '512 KiB'."""
+    if text is None:
+        return DEFAULT_MAX_RESPONSE_BYTES
+    match = _SIZE.match(text)
+    value = int(match.group(1)) * _SIZE_UNITS[match.group(2) or "B"] if match else 0
+    if value < 1024:
+        raise ConfigError(
+            f"{_option_label(name)}: expected a size of at least 1 KiB, as bytes or N KiB / MiB / GiB, got {text!r}"
+        )
+    return value
+
+
+def _duration(name: str, text: str | None) -> float:
+    """Seconds: '1800', '90s', '30m', '2h'."""
+    if text is None:
+        return DEFAULT_MAX_DURATION
+    match = _DURATION.match(text)
+    value = float(match.group(1)) * _PER[match.group(2) or "s"] if match else 0.0
+    if value <= 0:
+        raise ConfigError(
+            f"{_option_label(name)}: expected a duration such as 1800, 90s, 30m or 2h, got {text!r}"
+        )
+    return value
 
 
 def _positive_int(name: str, text: str | None, default: int, minimum: int = 1) -> int:

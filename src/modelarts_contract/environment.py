@@ -8,7 +8,8 @@ Exit statuses of a run (pytest's own are 0-5):
   6  environment: the target is unreachable (connection refused, DNS, TLS, timeout), answers with
      something that is not HTTP or does not finish within the request timeout, or refuses the
      configured credentials or project on the first request; nothing was checked after that
-  7  incomplete: the request budget ran out before every test ran, and nothing failed until then
+  7  incomplete: a limit of the run (the request budget, --max-duration) was reached before every
+     test ran, and nothing failed until then
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from urllib.parse import urlsplit
 import requests
 
 EXIT_ENVIRONMENT = 6
-EXIT_BUDGET = 7
+EXIT_INCOMPLETE = 7
 _CA_HINT = "if the target uses a private CA, pass --ca-bundle FILE (MODELARTS_CA_BUNDLE)"
 
 

@@ -4,7 +4,7 @@ With no base URL the suite starts the reference server on a free loopback port a
 it, so `python -m pytest tests/contract` works on a fresh machine with nothing else running.
 Run state lives in the pytest config's stash (`run_of(config)`), never in module globals, so that
 several sessions can run in one process (the variant harness does) and xdist workers each have
-their own. Exit statuses: see `modelarts_contract.environment` (6 environment, 7 budget spent).
+their own. Exit statuses: see `modelarts_contract.environment` (6 environment, 7 a limit reached).
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from schemathesis.pytest.plugin import SchemathesisCase
 
 from modelarts_contract import generation
 from modelarts_contract.config import ENVIRONMENT, ConfigError, SuiteConfig
-from modelarts_contract.environment import EXIT_BUDGET, EXIT_ENVIRONMENT
+from modelarts_contract.environment import EXIT_ENVIRONMENT, EXIT_INCOMPLETE
 from modelarts_contract.run import Run, RunOutcome
 from modelarts_contract.target import Target
-from modelarts_contract.transport import BudgetExhausted, SuiteStop, TargetUnreachable
+from modelarts_contract.transport import LimitReached, SuiteStop, TargetUnreachable
 
 _HELP = {
     "base_url": "base URL of the target, e.g. https://modelarts.eu-de.otc.t-systems.com (none: embedded server)",
@@ -31,7 +31,10 @@ _HELP = {
     "other_project_id": "a project the credentials may NOT read (default: a made-up id)",
     "max_requests": "request budget for the whole run, retries and preflight included (default 2000)",
     "rate_limit": "pace, e.g. 10/s or 300/m, or none (default 10/s against a base URL, none embedded)",
-    "request_timeout": "seconds to wait for each response (default 10)",
+    "request_timeout": "seconds for each whole exchange: connect, headers and body (default 10)",
+    "max_response_bytes": "largest answer read, on the wire and decoded, e.g. 8MiB (default 8 MiB)",
+    "max_duration": "time limit of the run, e.g. 1800, 30m or 2h; then it stops with what it "
+    "checked, exit 7 (default 30m)",
     "ca_bundle": "CA bundle file for TLS verification (verification is always on)",
     "seed": "seed of the request generation (same seed, same requests)",
     "max_examples": "generated examples per generation phase",
@@ -137,11 +140,14 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     if session.config.option.collectonly or not any(_uses_target(i) for i in session.items):
         return
     run = run_of(session.config)
-    problem = run.preflight()
-    if problem is not None and not _is_worker(session.config):
-        pytest.exit(
-            f"modelarts-contract: environment problem, nothing was checked: {problem}", EXIT_ENVIRONMENT
-        )
+    stop = run.preflight()
+    if stop is not None and not _is_worker(session.config):
+        kind, problem = stop
+        if kind == "environment":
+            pytest.exit(
+                f"modelarts-contract: environment problem, nothing was checked: {problem}", EXIT_ENVIRONMENT
+            )
+        pytest.exit(f"modelarts-contract: nothing was checked: {problem}", EXIT_INCOMPLETE)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -152,9 +158,9 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     if run.outcome.environment is not None:
         item.session.shouldstop = "modelarts-contract: environment problem"
         pytest.skip(f"environment problem, nothing checked: {run.outcome.environment}")
-    if run.budget_spent():
-        run.outcome.skipped_for_budget += 1
-        pytest.skip(f"request budget exhausted ({run.config.max_requests} requests)")
+    if run.outcome.stopped_at_start or run.limit_reached():
+        run.outcome.skipped_for_limit += 1
+        pytest.skip(f"not run: {run.outcome.limit or 'a limit of the run is reached'}")
     run.verifier_test(item.nodeid)
 
 
@@ -178,12 +184,12 @@ def pytest_runtest_makereport(
         run.outcome.environment = run.outcome.environment or f"{message} (in {item.nodeid})"
         report.longrepr = f"environment problem, not a contract failure: {message}"
         item.session.shouldstop = f"modelarts-contract: the target became unusable: {message}"
-    elif any(isinstance(s, BudgetExhausted) for s in stops):
-        run.outcome.budget_spent_in = run.outcome.budget_spent_in or item.nodeid
-        if len(stops) == len(leaves):  # nothing but the budget: not a verdict on the target
+    elif limits := [s for s in stops if isinstance(s, LimitReached)]:
+        run.outcome.reached(limits[0], item.nodeid)
+        if len(stops) == len(leaves):  # nothing but a limit: not a verdict on the target
             report.outcome = "skipped"
             line = (item.location[1] or 0) + 1
-            report.longrepr = (str(item.path), line, f"Skipped: request budget exhausted here: {stops[0]}")
+            report.longrepr = (str(item.path), line, f"Skipped: stopped here: {limits[0]}")
     elif report.failed and (findings := run.findings(item.nodeid, leaves)) is not None:
         report.longrepr = findings  # the clauses it broke, not the frames of schemathesis or hypothesis
         item.stash[FINDINGS_KEY] = findings
@@ -210,8 +216,8 @@ def pytest_exception_interact(
 def _final_status(run: Run, session: pytest.Session, exitstatus: int) -> int:
     if run.outcome.environment is not None:
         return EXIT_ENVIRONMENT
-    if run.outcome.cut_short_by_budget():
-        return 1 if session.testsfailed else EXIT_BUDGET
+    if run.outcome.cut_short():
+        return 1 if session.testsfailed else EXIT_INCOMPLETE
     return exitstatus
 
 
@@ -223,13 +229,8 @@ def _report_stop(session: pytest.Session, run: Run) -> None:
             "environment",
             f"environment problem, nothing checked after it: {run.outcome.environment}",
         )
-    elif run.outcome.cut_short_by_budget():
-        where = run.outcome.budget_spent_in or "the run"
-        kind = "request-budget"
-        cause = (
-            f"request budget of {run.config.max_requests} requests exhausted in {where}; "
-            f"{run.outcome.skipped_for_budget} tests not run (raise --max-requests / MODELARTS_MAX_REQUESTS)"
-        )
+    elif run.outcome.cut_short():
+        kind, cause = run.outcome.limit_kind or "request-budget", run.limit_line()
     else:
         return
     report = pytest.TestReport(
@@ -253,7 +254,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if not run.involved():
         return
     status = _final_status(run, session, int(exitstatus))
-    if status in (EXIT_ENVIRONMENT, EXIT_BUDGET):
+    if status in (EXIT_ENVIRONMENT, EXIT_INCOMPLETE):
         _report_stop(session, run)
     session.exitstatus = status
     report_dir = config.getoption("modelarts_report_dir", None)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import base64
+import binascii
 import json
 import re
 import shlex
-from collections.abc import Iterable, Mapping
-from urllib.parse import quote, quote_plus
+from collections.abc import Iterable, Iterator, Mapping
+from functools import partial
+from urllib.parse import quote, quote_plus, unquote_to_bytes
 
 REDACTED = "[REDACTED]"
 # Header values that are secret whoever made them (a generated or a mutated token, say).
@@ -89,6 +91,77 @@ class _Runs:
         return [(i, i + size) for i in range(len(text) - size + 1) if text[i : i + size] in grams]
 
 
+# Runs in a text that may hold a signature in some encoding; each is decoded and looked into whole.
+_HEX_RUN = re.compile(rf"[0-9A-Fa-f]{{{FRAGMENT},}}")
+_BASE64_RUN = re.compile(rf"[A-Za-z0-9+/_-]{{{FRAGMENT + 4},}}")
+_ESCAPED_RUN = re.compile(rf"(?:\\{{1,2}}u[0-9A-Fa-f]{{4}}){{{FRAGMENT},}}")
+_PERCENT_RUN = re.compile(rf"(?:%[0-9A-Fa-f]{{2}}){{{FRAGMENT},}}")
+# Escapes first: their digits would otherwise be read as a hex run of their own.
+_RUNS = (("escaped", _ESCAPED_RUN), ("percent", _PERCENT_RUN), ("hex", _HEX_RUN), ("base64", _BASE64_RUN))
+
+
+class Signatures:
+    """The AK/SK signatures the suite sent (lowercase hex HMAC digests), found again in a text in
+    the forms a target may echo them: hex in either case, base64 or base64url of the hex text or of
+    the digest bytes, percent-escaped, \\u-escaped, and hex of the hex text.
+
+    A run can sign thousands of requests, so, unlike the fixed secrets, the encodings are not
+    computed ahead: the text's candidate runs are decoded instead, and a run is scrubbed whole when
+    its decoding holds FRAGMENT characters of any signature.
+    """
+
+    def __init__(self) -> None:
+        self._grams: set[str] = set()
+
+    def __bool__(self) -> bool:
+        return bool(self._grams)
+
+    def add(self, signature: str) -> None:
+        hexed = signature.lower()
+        if len(hexed) >= FRAGMENT and _HEX_RUN.fullmatch(hexed):
+            self._grams.update(hexed[i : i + FRAGMENT] for i in range(len(hexed) - FRAGMENT + 1))
+
+    def _holds(self, text: str) -> bool:
+        text = text.lower()
+        grams = self._grams
+        return any(text[i : i + FRAGMENT] in grams for i in range(len(text) - FRAGMENT + 1))
+
+    def _decodings(self, run: str, kind: str) -> Iterator[str]:
+        if kind == "hex":
+            yield run
+            for skew in (0, 1):  # hex of the hex text, at either alignment
+                pairs = run[skew : skew + (len(run) - skew) // 2 * 2]
+                yield bytes.fromhex(pairs).decode("latin-1")
+        elif kind == "base64":
+            standard = run.translate(str.maketrans("-_", "+/"))
+            for skew in range(4):  # the run may start anywhere inside a larger blob
+                body = standard[skew:]
+                body = body[: len(body) // 4 * 4]
+                try:
+                    raw = base64.b64decode(body, validate=True)
+                except (binascii.Error, ValueError):
+                    continue
+                yield raw.decode("latin-1")  # the hex text, base64-encoded
+                yield raw.hex()  # the digest bytes, base64-encoded
+        elif kind == "escaped":
+            yield "".join(
+                chr(int(run[i + 2 : i + 6], 16)) for i in range(len(run)) if run.startswith("\\u", i)
+            )
+        else:  # percent
+            yield unquote_to_bytes(run).decode("latin-1")
+
+    def scrub(self, text: str) -> str:
+        if not self._grams:
+            return text
+        for kind, pattern in _RUNS:
+            text = pattern.sub(partial(self._scrub_run, kind), text)
+        return text
+
+    def _scrub_run(self, kind: str, match: re.Match[str]) -> str:
+        run = match.group(0)
+        return REDACTED if any(self._holds(d) for d in self._decodings(run, kind)) else run
+
+
 class Redactor:
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         # Longest first, so a secret that contains another is replaced whole.
@@ -104,6 +177,10 @@ class Redactor:
                 size = FRAGMENT * max(1, round(len(form) / len(secret)))
                 runs.setdefault(size, _Runs(size)).add(form)
         self._runs = list(runs.values())
+        self.signatures = Signatures()  # filled by the transport as it sends signed requests
+
+    def remember_signature(self, signature: str) -> None:
+        self.signatures.add(signature)
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -118,6 +195,7 @@ class Redactor:
         for secret in self._secrets:
             text = text.replace(secret, REDACTED)
         text = self._scrub_fragments(text)
+        text = self.signatures.scrub(text)
         return _SIGNATURE.sub(lambda m: f"{m.group(1)}={REDACTED}", text)
 
     def text(self, text: str) -> str:

@@ -18,6 +18,7 @@ from urllib.parse import unquote, urlsplit
 from modelarts_contract.auth import auth_for
 from modelarts_contract.config import ConfigError, SuiteConfig
 from modelarts_contract.environment import EXIT_ENVIRONMENT
+from modelarts_contract.redact import Redactor
 from modelarts_contract.transport import MAX_RETRIES, GuardedSession, SuiteStop
 
 _PROJECT = re.compile(r"/v1/([^/]+)/")
@@ -40,22 +41,34 @@ def main(argv: list[str] | None = None) -> int:
         print(f"replay: {exc}", file=sys.stderr)
         return 4
     assert config.base_url is not None
+    redactor = Redactor(config.secrets)  # the target may echo the token or the signature back
     session = GuardedSession(
-        config.base_url, max_requests=1 + MAX_RETRIES, timeout=config.timeout, verify=config.verify
+        config.base_url,
+        max_requests=1 + MAX_RETRIES,
+        timeout=config.timeout,
+        verify=config.verify,
+        max_body_bytes=config.max_response_bytes,
+        witness=redactor.remember_signature,
     )
     session.auth = auth_for(config.auth_token, config.ak, config.sk, config.project_id)
     headers = dict(tuple(part.strip() for part in h.split(":", 1)) for h in args.headers if ":" in h)
     try:
         response = session.get(args.url, headers=headers)
     except SuiteStop as exc:
-        print(f"replay: {exc}", file=sys.stderr)
+        print(f"replay: {redactor.text(str(exc))}", file=sys.stderr)
         return EXIT_ENVIRONMENT
-    print(f"HTTP {response.status_code} {response.reason}")
-    for name, value in response.headers.items():
-        print(f"{name}: {value}")
-    print()
-    print(response.text)
+    lines = [f"HTTP {response.status_code} {response.reason}"]
+    lines += [f"{name}: {value}" for name, value in response.headers.items()]
+    lines += ["", response.text]
+    if getattr(response, "truncated_at", None) is not None:
+        lines.append(f"(cut at {config.max_response_bytes} bytes: --max-response-bytes)")
+    print(_printable(redactor.text("\n".join(lines))))
     return 0
+
+
+def _printable(text: str) -> str:
+    """The target's words with control characters (terminal escapes) shown, not obeyed."""
+    return "".join(c if c.isprintable() or c in "\n\t" else f"\\x{ord(c):02x}" for c in text)
 
 
 if __name__ == "__main__":

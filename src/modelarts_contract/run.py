@@ -27,9 +27,14 @@ from modelarts_contract.preflight import preflight
 from modelarts_contract.redact import Redactor
 from modelarts_contract.spec import load_contract
 from modelarts_contract.target import Target
-from modelarts_contract.transport import fence
+from modelarts_contract.transport import LimitReached, fence
 
 FALLBACK_OTHER_PROJECT = "0" * 31 + "1"
+PREFLIGHT = "the first request (before any test)"
+LIMIT_OPTIONS = {
+    "request-budget": f"--max-requests / {ENVIRONMENT['max_requests']}",
+    "run-deadline": f"--max-duration / {ENVIRONMENT['max_duration']}",
+}
 EMBEDDED = "embedded reference server"
 
 
@@ -40,21 +45,31 @@ class RunOutcome:
     ledger: Ledger = field(default_factory=Ledger)
     environment: str | None = None  # why the target became unusable
     stopped_at_start: bool = False  # the preflight failed: its exit message says it all
-    budget_spent_in: str | None = None  # the test in which the budget ran out
-    skipped_for_budget: int = 0
+    # A limit the user set (the request budget, the run's time limit) stopped the run: which one
+    # (LimitReached.kind), its message, the test it stopped, and how many tests were not run.
+    limit_kind: str | None = None
+    limit: str | None = None
+    limit_reached_in: str | None = None
+    skipped_for_limit: int = 0
     involved: bool = False  # a target was built: the summary has something to say
 
-    def cut_short_by_budget(self) -> bool:
-        """A request was refused for want of budget, or a test skipped for it (a budget spent to the
-        last request by a run that still ran every test is no cut)."""
-        return self.budget_spent_in is not None or self.skipped_for_budget > 0
+    def cut_short(self) -> bool:
+        """A request was refused by a limit, or a test skipped for it (a budget spent to the last
+        request by a run that still ran every test is no cut)."""
+        return self.limit_reached_in is not None or self.skipped_for_limit > 0
+
+    def reached(self, stop: LimitReached, where: str) -> None:
+        if self.limit is None:
+            self.limit_kind, self.limit, self.limit_reached_in = stop.kind, str(stop), where
 
     def merge(self, other: RunOutcome) -> None:
         self.ledger.merge(other.ledger)
         self.environment = self.environment or other.environment
         self.stopped_at_start = self.stopped_at_start or other.stopped_at_start
-        self.budget_spent_in = self.budget_spent_in or other.budget_spent_in
-        self.skipped_for_budget += other.skipped_for_budget
+        if self.limit is None:
+            self.limit_kind, self.limit = other.limit_kind, other.limit
+            self.limit_reached_in = other.limit_reached_in
+        self.skipped_for_limit += other.skipped_for_limit
         self.involved = self.involved or other.involved
 
     def as_dict(self) -> dict[str, Any]:
@@ -62,8 +77,10 @@ class RunOutcome:
             "ledger": self.ledger.as_dict(),
             "environment": self.environment,
             "stopped_at_start": self.stopped_at_start,
-            "budget_spent_in": self.budget_spent_in,
-            "skipped_for_budget": self.skipped_for_budget,
+            "limit_kind": self.limit_kind,
+            "limit": self.limit,
+            "limit_reached_in": self.limit_reached_in,
+            "skipped_for_limit": self.skipped_for_limit,
             "involved": self.involved,
         }
 
@@ -75,8 +92,10 @@ class RunOutcome:
             ledger=ledger,
             environment=data["environment"],
             stopped_at_start=data["stopped_at_start"],
-            budget_spent_in=data["budget_spent_in"],
-            skipped_for_budget=data["skipped_for_budget"],
+            limit_kind=data["limit_kind"],
+            limit=data["limit"],
+            limit_reached_in=data["limit_reached_in"],
+            skipped_for_limit=data["skipped_for_limit"],
             involved=data["involved"],
         )
 
@@ -94,7 +113,7 @@ class Run:
         self.meter: Meter = (
             SharedMeter.open(shared["meter"])
             if shared
-            else Meter(config.max_requests, config.rate_per_second)
+            else Meter(config.max_requests, config.rate_per_second, max_duration=config.max_duration)
         )
 
     # -- the target --------------------------------------------------------------------------
@@ -108,11 +127,12 @@ class Run:
                 config = dataclasses.replace(config, other_project_id=other)
             else:
                 config = self._embedded(config)
-            target = Target(config, load_contract(), self.outcome.ledger, self.meter)
+            # One redactor for the run: the signatures the transport sends land where outputs are scrubbed.
+            self.redactor = Redactor({*self.redactor.secrets, *config.secrets})
+            target = Target(config, load_contract(), self.outcome.ledger, self.meter, self.redactor)
             self._stack.enter_context(fence(target.session.guard))
             self._stack.callback(target.session.close)
             self._target = target
-            self.redactor = Redactor({*self.redactor.secrets, *target.redactor.secrets})
             self.outcome.involved = True
         return self._target
 
@@ -145,29 +165,47 @@ class Run:
             sk=main.sk if aksk else None,
         )
 
-    def preflight(self) -> str | None:
-        """One request before the tests, once per run (xdist workers share it); a problem stops
-        the run (exit 6) before any verdict."""
+    def preflight(self) -> tuple[str, str] | None:
+        """One request before the tests, once per run (xdist workers share it). A problem stops the
+        run before any verdict: ("environment", why) exits 6; a limit reached on it, (kind, why), 7."""
         if not self._preflight_done:
             self._preflight_done = True
-            problem = self._shared_preflight() if self._shared else preflight(self.target())
-            if problem is not None:
-                self.outcome.environment, self.outcome.stopped_at_start = problem, True
-        return self.outcome.environment if self.outcome.stopped_at_start else None
+            stop = self._shared_preflight() if self._shared else self._first_request()
+            if stop is not None:
+                kind, problem = stop
+                if kind == "environment":
+                    self.outcome.environment = problem
+                else:
+                    self.outcome.limit_kind, self.outcome.limit = kind, problem
+                    self.outcome.limit_reached_in = PREFLIGHT
+                self.outcome.stopped_at_start = True
+        if not self.outcome.stopped_at_start:
+            return None
+        if self.outcome.environment is not None:
+            return "environment", self.outcome.environment
+        return self.outcome.limit_kind or "limit", self.outcome.limit or ""
 
-    def _shared_preflight(self) -> str | None:
+    def _first_request(self) -> tuple[str, str] | None:
+        try:
+            problem = preflight(self.target())
+        except LimitReached as stop:  # a 429 waited out until the budget or the time ran out, say
+            return stop.kind, f"{stop} on the first request, retries included"
+        return None if problem is None else ("environment", problem)
+
+    def _shared_preflight(self) -> tuple[str, str] | None:
         assert self._shared is not None
         result = Path(self._shared["preflight"])
         with exclusive(result.with_suffix(".lock")):
             if result.exists():
-                answer: str | None = json.loads(result.read_text(encoding="utf-8"))["problem"]
-                return answer
-            problem = preflight(self.target())
-            result.write_text(json.dumps({"problem": problem}), encoding="utf-8")
-            return problem
+                answer = json.loads(result.read_text(encoding="utf-8"))["stop"]
+                return None if answer is None else (answer[0], answer[1])
+            stop = self._first_request()
+            result.write_text(json.dumps({"stop": stop}), encoding="utf-8")
+            return stop
 
-    def budget_spent(self) -> bool:
-        return self.meter.remaining == 0
+    def limit_reached(self) -> bool:
+        """No request may go out any more: the budget is spent or the time limit has passed."""
+        return self.meter.remaining == 0 or self.meter.out_of_time()
 
     def transport(self) -> TransportStats:
         return self.meter.stats
@@ -181,7 +219,13 @@ class Run:
         if self._shared is None:
             directory = tempfile.mkdtemp(prefix="modelarts-contract-")
             self._stack.callback(shutil.rmtree, directory, ignore_errors=True)
-            meter = SharedMeter.create(directory, self.config.max_requests, self.config.rate_per_second)
+            meter = SharedMeter.create(
+                directory,
+                self.config.max_requests,
+                self.config.rate_per_second,
+                self.config.max_duration,
+                self.meter.ends_at,
+            )
             self._shared = {"meter": meter.describe(), "preflight": str(Path(directory) / "preflight.json")}
             self.meter = meter
         return self._shared
@@ -284,11 +328,8 @@ class Run:
             lines.append(
                 f"DATA CHANGED during the checks of {', '.join(changed)}: no verdict (the tests show as skipped)"
             )
-        if outcome.budget_spent_in is not None:
-            lines.append(
-                f"REQUEST BUDGET EXHAUSTED in {outcome.budget_spent_in}; {outcome.skipped_for_budget} more tests "
-                "not run (the verdicts above stand; raise --max-requests / MODELARTS_MAX_REQUESTS to check everything)"
-            )
+        if outcome.cut_short():
+            lines.append(f"{self.limit_line()} (the verdicts above stand)")
         if outcome.environment is not None and not outcome.stopped_at_start:
             lines.append(f"ENVIRONMENT PROBLEM (exit {EXIT_ENVIRONMENT}): {outcome.environment}")
         return lines
@@ -296,9 +337,7 @@ class Run:
     def ledger_context(self, exitstatus: int) -> dict[str, Any]:
         """What the report needs to render the same page later, beside the clause records."""
         c = self.config
-        stop = self.outcome.environment or (
-            self.outcome.budget_spent_in and f"request budget exhausted in {self.outcome.budget_spent_in}"
-        )
+        stop = self.outcome.environment or (self.limit_line() if self.outcome.cut_short() else None)
         return {
             "exitstatus": exitstatus,
             "stopped": stop,
@@ -313,11 +352,23 @@ class Run:
                     "max_requests": c.max_requests,
                     "rate_per_second": c.rate_per_second,
                     "request_timeout": c.timeout,
+                    "max_response_bytes": c.max_response_bytes,
+                    "max_duration": c.max_duration,
                     "max_examples": c.max_examples,
                     "strict_fields": c.strict,
                 },
             },
         }
+
+    def limit_line(self) -> str:
+        """What limit cut the run short, where, and how to lift it."""
+        outcome = self.outcome
+        option = LIMIT_OPTIONS.get(outcome.limit_kind or "", LIMIT_OPTIONS["request-budget"])
+        what = outcome.limit or f"the request budget of {self.config.max_requests} requests is spent"
+        return (
+            f"STOPPED: {what}, in {outcome.limit_reached_in or 'the run'}; {outcome.skipped_for_limit} "
+            f"more tests not run (raise {option} to check everything)"
+        )
 
     def write_reports(self, report_dir: Path, exitstatus: int) -> None:
         from modelarts_contract.report import write_reports

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import requests
 
@@ -23,6 +23,7 @@ class Target:
         contract: Contract,
         ledger: Ledger | None = None,
         meter: Meter | None = None,
+        redactor: Redactor | None = None,
     ) -> None:
         if config.base_url is None or config.project_id is None:
             raise ValueError("a target needs a base URL and a project id")
@@ -30,7 +31,7 @@ class Target:
         self.base_url = config.base_url
         self.project_id = config.project_id
         self.contract = contract
-        self.redactor = Redactor(config.secrets)
+        self.redactor = redactor or Redactor(config.secrets)
         self.verifier = Verifier(contract, self.redactor, ledger or Ledger(), strict=config.strict)
         self.auth = auth_for(config.auth_token, config.ak, config.sk, config.project_id)
         self.session = GuardedSession(
@@ -40,6 +41,10 @@ class Target:
             timeout=config.timeout,
             verify=config.verify,
             meter=meter,
+            max_body_bytes=config.max_response_bytes,
+            # The configured project and the one it may not read: no other path ever goes out.
+            paths={urlsplit(self.url(p)).path for p in (self.project_id, config.other_project_id) if p},
+            witness=self.redactor.remember_signature,
         )
         self.session.auth = self.auth
 

@@ -3,12 +3,18 @@
 A `Guard` holds the rules for the target's origin and applies them below `requests.Session`, at
 the adapter, where every request of `requests` passes:
 - GET only; any other method is refused before it leaves the process;
-- a request budget and a pace (requests per second), shared by every request to the target;
+- only the operation's own paths (the configured project ids) under the base URL, a second fence
+  behind the config's check of the project id;
+- a request budget, a time limit for the run and a pace (requests per second), shared by every
+  request to the target;
 - 429 and 503 with Retry-After are waited out and re-sent a bounded number of times;
 - a connection, DNS, TLS or timeout failure ends the run's use of the target (`TargetUnreachable`);
-- every answer is bounded: the body is read streamed, at most `max_body_bytes` decoded bytes (the
-  rest is left unread and the response marked `truncated_at`), and the whole exchange, status line,
-  headers and body, ends at the request timeout however slowly the target trickles its bytes.
+- every answer is bounded: the body is read streamed, at most `max_body_bytes` bytes as they come
+  over the wire and as they decode (the rest is left unread and the response marked `truncated_at`),
+  and the whole exchange, status line, headers and body, ends at the request timeout however slowly
+  the target trickles its bytes;
+- the signature of every AK/SK request is handed to `witness` before it is sent, so that outputs can
+  be scrubbed of it in whatever form the target echoes it.
 
 `GuardedSession` (the suite's session, which carries the credentials) also refuses any other
 origin, so credentials go nowhere else, and never follows a redirect: a 3xx comes back to the
@@ -23,10 +29,10 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeAlias
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -34,18 +40,19 @@ from urllib3.connection import HTTPConnection
 from urllib3.response import HTTPResponse
 
 from modelarts_contract.environment import describe_deadline, describe_unreachable
-from modelarts_contract.meter import BudgetSpent, Meter, TransportStats
+from modelarts_contract.meter import BudgetSpent, Meter, TimeSpent, TransportStats
 
 MAX_RETRIES = 3
 MAX_RETRY_WAIT = 60.0  # seconds; a longer Retry-After is capped so a run stays bounded
 MAX_RETRY_WAIT_TOTAL = 120.0  # seconds of Retry-After honoured per run; then 429/503 go to the checks
-MAX_BODY_BYTES = 32 * 1024 * 1024  # decoded bytes read of one body (also defuses gzip bombs)
+MAX_BODY_BYTES = 8 * 1024 * 1024  # bytes read of one body, on the wire and decoded (defuses gzip bombs)
 READ_CHUNK = 64 * 1024
 RETRY_STATUSES = frozenset({429, 503})
 # delta-seconds in ASCII digits only: str.isdigit() accepts '²' (and float('²') raises); ten digits
 # are three centuries, so anything longer is not a Retry-After anyone meant.
 _DELTA_SECONDS = re.compile(r"[0-9]{1,10}")
 _MAX_HTTP_DATE = 64  # characters; an IMF-fixdate has 29
+_SIGNATURE = re.compile(r"Signature=([^,\s]+)")  # in an SDK-HMAC-SHA256 Authorization header
 DEADLINE_THREAD = "modelarts-deadline"
 _ORIGINAL_SEND = HTTPAdapter.send
 _ORIGINAL_GETRESPONSE = HTTPConnection.getresponse
@@ -74,13 +81,37 @@ class SuiteStop(BaseException):
     """
 
 
-class BudgetExhausted(SuiteStop):
+class LimitReached(SuiteStop):
+    """A limit the user set for the run is reached: what was checked stands, the rest is not run."""
+
+    kind = "limit"
+
+
+class BudgetExhausted(LimitReached):
     """The request budget (--max-requests) is spent."""
+
+    kind = "request-budget"
+
+
+class RunDeadlinePassed(LimitReached):
+    """The run's time limit (--max-duration) is reached."""
+
+    kind = "run-deadline"
 
 
 class TargetUnreachable(SuiteStop):
     """The target cannot be used: connection refused, DNS, TLS, a timeout, an answer that does not
     finish in time or is not HTTP at all."""
+
+
+class AnswerTooLarge(TargetUnreachable):
+    """An answer larger than the byte cap that breaks no clause in what was read: the suite cannot
+    judge what it does not read, so the run stops (a larger --max-response-bytes may be needed)."""
+
+
+def _segments(path: str) -> list[str]:
+    """A URL path as its decoded segments, without empty ones (a trailing slash, say)."""
+    return [unquote(segment) for segment in path.split("/") if segment]
 
 
 def origin(url: str) -> tuple[str, str, int | None]:
@@ -117,16 +148,18 @@ def mark_truncated(response: requests.Response, cut: int | None) -> None:
 
 
 class _Deadline:
-    """The end of one exchange.
+    """The end of one exchange, and its cap on the bytes of the body taken off the wire.
 
     `requests`' read timeout is the longest gap between bytes, so a target trickling a byte a second
     never times out. At the deadline a timer shuts the connection's socket down (the one way to end
     a read blocked in another thread), whether the status line, the headers or the body is coming.
     """
 
-    def __init__(self, seconds: float) -> None:
+    def __init__(self, seconds: float, wire_cap: int) -> None:
         self.expired = False
         self.expired_unanswered = False  # before the status line and headers were all in
+        self.wire_cap = wire_cap
+        self.oversize = False  # the body asked for more than `wire_cap` bytes off the wire
         self._answered = False
         self._sock: socket.socket | None = None
         self._done = False
@@ -178,7 +211,63 @@ def _watched_getresponse(self: HTTPConnection) -> HTTPResponse:
     deadline: _Deadline | None = getattr(_current, "deadline", None)
     if deadline is not None and self.sock is not None:
         deadline.watch(self.sock)
-    return _ORIGINAL_GETRESPONSE(self)
+    response = _ORIGINAL_GETRESPONSE(self)
+    answer = getattr(response, "_fp", None)  # http.client's response, which reads the socket's file
+    if deadline is not None and getattr(answer, "fp", None) is not None:
+        answer.fp = _WireCap(answer.fp, deadline)  # type: ignore[union-attr]  # checked just above
+    return response
+
+
+class _WireCap:
+    """The socket file of one answer's body, which gives out at most the deadline's `wire_cap` bytes,
+    then reads as its end (and says so in `deadline.oversize`)."""
+
+    def __init__(self, raw: Any, deadline: _Deadline) -> None:
+        self._raw = raw
+        self._deadline = deadline
+        self._left = deadline.wire_cap
+        self._cut = False
+
+    def _room(self, wanted: int | None) -> int:
+        """How much of `wanted` (None or < 0: all there is) may be read; a read the cap cuts short,
+        or finds nothing left for, marks the answer as over the cap."""
+        everything = wanted is None or wanted < 0
+        room = self._left if everything or wanted is None else min(wanted, self._left)
+        self._cut = everything or room < (wanted or 0)
+        if room == 0 and self._cut:
+            self._deadline.oversize = True
+        return room
+
+    def _took(self, count: int) -> int:
+        self._left -= count
+        if self._cut and self._left == 0:
+            self._deadline.oversize = True
+        return count
+
+    def read(self, size: int | None = -1) -> bytes:
+        room = self._room(size)
+        data: bytes = self._raw.read(room) if room else b""
+        self._took(len(data))
+        return data
+
+    def read1(self, size: int = -1) -> bytes:
+        room = self._room(size)
+        data: bytes = self._raw.read1(room) if room else b""
+        self._took(len(data))
+        return data
+
+    def readline(self, limit: int | None = -1) -> bytes:
+        room = self._room(limit)
+        data: bytes = self._raw.readline(room) if room else b""
+        self._took(len(data))
+        return data
+
+    def readinto(self, buffer: Any) -> int:
+        room = self._room(len(buffer))
+        return self._took(self._raw.readinto(memoryview(buffer)[:room]) if room else 0)
+
+    def __getattr__(self, name: str) -> Any:  # close, peek, closed, fileno...: the socket file's own
+        return getattr(self._raw, name)
 
 
 HTTPConnection.getresponse = _watched_getresponse  # type: ignore[method-assign]  # deliberate patch: see above
@@ -199,18 +288,38 @@ class Guard:
         max_body_bytes: int = MAX_BODY_BYTES,
         retry_wait_allowance: float = MAX_RETRY_WAIT_TOTAL,
         meter: Meter | None = None,
+        paths: Collection[str] | None = None,
+        witness: Callable[[str], None] | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.origin = origin(self.base_url)
         self.timeout = timeout  # also the deadline of each whole exchange
         self.max_body_bytes = max_body_bytes
         self.retry_wait_allowance = retry_wait_allowance
-        # The budget and the pace: this process's own, or one shared with other processes (xdist).
+        # The budget, the time limit and the pace: this process's own, or shared with others (xdist).
         self.meter = meter or Meter(max_requests, rate_per_second, clock)
         self._sleep = sleep
+        # The paths a request may have, as decoded segments; None: any path under the base URL.
+        prefix = _segments(urlsplit(self.base_url).path)
+        self._prefix = prefix
+        self._paths = None if paths is None else {tuple(_segments(p)) for p in paths}
+        self._witness = witness
 
     def covers(self, url: str) -> bool:
         return origin(url) == self.origin
+
+    def _path_refused(self, url: str) -> str | None:
+        """Why a request to `url` may not go out, or None: its path must be one of the operation's."""
+        raw = urlsplit(url).path
+        segments = _segments(raw)
+        allowed = (
+            segments[: len(self._prefix)] == self._prefix
+            if self._paths is None
+            else tuple(segments) in self._paths
+        )
+        if allowed and not any(s in {".", ".."} or "/" in s or "\\" in s for s in segments):
+            return None
+        return f"path {raw[:200]!r} is not the operation's path under the base URL"
 
     def refuse(self, reason: str) -> TransportRefused:
         self.meter.count("refused")
@@ -223,6 +332,13 @@ class Guard:
         the response comes back with its body read (bounded) and its connection released."""
         if (request.method or "").upper() != "GET":
             raise self.refuse(f"method {request.method} (the suite is read-only: GET only)")
+        refused = self._path_refused(request.url or "")
+        if refused is not None:
+            raise self.refuse(refused)
+        if self._witness is not None:
+            signature = _SIGNATURE.search(request.headers.get("Authorization", ""))
+            if signature is not None:
+                self._witness(signature.group(1))
         for attempt in range(MAX_RETRIES + 1):
             self._admit()
             response = self._exchange(transmit)
@@ -230,14 +346,17 @@ class Guard:
             if response.status_code not in RETRY_STATUSES or wait is None or attempt == MAX_RETRIES:
                 return response
             wait = min(wait, MAX_RETRY_WAIT)
-            if not self.meter.allow_wait(wait, self.retry_wait_allowance):
-                return response
+            try:
+                if not self.meter.allow_wait(wait, self.retry_wait_allowance):
+                    return response
+            except TimeSpent as exc:
+                raise RunDeadlinePassed(str(exc)) from None
             self._sleep(wait)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _exchange(self, transmit: Callable[[], requests.Response]) -> requests.Response:
         """One request and its whole answer, within the deadline and the byte cap."""
-        deadline = _Deadline(self.timeout)
+        deadline = _Deadline(self.timeout, self.max_body_bytes)
         response: requests.Response | None = None
         complete = False
         outer, _current.deadline = getattr(_current, "deadline", None), deadline
@@ -247,7 +366,7 @@ class Guard:
             finally:
                 _current.deadline = outer
             deadline.answered()
-            complete = self._read_body(response) and not deadline.expired
+            complete = self._read_body(response, deadline) and not deadline.expired
             if deadline.expired:  # a shut-down socket can look like the end of a body
                 raise TargetUnreachable(self._late(deadline))
         except _TRANSPORT_ERRORS as exc:
@@ -267,18 +386,27 @@ class Guard:
     def _late(self, deadline: _Deadline) -> str:
         return describe_deadline(self.base_url, self.timeout, answered=not deadline.expired_unanswered)
 
-    def _read_body(self, response: requests.Response) -> bool:
-        """The decoded body, up to the cap, into `response.content`; False when cut at the cap."""
+    def _read_body(self, response: requests.Response, deadline: _Deadline) -> bool:
+        """The decoded body, up to the cap, into `response.content`; False when cut at the cap.
+
+        The cap holds for the decoded bytes (a gzip bomb) and, through `_WireCap`, for the bytes on
+        the wire (a body that decodes to little, or to nothing, which urllib3 would read on and on)."""
         chunks: list[bytes] = []
         size, cut = 0, None
-        for chunk in response.iter_content(READ_CHUNK):
-            room = self.max_body_bytes - size
-            if len(chunk) > room:
-                chunks.append(chunk[:room])
-                cut = self.max_body_bytes
-                break
-            chunks.append(chunk)
-            size += len(chunk)
+        try:
+            for chunk in response.iter_content(READ_CHUNK):
+                room = self.max_body_bytes - size
+                if len(chunk) > room:
+                    chunks.append(chunk[:room])
+                    cut = self.max_body_bytes
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+        except _TRANSPORT_ERRORS:
+            if not deadline.oversize:
+                raise
+        if deadline.oversize:  # the wire ran dry at the cap: whatever the reader made of that, a cut
+            cut = self.max_body_bytes
         response._content = b"".join(chunks)
         response._content_consumed = True  # type: ignore[attr-defined]  # private to requests, absent from its stubs
         mark_truncated(response, cut)
@@ -292,6 +420,8 @@ class Guard:
             wait = self.meter.admit()
         except BudgetSpent as exc:
             raise BudgetExhausted(str(exc)) from None
+        except TimeSpent as exc:
+            raise RunDeadlinePassed(str(exc)) from None
         if wait > 0:
             self._sleep(wait)
 
@@ -330,6 +460,8 @@ class GuardedSession(requests.Session):
         max_body_bytes: int = MAX_BODY_BYTES,
         retry_wait_allowance: float = MAX_RETRY_WAIT_TOTAL,
         meter: Meter | None = None,
+        paths: Collection[str] | None = None,
+        witness: Callable[[str], None] | None = None,
     ) -> None:
         super().__init__()
         self.trust_env = False  # no proxies or .netrc credentials from the environment
@@ -346,6 +478,8 @@ class GuardedSession(requests.Session):
             max_body_bytes=max_body_bytes,
             retry_wait_allowance=retry_wait_allowance,
             meter=meter,
+            paths=paths,
+            witness=witness,
         )
         self._timeout = timeout
         self._verify = verify

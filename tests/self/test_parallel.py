@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 
 from tests.self.test_safety_readonly import remote_env, run_suite
 
-from modelarts_contract.environment import EXIT_BUDGET
+from modelarts_contract.environment import EXIT_INCOMPLETE
 from modelarts_contract.reference import build_app, default_dataset, serve
 
 
@@ -20,13 +20,13 @@ def test_workers_share_one_budget(tmp_path):
             "--report-dir", str(reports),
         )  # fmt: skip
         received = len(server.requests)
-    assert run.code == EXIT_BUDGET, run.output[-3000:]
+    assert run.code == EXIT_INCOMPLETE, run.output[-3000:]
     assert received == 50 == run.transport["sent"] and run.transport["left"] == 0
-    assert "REQUEST BUDGET EXHAUSTED" in run.output
+    assert "STOPPED: the request budget of 50 requests is spent" in run.output
     errors = [c for c in ET.parse(junit).getroot().iter("testcase") if c.find("error") is not None]
     assert [c.get("name") for c in errors] == ["request-budget"], "one error test case names the cause"
     ledger = json.loads((reports / "ledger.json").read_text(encoding="utf-8"))
-    assert ledger["exitstatus"] == EXIT_BUDGET and ledger["transport"]["sent"] == 50
+    assert ledger["exitstatus"] == EXIT_INCOMPLETE and ledger["transport"]["sent"] == 50
     assert sum(record["exercised"] for record in ledger["clauses"].values()) > 0  # workers' verdicts merged
 
 
@@ -35,7 +35,7 @@ def test_workers_share_one_pace():
         env = remote_env(server.url, MODELARTS_RATE_LIMIT="2/s")
         run = run_suite(env, "-n", "4", "--max-requests", "10")
         times = sorted(r.received_at for r in server.requests)
-    assert run.code == EXIT_BUDGET, run.output[-3000:]
+    assert run.code == EXIT_INCOMPLETE, run.output[-3000:]
     assert len(times) == 10
     busiest = max(sum(1 for t in times if start <= t < start + 1.0) for start in times)
     assert busiest <= 3, f"{busiest} requests within one second at 2/s"

@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 from tests.self.test_safety_readonly import remote_env, run_suite
 from werkzeug.wrappers import Request, Response
 
-from modelarts_contract.environment import EXIT_BUDGET
+from modelarts_contract.environment import EXIT_INCOMPLETE
 from modelarts_contract.reference import ReferenceApp, build_app, default_dataset, serve
 
 
@@ -20,16 +20,16 @@ def test_spent_budget_stops_generation_and_reports_what_was_checked(tmp_path):
         env = remote_env(server.url, MODELARTS_MAX_REQUESTS="40")  # from the environment, like CI
         run = run_suite(env, "--junitxml", str(junit), "--report-dir", str(reports))
         received = len(server.requests)
-    assert run.code == EXIT_BUDGET, run.output[-3000:]
+    assert run.code == EXIT_INCOMPLETE, run.output[-3000:]
     assert received == 40 == run.transport["sent"] and run.transport["left"] == 0
-    assert "REQUEST BUDGET EXHAUSTED" in run.output
+    assert "STOPPED: the request budget of 40 requests is spent" in run.output
     cases = ET.parse(junit).getroot().iter("testcase")
     skipped = [c.find("skipped").get("message") for c in cases if c.find("skipped") is not None]
-    budget = [message for message in skipped if "request budget exhausted" in message]
+    budget = [message for message in skipped if "the request budget of 40 requests is spent" in message]
     # Besides the budget, only a test that needs AK/SK may skip in a token run.
     assert budget and all(m in budget or m.startswith("needs AK/SK") for m in skipped), skipped
     ledger = json.loads((reports / "ledger.json").read_text(encoding="utf-8"))
-    assert ledger["exitstatus"] == EXIT_BUDGET and "budget" in ledger["stopped"]
+    assert ledger["exitstatus"] == EXIT_INCOMPLETE and "budget" in ledger["stopped"]
     assert any(record["exercised"] for record in ledger["clauses"].values())  # verdicts kept
     assert ledger["transport"]["sent"] == 40
 

@@ -54,6 +54,17 @@ def test_its_settings_are_valid_suite_options():
     assert config.max_requests == 1500 and config.rate_per_second == 5.0 and config.auth_mode == "aksk"
 
 
+def test_the_run_ends_by_itself_before_the_job_is_killed():
+    """A job killed at its timeout reports nothing; a run stopped by --max-duration reports what it
+    checked. The last request may start just before the limit and take a request timeout."""
+    job = load()["jobs"]["contract"]
+    config = SuiteConfig.from_sources(
+        {}, {k: v for k, v in job["env"].items() if not str(v).startswith("${{")}
+    )
+    spare = job["timeout-minutes"] * 60 - (config.max_duration + config.timeout)
+    assert spare >= 5 * 60, f"{spare:.0f} s left for the install, the report and the upload"
+
+
 def test_documented():
     assert "examples/github-actions/contract-staging.yml" in (ROOT / "docs" / "staging.md").read_text(
         encoding="utf-8"

@@ -19,6 +19,7 @@ from modelarts_contract.checks.registry import Check, Entry
 from modelarts_contract.redact import Redactor
 from modelarts_contract.sources import SourceError, render_source
 from modelarts_contract.spec import Clause, Contract
+from modelarts_contract.transport import AnswerTooLarge
 
 NOT_JSON = object()
 
@@ -278,3 +279,10 @@ class Verifier:
                 failures.append(violation)
         if failures:
             raise Violations(failures)
+        if exchange.truncated_at is not None:  # nothing broken in what was read, and the rest unread
+            raise AnswerTooLarge(
+                f"{exchange.method} answered {exchange.status} with a body larger than "
+                f"{exchange.truncated_at} bytes, the most the suite reads (--max-response-bytes, "
+                f"MODELARTS_MAX_RESPONSE_BYTES): not read past that, so not judged; request: "
+                f"{exchange.reproduce}"
+            )
