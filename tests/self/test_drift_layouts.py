@@ -87,3 +87,21 @@ def test_rst_sphinx_markup_is_read_as_sphinx_shows_it() -> None:
     assert blocks.problems == []
     assert blocks.text["Error Codes"].split() == ["See", "modelarts_03_0095", "and", "the", "overview."]
     assert parse_page(text) == parse_page(RST)
+
+
+def test_a_status_line_split_by_markup_still_names_the_table_below() -> None:
+    # "Status code: <b>400</b>" reaches the reader in two pieces; the body table below is the 400 one.
+    error_table = (
+        '<p><strong>Status code: </strong><b>400</b></p><div class="tablenoborder"><table>'
+        "<caption><b>Table 5 </b>Response body parameters</caption><thead><tr><th>Parameter</th>"
+        "<th>Type</th><th>Description</th></tr></thead><tbody><tr><td>error_code</td><td>String</td>"
+        "<td>Error code.</td></tr></tbody></table></div>"
+    )
+    text = EXPORT.replace(
+        '<div class="section"><h4 class="sectiontitle">Example Responses</h4>',
+        error_table + "</div>\n" + '<div class="section"><h4 class="sectiontitle">Example Responses</h4>',
+        1,
+    )
+    model = parse_page(text)
+    assert sorted(model.bodies) == [200, 400]
+    assert [f.name for f in model.bodies[400]] == ["error_code"]

@@ -40,7 +40,7 @@ class FetchError(Exception):
 
 @dataclass(frozen=True)
 class Limits:
-    max_bytes: int = 8 * 1024 * 1024  # a reference page is tens of KiB; a full Sphinx page a few hundred
+    max_bytes: int = 2 * 1024 * 1024  # a reference page is tens of KiB, a whole Sphinx page ~100 KiB
     deadline: float = 30.0  # seconds for the whole fetch, redirects included
     max_redirects: int = 5
 

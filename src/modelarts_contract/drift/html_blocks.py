@@ -111,7 +111,7 @@ class _Collector(HTMLParser):
             if tag in _BLOCK:
                 cell.add(" ")
             if tag == "li" or tag in _MARK:
-                self._tables[-1].starts.append((tag, len(cell.text)))
+                self._tables[-1].starts.append((tag, cell.length))
         elif tag in _BLOCK and not self._tables:
             self.sections.add_text(" ")
 
@@ -137,7 +137,7 @@ class _Collector(HTMLParser):
             self._caption = None
         elif tag in ("td", "th") and self._tables and (cell := self._tables[-1].cell) is not None:
             state = self._tables[-1]
-            cell.text = cell.text.strip()
+            cell.finish()
             if state.row is not None:
                 state.row.append(cell)
             state.cell = None
@@ -166,7 +166,7 @@ def collect(text: str, layout: HtmlLayout) -> Blocks:
     collector = _Collector(layout)
     collector.feed(text)
     collector.close()
-    return collector.blocks
+    return collector.sections.finish()
 
 
 class _Census(HTMLParser):

@@ -102,12 +102,12 @@ def _fill(cell: Cell, node: nodes.Element) -> None:
         elif isinstance(child, nodes.system_message | nodes.target | nodes.comment):
             continue
         elif isinstance(child, nodes.strong | nodes.literal):
-            start = len(cell.text)
+            start = cell.length
             _fill(cell, child)
             cell.mark(start)
         elif isinstance(child, nodes.list_item):
             cell.add(" ")
-            start = len(cell.text)
+            start = cell.length
             _fill(cell, child)
             cell.item(start)
             cell.add(" ")
@@ -126,7 +126,7 @@ def _cells(row: nodes.Element) -> list[Cell]:
     for entry in (c for c in row.children if isinstance(c, nodes.entry)):
         cell = Cell()
         _fill(cell, entry)
-        cell.text = cell.text.strip()
+        cell.finish()
         cells.append(cell)
     return cells
 
@@ -173,4 +173,4 @@ def read(text: str) -> Blocks:
     if title:  # docutils lifts a lone top-level section title to the document's title
         sections.enter(title[0].astext())
     _walk(sections, document)
-    return blocks
+    return sections.finish()
