@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import yaml
@@ -22,7 +23,7 @@ from .report import Source, render_json, render_text, summary
 PACKAGED = "the packaged spec (openapi/images-group.yaml)"
 
 
-def _positive(kind: type[int] | type[float]) -> argparse._ActionType:
+def _positive(kind: type[int] | type[float]) -> Callable[[str], int | float]:
     def parse(text: str) -> int | float:
         value = kind(text)
         if value <= 0:
