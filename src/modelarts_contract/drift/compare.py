@@ -10,26 +10,11 @@ from typing import Any
 
 from modelarts_contract.spec import load_document
 
-from .page import DocField, DocPage
+from .differences import Difference, deliberate
+from .example import example_differences
+from .model import DocField, DocPage
 
 _METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
-KINDS = ("missing-in-spec", "missing-in-doc", "type", "enum", "default", "mandatory", "status")
-
-
-@dataclass
-class Difference:
-    kind: str  # one of KINDS
-    location: str  # "query parameter limit", "field ImageGroup.create_at", "status 400"
-    doc: str | None
-    spec: str | None
-    deliberate: bool = False  # the spec element carries x-deliberate: declared, not drift
-    note: str = ""
-
-    @property
-    def group(self) -> str:
-        """The heading the report lists this difference under: the location without the last name."""
-        head, _, tail = self.location.rpartition(" ")
-        return f"{head} {tail.rpartition('.')[0]}" if "." in tail else head
 
 
 def load_spec(path: Path | None = None) -> dict[str, Any]:
@@ -122,11 +107,9 @@ def _same_default(doc: str, value: Any) -> bool:
     return doc == str(value)
 
 
-def _deliberate(*nodes: Any) -> str | None:
-    for node in nodes:
-        if isinstance(node, dict) and node.get("x-deliberate"):
-            return str(node["x-deliberate"])
-    return None
+def _same_words(doc: str, spec: str) -> bool:
+    """Descriptions compared as words: case, spacing and a closing full stop do not count."""
+    return " ".join(doc.casefold().split()).rstrip(".") == " ".join(spec.casefold().split()).rstrip(".")
 
 
 def _yes(flag: bool) -> str:
@@ -144,7 +127,7 @@ class _Comparison:
         self._visited: set[str] = set()
 
     def add(self, kind: str, location: str, doc: Any, spec: Any, *declared: Any, note: str = "") -> None:
-        why = _deliberate(*declared)
+        why = deliberate(*declared)
         note = "; ".join(n for n in (why, note) if n)
         self.out.append(Difference(kind, location, doc, spec, why is not None, note))
 
@@ -166,11 +149,7 @@ class _Comparison:
         elif not dtype.same(stype):
             self.add("type", loc, str(dtype), str(stype), *declared)
         if doc.enum is not None:
-            spec_enum = schema.get("enum") or (self.spec.resolve(schema.get("items")) or {}).get("enum")
-            if set(doc.enum) != set(spec_enum or []):
-                self.add(
-                    "enum", loc, ", ".join(doc.enum), ", ".join(map(str, spec_enum or [])) or None, *declared
-                )
+            self.enum(loc, doc.enum, schema, declared)
         if "default" in schema or doc.default is not None:
             value = schema.get("default")
             if doc.default is None or "default" not in schema or not _same_default(doc.default, value):
@@ -178,6 +157,19 @@ class _Comparison:
                 self.add("default", loc, doc.default, spec_value, *declared)
         if doc.mandatory is not None and doc.mandatory != required:
             self.add("mandatory", loc, _yes(doc.mandatory), _yes(required), *declared)
+
+    def enum(
+        self, loc: str, doc_enum: dict[str, str], schema: dict[str, Any], declared: tuple[Any, ...]
+    ) -> None:
+        """The values, then the description of each value both sides list (x-enumDescriptions)."""
+        values = schema if "enum" in schema else self.spec.resolve(schema.get("items")) or {}
+        spec_enum = [str(v) for v in values.get("enum") or []]
+        if set(doc_enum) != set(spec_enum):
+            self.add("enum", loc, ", ".join(doc_enum), ", ".join(spec_enum) or None, *declared)
+        described = values.get("x-enumDescriptions") or {}
+        for value, text in doc_enum.items():
+            if value in described and value in spec_enum and not _same_words(text, str(described[value])):
+                self.add("enum-description", f"{loc}.{value}", text or None, str(described[value]), *declared)
 
     def params(self, where: str, docs: list[DocField], specs: dict[str, dict[str, Any]]) -> None:
         for doc in docs:
@@ -242,6 +234,9 @@ class _Comparison:
                 self.obj(prefix, fields, media["schema"])
             else:
                 self.add("missing-in-spec", f"response {prefix}", f"{len(fields)} fields", None)
+        for status, example in sorted(self.page.examples.items()):
+            response = self.spec.resolve(responses.get(str(status)))
+            self.out += example_differences(status, example, response, self.spec.doc)
         for code, text in sorted(self.page.status_codes.items()):
             if str(code) not in responses:
                 self.add("status", f"status {code}", f"{code} {text}".strip(), None)
