@@ -65,6 +65,9 @@ class _Handler(BaseHTTPRequestHandler):
         elif self.path == "/too-big":  # no length announced: the cap has to count
             self._head(200, Content_Type="text/html", Connection="close")
             self.wfile.write(b"<p>" + b"x" * (CAP * 2))
+        elif self.path == "/unicode-length":  # "²".isdigit() is true, and int("²") raises
+            self._head(200, Content_Type="text/html", Content_Length="\u00b2", Connection="close")
+            self.wfile.write(b"<p>" + b"x" * (CAP * 2))
         elif self.path == "/drip":  # a byte at a time: each read is quick, the whole is not
             self._head(200, Content_Type="text/html", Connection="close")
             self._slowly(0.05, b"x")
@@ -157,6 +160,7 @@ def test_nothing_comes_from_the_environment(
     [
         ("/announced-too-big", "announced, more than the 65536-byte cap"),
         ("/too-big", "larger than the 65536-byte cap"),
+        ("/unicode-length", "larger than the 65536-byte cap"),
         ("/missing", r"HTTP 404 \(200 expected\)"),
         ("/redirect-other-host", r"redirect to another host refused \(http://localhost\)"),
         ("/redirect-loop", "more than 3 redirects"),

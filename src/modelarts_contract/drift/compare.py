@@ -241,7 +241,7 @@ class _Comparison:
             if str(code) not in responses:
                 self.add("status", f"status {code}", f"{code} {text}".strip(), None)
         for listed, resp in responses.items():
-            if listed.isdigit() and int(listed) not in self.page.status_codes:
+            if listed.isdecimal() and int(listed) not in self.page.status_codes:
                 resolved = self.spec.resolve(resp) or {}
                 self.add(
                     "status", f"status {listed}", None, resolved.get("description", "listed"), resp, resolved

@@ -128,7 +128,7 @@ def _get(url: str, headers: dict[str, str], limits: Limits, clock: _Clock) -> _A
         connection.request("GET", target, headers=headers)
         response = connection.getresponse()
         length = response.getheader("Content-Length", "")
-        if length.isdigit() and int(length) > limits.max_bytes:
+        if length.isascii() and length.isdigit() and int(length) > limits.max_bytes:  # not "²"
             raise FetchError(f"{url}: {length} bytes announced, more than the {limits.max_bytes}-byte cap")
         encoding = (response.getheader("Content-Encoding") or "identity").strip().lower()
         if encoding != "identity" and response.status not in (*REDIRECTS, 304):
