@@ -143,11 +143,10 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     stop = run.preflight()
     if stop is not None and not _is_worker(session.config):
         kind, problem = stop
-        if kind == "environment":
-            pytest.exit(
-                f"modelarts-contract: environment problem, nothing was checked: {problem}", EXIT_ENVIRONMENT
-            )
-        pytest.exit(f"modelarts-contract: nothing was checked: {problem}", EXIT_INCOMPLETE)
+        what = "environment problem, nothing was checked" if kind == "environment" else "nothing was checked"
+        # Exit as interrupted, which pytest still summarises (it does not for unknown statuses);
+        # pytest_sessionfinish then sets the suite's own status, 6 or 7.
+        pytest.exit(f"modelarts-contract: {what}: {problem}", pytest.ExitCode.INTERRUPTED)
 
 
 @pytest.hookimpl(tryfirst=True)

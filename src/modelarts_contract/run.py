@@ -189,7 +189,7 @@ class Run:
         try:
             problem = preflight(self.target())
         except LimitReached as stop:  # a 429 waited out until the budget or the time ran out, say
-            return stop.kind, f"{stop} on the first request, retries included"
+            return stop.kind, f"{stop} on the first request (retries included)"
         return None if problem is None else ("environment", problem)
 
     def _shared_preflight(self) -> tuple[str, str] | None:
@@ -329,7 +329,9 @@ class Run:
                 f"DATA CHANGED during the checks of {', '.join(changed)}: no verdict (the tests show as skipped)"
             )
         if outcome.cut_short():
-            lines.append(f"{self.limit_line()} (the verdicts above stand)")
+            lines.append(
+                self.limit_line() + ("" if outcome.stopped_at_start else " (the verdicts above stand)")
+            )
         if outcome.environment is not None and not outcome.stopped_at_start:
             lines.append(f"ENVIRONMENT PROBLEM (exit {EXIT_ENVIRONMENT}): {outcome.environment}")
         return lines
@@ -365,6 +367,8 @@ class Run:
         outcome = self.outcome
         option = LIMIT_OPTIONS.get(outcome.limit_kind or "", LIMIT_OPTIONS["request-budget"])
         what = outcome.limit or f"the request budget of {self.config.max_requests} requests is spent"
+        if outcome.stopped_at_start:
+            return f"STOPPED before any test: {what}; nothing was checked (raise {option})"
         return (
             f"STOPPED: {what}, in {outcome.limit_reached_in or 'the run'}; {outcome.skipped_for_limit} "
             f"more tests not run (raise {option} to check everything)"

@@ -300,8 +300,7 @@ class Guard:
         self.meter = meter or Meter(max_requests, rate_per_second, clock)
         self._sleep = sleep
         # The paths a request may have, as decoded segments; None: any path under the base URL.
-        prefix = _segments(urlsplit(self.base_url).path)
-        self._prefix = prefix
+        self._prefix = _segments(urlsplit(self.base_url).path)
         self._paths = None if paths is None else {tuple(_segments(p)) for p in paths}
         self._witness = witness
 

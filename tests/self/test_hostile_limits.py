@@ -190,7 +190,10 @@ def test_a_budget_spent_on_the_first_request_is_one_clear_stop(tmp_path):
     run, _, received = timed_run(app, "--junitxml", str(junit), MODELARTS_MAX_REQUESTS="2")
     assert run.code == EXIT_INCOMPLETE, run.output[-3000:]
     assert "INTERNALERROR" not in run.output and received == 2
-    assert "nothing was checked: the request budget of 2 requests is spent on the first request" in run.output
+    assert (
+        "STOPPED before any test: the request budget of 2 requests is spent on the first request "
+        "(retries included); nothing was checked (raise --max-requests / MODELARTS_MAX_REQUESTS)"
+    ) in run.stdout
     assert error_cases(junit) == ["request-budget"]
 
 
