@@ -12,7 +12,7 @@ import pytest
 
 from modelarts_contract.checks import relations
 from modelarts_contract.checks.core import DataChanged, Ledger
-from modelarts_contract.checks.listing import LISTING_PAGE, Lister
+from modelarts_contract.checks.listing import LISTING_PAGE, Lister, identity_order
 from modelarts_contract.config import SuiteConfig
 from modelarts_contract.reference import ReferenceApp, Store, build_app, data, default_dataset, serve
 from modelarts_contract.spec import SubsetFilter, load_contract
@@ -102,12 +102,15 @@ def _run(target, lister, relation):
 
 
 def test_a_relation_starts_from_the_snapshot_the_previous_one_ended_with():
+    snapshot = identity_order(load_contract())
+    assert snapshot == {"sort_key": "namespace,name"}  # no ties: the same set on every read
     with serve(build_app(default_dataset())) as server:
         target = _target(server.url)
         _run(target, Lister(target), relations.subset_filters)
-        assert _listing_reads(server) == 2  # its first and its last snapshot
+        assert _listing_reads(server, **snapshot) == 2  # its first and its last snapshot
         _run(target, Lister(target), relations.record_offsets)  # another module's lister, same run
-        assert _listing_reads(server) == 3  # only its last: the first is the previous relation's
+        assert _listing_reads(server, **snapshot) == 3  # only its last: the first is the previous one's
+        assert _listing_reads(server) == 1  # the unfiltered listing, in the default order: read once
         assert _listing_reads(server, type="BUILD_IN") == 1
         _run(target, Lister(target), relations.subset_filters)
         assert _listing_reads(server, type="BUILD_IN") == 1  # read under the same snapshot: reused
@@ -141,8 +144,9 @@ def test_a_change_between_relations_is_caught_though_the_first_snapshot_is_reuse
         len(contract.parameter(f.parameter).enum) for f in contract.filters if isinstance(f, SubsetFilter)
     )
     # The attempt from the remembered snapshot reuses every listing, then its last snapshot shows
-    # the change; the next attempt reads them all anew and ends with a snapshot of its own.
-    assert len(server.requests) - before == 1 + subset_listings + 1
+    # the change; the next attempt reads them all anew (the unfiltered one too) and ends with a
+    # snapshot of its own.
+    assert len(server.requests) - before == 1 + (subset_listings + 1) + 1
     assert reads == 2  # the verdict is not on the listing read before the change
     record = target.verifier.ledger.as_dict()["R10.subset-filters"]
     assert record["data_changed"] == 0 and record["broken"] == 0

@@ -9,6 +9,11 @@ run has read while the data held still is read once (`_Memory`): a relation's fi
 previous relation's last one, and a listing it reads under the same snapshot and parameters is the
 one another relation read, as long as no page of it broke a clause. Every relation's last snapshot
 is read afresh, so a change since any of those reads is caught as before (R17).
+
+The snapshot is the listing sorted by the groups' identity, which R12 makes unique: no two groups
+tie, so a server that breaks ties differently on every request (an R9.stable-paging failure, for
+the relations to find) still gives the same set of groups twice when its data holds still. In the
+default order such ties can straddle a page boundary, and the set read would differ each time.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from modelarts_contract.checks.core import (
 )
 from modelarts_contract.checks.registry import Relation, Scope, check, response_checks
 from modelarts_contract.checks.validity import classify
+from modelarts_contract.spec import Contract
 from modelarts_contract.target import Target
 
 LISTING_PAGE = 1000  # groups per request when reading a whole listing
@@ -59,17 +65,25 @@ ListingKey: TypeAlias = frozenset[tuple[str, str]]
 @dataclass
 class _Memory:
     """What one run read while the data held still (shared by every Lister of a target): the last
-    snapshot, the unfiltered listing it came from, and the clean listings read under it."""
+    snapshot, and the clean listings read under it."""
 
     snapshot: Snapshot | None = None
-    base: Listing | None = None
     listings: dict[ListingKey, Listing] = field(default_factory=dict)
 
     def forget(self) -> None:
-        self.snapshot, self.base, self.listings = None, None, {}
+        self.snapshot, self.listings = None, {}
 
 
 _MEMORIES: WeakKeyDictionary[Target, _Memory] = WeakKeyDictionary()  # one per run's target
+
+
+def identity_order(contract: Contract) -> dict[str, str]:
+    """The sort parameters that order a listing by the groups' identity, unique per listing (R12):
+    no ties; {} (the default order) where the spec cannot sort by every identity field."""
+    rules = contract.sorting
+    if not all(name in contract.parameter(rules.key_parameter).enum for name in contract.identity):
+        return {}
+    return {rules.key_parameter: rules.separator.join(contract.identity)}
 
 
 class ListingUnavailable(AssertionError):
@@ -98,8 +112,8 @@ class Lister:
         self.pending: dict[str, ClauseViolation] = {}
         self.repeats: Counter[str] = Counter()
         self._kept = 0  # failures kept so far: a read that adds none is clean
-        self._base: Listing | None = None  # the unfiltered listing of the current attempt
         self._before: Snapshot | None = None  # the current attempt's first snapshot
+        self.snapshot_params = identity_order(self.contract)
         self._read_now: dict[ListingKey, Listing] = {}  # clean listings read in the current attempt
         self.memory = _MEMORIES.setdefault(target, _Memory())
 
@@ -140,11 +154,8 @@ class Lister:
         return self.page({**params, paging.limit: str(limit), paging.offset: str(offset)})
 
     def listing(self, params: Mapping[str, str] | None = None, max_pages: int = MAX_LISTING_PAGES) -> Listing:
-        """The whole listing for `params`, read page by page (the unfiltered one is the attempt's
-        snapshot; any other is read once per snapshot)."""
+        """The whole listing for `params`, read page by page (once per snapshot, if its pages are clean)."""
         params = dict(params or {})
-        if not params and self._base is not None:
-            return self._base
         listing = self._recall(params, max_pages) or self._read(
             params, free_400_ok=False, max_pages=max_pages
         )
@@ -199,10 +210,12 @@ class Lister:
 
     def _snapshot(self) -> tuple[Snapshot, Listing | None, bool]:
         """What must hold still, read afresh: total and the SET of groups (an order change is a
-        verdict, not a change); the unfiltered listing it came from; and whether its pages were clean."""
+        verdict, not a change); the listing it came from; and whether its pages were clean."""
         kept = self._kept
         try:
-            listing = self._read_pages({}, free_400_ok=False, max_pages=MAX_LISTING_PAGES)
+            listing = self._read_pages(
+                dict(self.snapshot_params), free_400_ok=False, max_pages=MAX_LISTING_PAGES
+            )
         except ListingUnavailable as exc:
             return ("unavailable", str(exc)), None, False
         assert listing is not None
@@ -213,8 +226,8 @@ class Lister:
         return (listing.total, groups), listing, self._kept == kept
 
     def _attempt(self, check: Callable[[], None]) -> AssertionError | None:
-        """One run of `check` on the attempt's base listing; returns its failure."""
-        if self._base is None:
+        """One run of `check` under the attempt's first snapshot; returns its failure."""
+        if self._before is None or self._before[0] == "unavailable":
             return ListingUnavailable(str(self._before[1] if self._before else "no listing"))
         try:
             check()
@@ -248,35 +261,33 @@ class Lister:
         before this relation began.
         """
         verifier, memory = self.target.verifier, self.memory
-        remembered = memory.snapshot is not None
-        start = (memory.snapshot, memory.base, True) if remembered else None
-        judged = 0
+        start, remembered, judged = memory.snapshot, memory.snapshot is not None, 0
         for _ in range(3):  # at most one attempt from a remembered snapshot, and two of our own
             self.pending.clear()
             self.repeats.clear()
             self._read_now = {}
             with verifier.buffered() as book, verifier.judging(relation):
-                self._before, self._base, _ = start or self._snapshot()
+                self._before = start or self._snapshot()[0]
                 failure = self._attempt(check)
-                after, after_base, clean = self._snapshot()
-            before, self._before, self._base = self._before, None, None
-            if before == after and not clean:
-                memory.forget()  # its pages' failures belong to the next relation's report too
-            elif before == after:
+                after, read, clean = self._snapshot()
+            before, self._before = self._before, None
+            if before != after or not clean:
+                memory.forget()  # an unclean snapshot's failures belong to the next relation's report too
+            if clean:
                 if memory.snapshot != after:
                     memory.listings = {}
-                memory.listings.update(self._read_now)
-                memory.snapshot, memory.base = after, after_base
+                memory.snapshot = after
+                assert read is not None
+                if before == after:
+                    memory.listings.update(self._read_now)
+                    memory.listings[frozenset(self.snapshot_params.items())] = read
             if before == after:
                 verifier.ledger.merge(book)
                 self._report(failure)
                 return
-            memory.forget()
-            if clean:  # the next attempt starts from it, as the next relation would
-                memory.snapshot, memory.base = after, after_base
             judged += not remembered
             remembered = False
-            start = (after, after_base, True) if clean else None
+            start = after if clean else None  # the next attempt starts from it, as the next relation would
             if judged == 2:
                 break
         for clause_id in relation.clauses:
