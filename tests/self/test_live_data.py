@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import threading
+from urllib.parse import parse_qsl
 
 import pytest
 
 from modelarts_contract.checks import relations
 from modelarts_contract.checks.core import DataChanged, Ledger
-from modelarts_contract.checks.listing import Lister
+from modelarts_contract.checks.listing import LISTING_PAGE, Lister, identity_order
 from modelarts_contract.config import SuiteConfig
-from modelarts_contract.reference import Store, build_app, data, default_dataset, serve
-from modelarts_contract.spec import load_contract
+from modelarts_contract.reference import ReferenceApp, Store, build_app, data, default_dataset, serve
+from modelarts_contract.spec import SubsetFilter, load_contract
 from modelarts_contract.target import Target
 
 
@@ -87,6 +89,83 @@ def test_a_real_failure_on_still_data_is_a_failure():
         with pytest.raises(AssertionError, match="R9.window"):
             lister.stable(relations.record_offsets, lambda: relations.record_offsets(target.verifier, lister))
     assert target.verifier.ledger.as_dict()["R9.window"]["broken"] >= 1
+
+
+def _listing_reads(server, **params: str) -> int:
+    """How many whole-listing reads of `params` (their first pages) the server answered."""
+    wanted = {"limit": str(LISTING_PAGE), "offset": "0", **params}
+    return sum(dict(parse_qsl(r.query_string, keep_blank_values=True)) == wanted for r in server.requests)
+
+
+def _run(target, lister, relation):
+    lister.stable(relation, lambda: relation(target.verifier, lister))
+
+
+def test_a_relation_starts_from_the_snapshot_the_previous_one_ended_with():
+    snapshot = identity_order(load_contract())
+    assert snapshot == {"sort_key": "namespace,name"}  # no ties: the same set on every read
+    with serve(build_app(default_dataset())) as server:
+        target = _target(server.url)
+        _run(target, Lister(target), relations.subset_filters)
+        assert _listing_reads(server, **snapshot) == 2  # its first and its last snapshot
+        _run(target, Lister(target), relations.record_offsets)  # another module's lister, same run
+        assert _listing_reads(server, **snapshot) == 3  # only its last: the first is the previous one's
+        assert _listing_reads(server) == 1  # the unfiltered listing, in the default order: read once
+        assert _listing_reads(server, type="BUILD_IN") == 1
+        _run(target, Lister(target), relations.subset_filters)
+        assert _listing_reads(server, type="BUILD_IN") == 1  # read under the same snapshot: reused
+    assert target.verifier.ledger.as_dict()["R10.subset-filters"]["broken"] == 0
+
+
+def test_a_change_between_relations_is_caught_though_the_first_snapshot_is_reused():
+    moved = threading.Event()
+
+    dataset = default_dataset()
+    gone = next(i for i in dataset.images if i.project_id == data.MAIN_PROJECT_ID and i.type == "BUILD_IN")
+
+    class MovesWhenTold(Store):
+        """A group deleted once `moved` is set: the data changes between two relations."""
+
+        def where(self, q):
+            sql, args = super().where(q)
+            if not moved.is_set():
+                return sql, args
+            return f"{sql} AND NOT (namespace = ? AND name = ?)", [*args, gone.namespace, gone.name]
+
+    with serve(build_app(dataset, store_cls=MovesWhenTold)) as server:
+        target = _target(server.url)
+        _run(target, Lister(target), relations.subset_filters)
+        moved.set()
+        before = len(server.requests)
+        _run(target, Lister(target), relations.subset_filters)  # judged anew on the moved data
+        reads = _listing_reads(server, type="BUILD_IN")
+    contract = load_contract()
+    subset_listings = sum(
+        len(contract.parameter(f.parameter).enum) for f in contract.filters if isinstance(f, SubsetFilter)
+    )
+    # The attempt from the remembered snapshot reuses every listing, then its last snapshot shows
+    # the change; the next attempt reads them all anew (the unfiltered one too) and ends with a
+    # snapshot of its own.
+    assert len(server.requests) - before == 1 + (subset_listings + 1) + 1
+    assert reads == 2  # the verdict is not on the listing read before the change
+    record = target.verifier.ledger.as_dict()["R10.subset-filters"]
+    assert record["data_changed"] == 0 and record["broken"] == 0
+
+
+def test_a_listing_whose_pages_broke_a_clause_is_read_again_and_reported_again():
+    class PagesWrongWhenTyped(ReferenceApp):
+        """pages is off by one on the type filter's listings only."""
+
+        def envelope(self, groups, total, q):
+            body = super().envelope(groups, total, q)
+            return {**body, "pages": body["pages"] + 1} if q.type else body
+
+    with serve(build_app(default_dataset(), app_cls=PagesWrongWhenTyped)) as server:
+        target = _target(server.url)
+        for _ in range(2):
+            with pytest.raises(AssertionError, match="R9.pages"):
+                _run(target, Lister(target), relations.subset_filters)
+        assert _listing_reads(server, type="BUILD_IN") == 2
 
 
 def test_config_copy_keeps_secrets_out_of_repr():

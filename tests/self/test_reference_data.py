@@ -80,6 +80,28 @@ def test_variants():
     assert len(groups(large_dataset(groups=50))) == 50
 
 
+@pytest.mark.parametrize("size", [0, 1, 2, ref_data.TIE_GROUPS - 1, ref_data.TIE_GROUPS])
+def test_a_tenant_of_any_size(size):
+    dataset = large_dataset(size)
+    assert len(groups(dataset)) == size and dataset == large_dataset(size)
+    assert [p.project_id for p in dataset.projects] == [MAIN_PROJECT_ID, OTHER_PROJECT_ID]
+
+
+def test_the_store_computes_each_filters_groups_once_and_keeps_the_latest(monkeypatch):
+    monkeypatch.setattr("modelarts_contract.reference.store.GROUPED_TABLES", 3)
+    dataset = large_dataset(120)
+    store = Store(dataset)
+    names = [name for _, name in groups(dataset)]
+    for value in ["a", "o", "a", "e", "a", "x", "o"]:  # "a" stays in use; "o" is dropped, then read anew
+        q = ListQuery(project_id=MAIN_PROJECT_ID, name=value, sort_key=("name",), sort_dir="ASC", limit=7)
+        page, total = store.list(q)
+        expected = sorted(name for name in names if value in name)  # names are unique in this tenant
+        assert total == len(expected) and [g.name for g in page] == expected[:7]
+    temporary = "SELECT COUNT(*) FROM sqlite_temp_master WHERE type = 'table'"
+    assert store._db.execute(temporary).fetchone()[0] == 3
+    assert next(store._table_numbers) == 5  # a, o, e, x, o again: "a" was computed once
+
+
 def test_store_pages_in_sql():
     store = Store(default_dataset())
     q = ListQuery(project_id=MAIN_PROJECT_ID, sort_key=("name",), sort_dir="ASC", limit=10, offset=3)

@@ -4,7 +4,16 @@ Every page fetched here also goes through the single-response checks, so a relat
 about a page that already breaks a clause on its own; those failures are kept and reported with
 the relation's own (R17: only from an attempt during which the data held still).
 
-A listing is read page by page (R18): nothing bounds the number of groups a tenant holds.
+A listing is read page by page (R18): nothing bounds the number of groups a tenant holds. What a
+run has read while the data held still is read once (`_Memory`): a relation's first snapshot is the
+previous relation's last one, and a listing it reads under the same snapshot and parameters is the
+one another relation read, as long as no page of it broke a clause. Every relation's last snapshot
+is read afresh, so a change since any of those reads is caught as before (R17).
+
+The snapshot is the listing sorted by the groups' identity, which R12 makes unique: no two groups
+tie, so a server that breaks ties differently on every request (an R9.stable-paging failure, for
+the relations to find) still gives the same set of groups twice when its data holds still. In the
+default order such ties can straddle a page boundary, and the set read would differ each time.
 """
 
 from __future__ import annotations
@@ -12,7 +21,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeAlias
+from weakref import WeakKeyDictionary
 
 from modelarts_contract.checks.core import (
     ClauseViolation,
@@ -24,6 +34,7 @@ from modelarts_contract.checks.core import (
 )
 from modelarts_contract.checks.registry import Relation, Scope, check, response_checks
 from modelarts_contract.checks.validity import classify
+from modelarts_contract.spec import Contract
 from modelarts_contract.target import Target
 
 LISTING_PAGE = 1000  # groups per request when reading a whole listing
@@ -43,10 +54,49 @@ class Listing:
     total: int
     items: list[dict[str, Any]] = field(default_factory=list)
     complete: bool = True  # every group of `total` was read
+    max_pages: int = MAX_LISTING_PAGES  # the most pages the read was allowed
+    keys: list[tuple[Any, ...]] | None = field(default=None, repr=False)  # see Lister.keys_of
+
+
+Snapshot: TypeAlias = tuple[Any, ...]  # what must hold still: total and the set of groups
+ListingKey: TypeAlias = frozenset[tuple[str, str]]
+
+
+@dataclass
+class _Memory:
+    """What one run read while the data held still (shared by every Lister of a target): the last
+    snapshot, and the clean listings read under it."""
+
+    snapshot: Snapshot | None = None
+    listings: dict[ListingKey, Listing] = field(default_factory=dict)
+
+    def forget(self) -> None:
+        self.snapshot, self.listings = None, {}
+
+
+_MEMORIES: WeakKeyDictionary[Target, _Memory] = WeakKeyDictionary()  # one per run's target
+
+
+def identity_order(contract: Contract) -> dict[str, str]:
+    """The sort parameters that order a listing by the groups' identity, unique per listing (R12):
+    no ties; {} (the default order) where the spec cannot sort by every identity field."""
+    rules = contract.sorting
+    if not all(name in contract.parameter(rules.key_parameter).enum for name in contract.identity):
+        return {}
+    return {rules.key_parameter: rules.separator.join(contract.identity)}
 
 
 class ListingUnavailable(AssertionError):
     """A listing request got no usable listing; the single-response checks said why."""
+
+
+_PLAIN = frozenset({str, int, float, bool, type(None)})  # what JSON parses to, already hashable
+
+
+def _values(item: Mapping[str, Any], fields: tuple[str, ...]) -> tuple[Any, ...]:
+    """`hashable` of each field's value, with the common case inline: a 20,000-group listing has
+    hundreds of thousands of keys."""
+    return tuple(v if type(v) in _PLAIN else hashable(v) for v in map(item.get, fields))
 
 
 @check("R9.total-invariant", scope=Scope.LISTING)
@@ -70,15 +120,27 @@ class Lister:
         # Failures met during a relation: the first per clause, and how many more.
         self.pending: dict[str, ClauseViolation] = {}
         self.repeats: Counter[str] = Counter()
-        self._base: Listing | None = None  # the unfiltered listing of the current attempt
+        self._kept = 0  # failures kept so far: a read that adds none is clean
+        self._before: Snapshot | None = None  # the current attempt's first snapshot
+        self.snapshot_params = identity_order(self.contract)
+        self._read_now: dict[ListingKey, Listing] = {}  # clean listings read in the current attempt
+        self.memory = _MEMORIES.setdefault(target, _Memory())
 
     def key(self, item: Mapping[str, Any]) -> tuple[Any, ...]:
-        return tuple(hashable(item.get(name)) for name in self.identity)
+        return _values(item, self.identity)
 
     def keys(self, items: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
-        return [self.key(item) for item in items]
+        identity = self.identity
+        return [_values(item, identity) for item in items]
+
+    def keys_of(self, listing: Listing) -> list[tuple[Any, ...]]:
+        """The keys of a listing's groups, computed once: a listing is compared many times."""
+        if listing.keys is None:
+            listing.keys = self.keys(listing.items)
+        return listing.keys
 
     def _keep(self, violations: list[ClauseViolation]) -> None:
+        self._kept += len(violations)
         for violation in violations:
             if violation.clause.id in self.pending:
                 self.repeats[violation.clause.id] += 1
@@ -102,21 +164,39 @@ class Lister:
         return self.page({**params, paging.limit: str(limit), paging.offset: str(offset)})
 
     def listing(self, params: Mapping[str, str] | None = None, max_pages: int = MAX_LISTING_PAGES) -> Listing:
-        """The whole listing for `params`, read page by page (the unfiltered one is read once per attempt)."""
+        """The whole listing for `params`, read page by page (once per snapshot, if its pages are clean)."""
         params = dict(params or {})
-        if not params and self._base is not None:
-            return self._base
-        listing = self._read(params, free_400_ok=False, max_pages=max_pages)
+        listing = self._recall(params, max_pages) or self._read(
+            params, free_400_ok=False, max_pages=max_pages
+        )
         assert listing is not None
         return listing
 
     def listing_unless_free_400(self, params: Mapping[str, str]) -> Listing | None:
         """As `listing`, but None for a 400 that R4 allows (a free string outside its documented format)."""
-        return self._read(dict(params), free_400_ok=True)
+        params = dict(params)
+        return self._recall(params, MAX_LISTING_PAGES) or self._read(params, free_400_ok=True)
+
+    def _recall(self, params: dict[str, str], max_pages: int) -> Listing | None:
+        """A clean listing of `params` read under the current attempt's snapshot, if one was."""
+        if self._before is None:
+            return None  # outside an attempt nothing says the data held still
+        key = frozenset(params.items())
+        found = self._read_now.get(key)
+        if found is None and self._before == self.memory.snapshot:
+            found = self.memory.listings.get(key)
+        return found if found is not None and (found.complete or found.max_pages >= max_pages) else None
 
     def _read(
         self, params: dict[str, str], free_400_ok: bool, max_pages: int = MAX_LISTING_PAGES
     ) -> Listing | None:
+        kept = self._kept
+        listing = self._read_pages(params, free_400_ok, max_pages)
+        if listing is not None and self._kept == kept:  # no page of it broke a clause: worth reusing
+            self._read_now[frozenset(params.items())] = listing
+        return listing
+
+    def _read_pages(self, params: dict[str, str], free_400_ok: bool, max_pages: int) -> Listing | None:
         first = self.window(params, LISTING_PAGE, 0)
         ex = first.exchange
         if free_400_ok and ex.status == 400 and classify(self.contract, ex.query).outside_format:
@@ -136,37 +216,32 @@ class Lister:
             if page.exchange.status != 200 or not page.items:
                 break
             items += page.items
-        return Listing(params, total, items, complete=len(items) >= total)
+        return Listing(params, total, items, complete=len(items) >= total, max_pages=max_pages)
 
-    def _snapshot(self) -> tuple[Any, ...]:
+    def _snapshot(self) -> tuple[Snapshot, Listing | None, bool]:
         """What must hold still, read afresh: total and the SET of groups (an order change is a
-        verdict, not a change). Also sets the attempt's base listing."""
+        verdict, not a change); the listing it came from; and whether its pages were clean."""
+        kept = self._kept
         try:
-            listing = self._read({}, free_400_ok=False)
+            listing = self._read_pages(
+                dict(self.snapshot_params), free_400_ok=False, max_pages=MAX_LISTING_PAGES
+            )
         except ListingUnavailable as exc:
-            self._base = None
-            return ("unavailable", str(exc))
+            return ("unavailable", str(exc)), None, False
         assert listing is not None
-        self._base = listing
-        groups = frozenset(
-            (*self.key(i), hashable(i.get("update_at")), hashable(i.get("version_count")))
-            for i in listing.items
-        )
-        return listing.total, groups
+        fields = (*self.identity, "update_at", "version_count")
+        groups = frozenset(_values(item, fields) for item in listing.items)
+        return (listing.total, groups), listing, self._kept == kept
 
-    def _attempt(self, check: Callable[[], None]) -> tuple[tuple[Any, ...], AssertionError | None]:
-        """One run of `check` between two snapshots; returns the first snapshot and the failure."""
-        before = self._snapshot()
-        failure: AssertionError | None = None
-        if self._base is not None:
-            try:
-                check()
-            except AssertionError as exc:
-                failure = exc
-        else:
-            failure = ListingUnavailable(str(before[1]))
-        self._base = None
-        return before, failure
+    def _attempt(self, check: Callable[[], None]) -> AssertionError | None:
+        """One run of `check` under the attempt's first snapshot; returns its failure."""
+        if self._before is None or self._before[0] == "unavailable":
+            return ListingUnavailable(str(self._before[1] if self._before else "no listing"))
+        try:
+            check()
+        except AssertionError as exc:
+            return exc
+        return None
 
     def _report(self, failure: AssertionError | None) -> None:
         """Fail with every clause broken in the attempt: the pages' own, then the relation's."""
@@ -184,22 +259,45 @@ class Lister:
             raise Violations(list(found.values()), notes)
 
     def stable(self, relation: Relation, check: Callable[[], None]) -> None:
-        """Run a relation; if the data changed meanwhile, run it once more, then give up (R17).
+        """Run a relation between two snapshots; if the data changed meanwhile, run it once more,
+        then give up (R17).
 
-        Verdicts go to the ledger only from an attempt during which the data held still.
+        Verdicts go to the ledger only from an attempt during which the data held still. The first
+        snapshot is the one the previous relation ended with, when its pages were clean: the last
+        is always read afresh, so a change since then shows. An attempt that started from that
+        remembered snapshot and saw the data move is not one of the two: the data may have moved
+        before this relation began.
         """
-        verifier = self.target.verifier
-        for _ in range(2):
+        verifier, memory = self.target.verifier, self.memory
+        start, remembered, judged = memory.snapshot, memory.snapshot is not None, 0
+        for _ in range(3):  # at most one attempt from a remembered snapshot, and two of our own
             self.pending.clear()
             self.repeats.clear()
+            self._read_now = {}
             with verifier.buffered() as book, verifier.judging(relation):
-                before, failure = self._attempt(check)
-                after = self._snapshot()
-                self._base = None
+                self._before = start or self._snapshot()[0]
+                failure = self._attempt(check)
+                after, read, clean = self._snapshot()
+            before, self._before = self._before, None
+            if before != after or not clean:
+                memory.forget()  # an unclean snapshot's failures belong to the next relation's report too
+            if clean:
+                if memory.snapshot != after:
+                    memory.listings = {}
+                memory.snapshot = after
+                assert read is not None
+                if before == after:
+                    memory.listings.update(self._read_now)
+                    memory.listings[frozenset(self.snapshot_params.items())] = read
             if before == after:
                 verifier.ledger.merge(book)
                 self._report(failure)
                 return
+            judged += not remembered
+            remembered = False
+            start = after if clean else None  # the next attempt starts from it, as the next relation would
+            if judged == 2:
+                break
         for clause_id in relation.clauses:
             verifier.ledger.changed(clause_id)
         raise DataChanged(

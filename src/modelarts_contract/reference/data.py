@@ -233,12 +233,13 @@ def _groups(
 # Version counts of one and two digits, on groups that tie in create_at and update_at: sorted by
 # (create_at, version_count) the second key decides, and 9 < 10 < 11 < 12 only as numbers, not as text.
 WIDE_VERSION_COUNTS = (9, 10, 11, 12)
+TIE_GROUPS = 16 + len(WIDE_VERSION_COUNTS)  # the groups _with_ties rewrites
 
 
 def _with_ties(rng: random.Random, groups: list[list[Image]]) -> list[list[Image]]:
     """Make ties in the sort keys: identical create_at, update_at and version_count; and groups of
     one- and two-digit version counts that tie in the timestamps."""
-    picks = rng.sample(range(len(groups)), 16 + len(WIDE_VERSION_COUNTS))
+    picks = rng.sample(range(len(groups)), TIE_GROUPS)
     tie_create, tie_update = START_MS + 400 * DAY_MS, START_MS + 410 * DAY_MS
     for i in picks[:8]:  # full ties: same create_at, update_at and (forced) version_count 2
         ns, name = groups[i][0].namespace, groups[i][0].name
@@ -286,7 +287,11 @@ def single_group_dataset() -> Dataset:
 
 
 def large_dataset(groups: int = 1200, seed: int = 7) -> Dataset:
+    """A tenant of exactly `groups` groups in workspace "0" of the main project, any number from 0
+    (R18); with ties in the sort keys once there are enough groups to make them."""
     rng = random.Random(seed)
     keys = sorted({(rng.choice(NAMESPACES), f"{rng.choice(BASES)}-{i}") for i in range(groups)})
-    main = _with_ties(rng, _groups(rng, MAIN_PROJECT_ID, DEFAULT_WORKSPACE_ID, keys))
+    main = _groups(rng, MAIN_PROJECT_ID, DEFAULT_WORKSPACE_ID, keys)
+    if len(main) >= TIE_GROUPS:
+        main = _with_ties(rng, main)
     return Dataset(images=_flatten(main), projects=default_projects())

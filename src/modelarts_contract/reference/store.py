@@ -1,12 +1,18 @@
 """SQLite store of image versions; filtering, grouping, sorting and paging happen in SQL.
 
 SEAMS for mutants: ``where``, ``order_by``, ``page``, ``count``, ``fetch``, ``list``.
+
+The versions never change once loaded, so the groups of one WHERE clause are computed once, into a
+temporary table, and every page and count of that filter reads the table: a large tenant's pages
+cost a sort, not a GROUP BY over every version twice. The latest `GROUPED_TABLES` filters are kept.
 """
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 import threading
+from collections import OrderedDict
 from dataclasses import astuple, dataclass
 from typing import Any, TypeAlias
 
@@ -29,6 +35,7 @@ FROM versions WHERE {where} GROUP BY namespace, name
 """
 
 DEFAULT_SORT_KEY = "create_at"
+GROUPED_TABLES = 64  # filters whose groups stay computed (a long-running server meets many)
 # Named here because Store.list shadows the builtin inside the class body.
 SqlArgs: TypeAlias = list[str | int]  # the values bound to a statement's "?"s: text columns and integers
 Rows: TypeAlias = list[tuple[Any, ...]]  # what sqlite3 fetches: typed by the statement, not by Python
@@ -54,6 +61,8 @@ class Store:
             [astuple(i) for i in dataset.images],  # Image fields are in column order
         )
         self._db.commit()
+        self._grouped: OrderedDict[tuple[str, tuple[str | int, ...]], str] = OrderedDict()  # filter -> table
+        self._table_numbers = itertools.count()
 
     def where(self, q: ListQuery) -> tuple[str, SqlArgs]:
         clauses = ["project_id = ?", "workspace_id = ?"]
@@ -81,17 +90,34 @@ class Store:
 
     def count(self, q: ListQuery) -> int:
         where, args = self.where(q)
-        return int(self._query(f"SELECT COUNT(*) FROM ({_GROUPS.format(where=where)})", args)[0][0])
+        return int(self._query(where, args, "SELECT COUNT(*) FROM {groups}", [])[0][0])
 
     def fetch(self, q: ListQuery) -> list[Group]:
         where, args = self.where(q)
         limit, offset = self.page(q)
-        sql = f"SELECT * FROM ({_GROUPS.format(where=where)}) ORDER BY {self.order_by(q)} LIMIT ? OFFSET ?"
-        return [Group(*row) for row in self._query(sql, [*args, limit, offset])]
+        sql = "SELECT * FROM {groups} ORDER BY " + self.order_by(q) + " LIMIT ? OFFSET ?"
+        return [Group(*row) for row in self._query(where, args, sql, [limit, offset])]
 
     def list(self, q: ListQuery) -> tuple[list[Group], int]:
         return self.fetch(q), self.count(q)
 
-    def _query(self, sql: str, args: SqlArgs) -> Rows:
+    def _query(self, where: str, args: SqlArgs, sql: str, more_args: SqlArgs) -> Rows:
+        """`sql` over the groups that `where` selects (`{groups}` in it names their table)."""
         with self._lock:
-            return self._db.execute(sql, args).fetchall()
+            table = self._groups_table(where, args)
+            return self._db.execute(sql.replace("{groups}", table), more_args).fetchall()
+
+    def _groups_table(self, where: str, args: SqlArgs) -> str:
+        """The temporary table of the groups `where` selects, computed on first use (under the lock)."""
+        key = (where, tuple(args))
+        table = self._grouped.get(key)
+        if table is not None:
+            self._grouped.move_to_end(key)
+            return table
+        table = f"groups_{next(self._table_numbers)}"
+        self._db.execute(f"CREATE TEMP TABLE {table} AS {_GROUPS.format(where=where)}", args)
+        self._grouped[key] = table
+        if len(self._grouped) > GROUPED_TABLES:
+            _, oldest = self._grouped.popitem(last=False)
+            self._db.execute(f"DROP TABLE {oldest}")
+        return table

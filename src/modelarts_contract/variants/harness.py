@@ -28,7 +28,7 @@ from typing import Any
 import pytest
 
 from modelarts_contract.cli import PLUGIN, suite_dir
-from modelarts_contract.reference import serve
+from modelarts_contract.reference import Dataset, serve
 
 from .base import Variant
 
@@ -161,9 +161,12 @@ def run_variant(
     tests: Sequence[str] = (),
     stop_when_killed: bool = False,
     extra_args: Iterable[str] = (),
+    dataset: Dataset | None = None,
 ) -> VariantResult:
-    """The suite (or the given test node ids) against `variant`, in this process."""
-    dataset = variant.dataset()
+    """The suite (or the given test node ids) against `variant`, in this process; on `dataset`
+    instead of the variant's own when given (a benchmark's tenant size: the variant's classes,
+    and so what it gets wrong, stay the same)."""
+    dataset = variant.dataset() if dataset is None else dataset
     app = variant.build(dataset)
     root = suite_dir()
     watch = _Watch(variant.clauses, stop_when_killed and variant.kind == "mutant")
