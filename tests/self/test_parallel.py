@@ -4,8 +4,10 @@ evidence), and one merged summary, ledger and report."""
 from __future__ import annotations
 
 import json
+import time
 import xml.etree.ElementTree as ET
 
+from tests.self.test_hostile_limits import SlowAfterFirst
 from tests.self.test_safety_readonly import remote_env, run_suite
 
 from modelarts_contract.environment import EXIT_INCOMPLETE
@@ -51,3 +53,19 @@ def test_a_parallel_run_merges_summary_ledger_and_report(tmp_path):
     assert not [cid for cid, record in ledger["clauses"].items() if not record["exercised"]]
     report = (tmp_path / "conformance.md").read_text(encoding="utf-8")
     assert " 0 not exercised" in report and " 0 broken" in report
+
+
+def test_workers_share_one_time_limit():
+    """The limit runs from the run's start, for every worker: no request starts after it."""
+    app = build_app(default_dataset(), app_cls=SlowAfterFirst)
+    with serve(app) as server:
+        start = time.monotonic()
+        run = run_suite(remote_env(server.url, MODELARTS_MAX_DURATION="4"), "-n", "2")
+        elapsed = time.monotonic() - start
+        arrivals = sorted(r.received_at for r in server.requests)
+    assert run.code == EXIT_INCOMPLETE, run.output[-3000:]
+    assert "STOPPED: the run's time limit of 4 s (--max-duration) is reached" in run.stdout
+    # The limit started before the first request (the preflight): none may start 4 s after that.
+    span = arrivals[-1] - arrivals[0]
+    assert len(arrivals) > 2 and span < 4 + 0.5, f"{len(arrivals)} requests over {span:.1f} s"
+    assert elapsed < 4 + 10 + 15  # the limit, one request timeout at most, and pytest's own start
