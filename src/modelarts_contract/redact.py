@@ -113,9 +113,6 @@ class Signatures:
     def __init__(self) -> None:
         self._grams: set[str] = set()
 
-    def __bool__(self) -> bool:
-        return bool(self._grams)
-
     def add(self, signature: str) -> None:
         hexed = signature.lower()
         if len(hexed) >= FRAGMENT and _HEX_RUN.fullmatch(hexed):
