@@ -231,9 +231,11 @@ class _WireCap:
     def _room(self, wanted: int | None) -> int:
         """How much of `wanted` (None or < 0: all there is) may be read; a read the cap cuts short,
         or finds nothing left for, marks the answer as over the cap."""
-        everything = wanted is None or wanted < 0
-        room = self._left if everything or wanted is None else min(wanted, self._left)
-        self._cut = everything or room < (wanted or 0)
+        if wanted is None or wanted < 0:
+            room, self._cut = self._left, True
+        else:
+            room = min(wanted, self._left)
+            self._cut = room < wanted
         if room == 0 and self._cut:
             self._deadline.oversize = True
         return room
@@ -244,23 +246,20 @@ class _WireCap:
             self._deadline.oversize = True
         return count
 
-    def read(self, size: int | None = -1) -> bytes:
-        room = self._room(size)
-        data: bytes = self._raw.read(room) if room else b""
+    def _within(self, read: Callable[[int], bytes], wanted: int | None) -> bytes:
+        room = self._room(wanted)
+        data = read(room) if room else b""
         self._took(len(data))
         return data
+
+    def read(self, size: int | None = -1) -> bytes:
+        return self._within(self._raw.read, size)
 
     def read1(self, size: int = -1) -> bytes:
-        room = self._room(size)
-        data: bytes = self._raw.read1(room) if room else b""
-        self._took(len(data))
-        return data
+        return self._within(self._raw.read1, size)
 
     def readline(self, limit: int | None = -1) -> bytes:
-        room = self._room(limit)
-        data: bytes = self._raw.readline(room) if room else b""
-        self._took(len(data))
-        return data
+        return self._within(self._raw.readline, limit)
 
     def readinto(self, buffer: Any) -> int:
         room = self._room(len(buffer))
