@@ -6,14 +6,15 @@ requests arrived, and where.
 
 from __future__ import annotations
 
-import itertools
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 
 import pytest
 import requests
+from tests.self.test_hostile_target import AfterPreflight
 from tests.self.test_safety_readonly import SuiteRun, remote_env, run_suite
+from tests.self.test_transport_guard import FakeTime
 from werkzeug.wrappers import Request, Response
 
 from modelarts_contract.auth import TokenAuth
@@ -88,49 +89,36 @@ def test_the_transport_sends_nothing_but_the_operations_paths(reference, path):
 # --- how long a run lasts --------------------------------------------------------------------------
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_no_request_starts_after_the_time_limit():
-    clock = Clock()
-    meter = Meter(100, None, clock, max_duration=60.0)
+    fake = FakeTime()
+    meter = Meter(100, None, fake.clock, max_duration=60.0)
     assert meter.admit() == 0.0
-    clock.now += 59.9
+    fake.now += 59.9
     assert meter.admit() == 0.0
-    clock.now += 0.1
+    fake.now += 0.1
     with pytest.raises(TimeSpent, match=r"time limit of 1 min \(--max-duration\)"):
         meter.admit()
     assert meter.stats.sent == 2 and meter.out_of_time()
 
 
 def test_a_wait_that_would_outlast_the_time_limit_ends_the_run_instead():
-    clock = Clock()
-    paced = Meter(100, 0.1, clock, max_duration=15.0)  # one request every 10 s
+    fake = FakeTime()
+    paced = Meter(100, 0.1, fake.clock, max_duration=15.0)  # one request every 10 s
     assert paced.admit() == 0.0 and paced.admit() == 10.0
     with pytest.raises(TimeSpent, match="the pace would hold the next request 20.0 s"):
         paced.admit()
-    waiting = Meter(100, None, clock, max_duration=30.0)
+    waiting = Meter(100, None, fake.clock, max_duration=30.0)
     assert waiting.allow_wait(20.0, allowance=120.0)
     with pytest.raises(TimeSpent, match=r"asked to wait 30 s: Retry-After"):
         waiting.allow_wait(30.0, allowance=120.0)
 
 
-class SlowAfterFirst(ReferenceApp):
+class SlowAfterFirst(AfterPreflight):
     """The reference, each answer after the preflight 0.4 s late: a slow service, not a broken one."""
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.turns = itertools.count(1)  # next() is atomic: the server's threads share it
-
-    def handle(self, request: Request) -> Response:
-        if next(self.turns) > 1:
-            time.sleep(0.4)
-        return super().handle(request)
+    def after(self, request: Request, turn: int) -> Response:
+        time.sleep(0.4)
+        return self.reference(request)
 
 
 def timed_run(app: Callable, *args: str, **env: str) -> tuple[SuiteRun, float, int]:
@@ -152,16 +140,10 @@ def test_the_run_stops_at_its_time_limit_with_what_it_checked(tmp_path):
     assert elapsed < 4 + 10 + 15  # the limit, one request timeout at most, and pytest's own start
 
 
-class RetryAfterForever(ReferenceApp):
+class RetryAfterForever(AfterPreflight):
     """After the preflight, every answer is a 429 asking for a wait of a day."""
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.turns = itertools.count(1)  # next() is atomic: the server's threads share it
-
-    def handle(self, request: Request) -> Response:
-        if next(self.turns) == 1:
-            return super().handle(request)
+    def after(self, request: Request, turn: int) -> Response:
         return Response(ERROR, status=429, headers={"Retry-After": "99999"}, content_type="application/json")
 
 

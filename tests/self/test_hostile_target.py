@@ -26,6 +26,7 @@ from urllib.parse import quote
 
 import pytest
 from tests.self.test_safety_readonly import SuiteRun, remote_env, run_suite
+from tests.self.test_transport_guard import FakeTime
 from werkzeug.wrappers import Request, Response
 
 from modelarts_contract.checks.core import NOT_JSON, ClauseViolation, Exchange, Ledger, Verifier, Violations
@@ -144,18 +145,6 @@ def respond(head: bytes, body: bytes, status: bytes = b"200 OK") -> Callable:
         )
 
     return answer
-
-
-class FakeTime:
-    def __init__(self) -> None:
-        self.now, self.sleeps = 1000.0, []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 def target_for(url: str, time: FakeTime | None = None, **limits: float) -> Target:
@@ -468,19 +457,35 @@ def test_an_echoed_token_appears_in_no_verdict(raw_server, form):
 # --- the real contract suite against hostile targets -----------------------------------------------
 
 
-class Hostile(ReferenceApp):
-    """The reference server for the preflight; after it, each request gets the next hostile answer."""
+class AfterPreflight(ReferenceApp):
+    """The reference for the first request (the preflight); every later one gets `after`."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.turns = itertools.count(1)  # next() is atomic: the server's threads share it
-        self.bomb = gzip_bomb(1)
+
+    def reference(self, request: Request) -> Response:
+        return super().handle(request)
+
+    def after(self, request: Request, turn: int) -> Response:
+        raise NotImplementedError
 
     def handle(self, request: Request) -> Response:
         turn = next(self.turns)
+        return self.reference(request) if turn == 1 else self.after(request, turn)
+
+
+class Hostile(AfterPreflight):
+    """After the preflight, each request with a token gets the next hostile answer."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.bomb = gzip_bomb(1)
+
+    def after(self, request: Request, turn: int) -> Response:
         token = request.headers.get("X-Auth-Token", "")
-        if turn == 1 or not token:
-            return super().handle(request)
+        if not token:
+            return self.reference(request)
         said = forms(token)
         answers = [
             lambda: self.error(400, "ModelArts.0101", f"bad {said['plain']}"),
@@ -503,18 +508,10 @@ class Hostile(ReferenceApp):
         return answers[(turn - 2) % len(answers)]()
 
 
-class Trickling(ReferenceApp):
+class Trickling(AfterPreflight):
     """Answers the preflight, then trickles its second answer a byte every 0.2 s."""
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.turns = itertools.count(1)  # next() is atomic: the server's threads share it
-
-    def handle(self, request: Request) -> Response:
-        turn = next(self.turns)
-        if turn == 1:
-            return super().handle(request)
-
+    def after(self, request: Request, turn: int) -> Response:
         def slowly() -> Iterator[bytes]:
             for _ in range(100):  # 20 s at most
                 yield b"["
