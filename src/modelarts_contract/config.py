@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
-from modelarts_contract.spec import OPERATION_PATH
+from modelarts_contract.contract import OPERATION_PATH
 
 # option name -> environment variable. The command line wins over the environment.
 ENVIRONMENT = {

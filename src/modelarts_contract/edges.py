@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from modelarts_contract.spec import Contract, FieldFilter, Parameter, ScopeFilter, SubsetFilter
+from modelarts_contract.contract import Contract, FieldFilter, Parameter, ScopeFilter, SubsetFilter
 
 # --- Generic edge values: what implementations get wrong, whatever the spec says. -----------------
 

@@ -13,7 +13,7 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.schemas import BaseSchema
 
 from modelarts_contract.config import SuiteConfig
-from modelarts_contract.spec import load_document
+from modelarts_contract.contract import load_document
 
 # Built-in checks left off, each for a reason:
 DISABLED_CHECKS = {

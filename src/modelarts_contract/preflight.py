@@ -10,7 +10,7 @@ Anything else, a 3xx or a 5xx included, is the contract's business: the checks j
 from __future__ import annotations
 
 from modelarts_contract.checks.core import Exchange
-from modelarts_contract.spec import OPERATION_PATH
+from modelarts_contract.contract import OPERATION_PATH
 from modelarts_contract.target import Target
 from modelarts_contract.transport import TargetUnreachable
 

@@ -21,11 +21,11 @@ import pytest
 from modelarts_contract import __version__
 from modelarts_contract.checks.core import ClauseViolation, Ledger, Violations, describe_source
 from modelarts_contract.config import ENVIRONMENT, SuiteConfig
+from modelarts_contract.contract import load_contract
 from modelarts_contract.environment import EXIT_ENVIRONMENT
 from modelarts_contract.meter import Meter, SharedMeter, TransportStats, exclusive
 from modelarts_contract.preflight import preflight
 from modelarts_contract.redact import Redactor
-from modelarts_contract.spec import load_contract
 from modelarts_contract.target import Target
 from modelarts_contract.transport import LimitReached, fence
 

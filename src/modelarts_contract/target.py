@@ -10,9 +10,9 @@ import requests
 from modelarts_contract.auth import auth_for
 from modelarts_contract.checks.core import Exchange, Ledger, Verifier
 from modelarts_contract.config import SuiteConfig
+from modelarts_contract.contract import OPERATION_PATH, Contract
 from modelarts_contract.meter import Meter
 from modelarts_contract.redact import Redactor
-from modelarts_contract.spec import OPERATION_PATH, Contract
 from modelarts_contract.transport import GuardedSession
 
 

@@ -17,7 +17,7 @@ from modelarts_contract.checks.core import DataChanged
 from modelarts_contract.checks.listing import Lister
 from modelarts_contract.checks.registry import Relation, RelationCase, Scope, response_checks
 from modelarts_contract.checks.relations import EDGE_RELATIONS, judge_each
-from modelarts_contract.spec import FieldFilter, load_contract
+from modelarts_contract.contract import FieldFilter, load_contract
 
 CONTRACT = load_contract()
 _FILTERED = {f.parameter for f in CONTRACT.filters if isinstance(f, FieldFilter)}  # judged by hand instead

@@ -9,8 +9,8 @@ import pytest
 from modelarts_contract.checks import bodies, filters, paging, plausibility, sorting, status
 from modelarts_contract.checks.core import ClauseViolation, Exchange, Ledger, Verifier
 from modelarts_contract.checks.validity import Validity, classify
+from modelarts_contract.contract import load_contract
 from modelarts_contract.redact import Redactor
-from modelarts_contract.spec import load_contract
 
 TOKEN = "tok-1234567890-secret"
 URL = "http://127.0.0.1:1/v1/p/images/group"

@@ -13,7 +13,7 @@ from modelarts_contract.config import (
     SuiteConfig,
     parse_rate,
 )
-from modelarts_contract.spec import OPERATION_PATH
+from modelarts_contract.contract import OPERATION_PATH
 
 REMOTE = {"MODELARTS_BASE_URL": "https://modelarts.example.com", "MODELARTS_PROJECT_ID": "p1"}
 TOKEN = {"MODELARTS_AUTH_TOKEN": "tok-0123456789abcdef"}

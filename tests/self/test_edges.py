@@ -14,8 +14,8 @@ from tests.self.test_safety_readonly import remote_env, run_suite
 from modelarts_contract import edges
 from modelarts_contract.checks.listing import LISTING_PAGE
 from modelarts_contract.checks.validity import Validity, classify
+from modelarts_contract.contract import Contract, load_contract
 from modelarts_contract.reference import build_app, data, default_dataset, serve
-from modelarts_contract.spec import Contract, load_contract
 
 CONTRACT = load_contract()
 BUDGET = 450  # requests of a whole default run against the reference (issue 10)

@@ -32,8 +32,8 @@ from werkzeug.wrappers import Request, Response
 from modelarts_contract.checks.core import NOT_JSON, ClauseViolation, Exchange, Ledger, Verifier, Violations
 from modelarts_contract.checks.registry import Scope, response_checks
 from modelarts_contract.config import SuiteConfig
+from modelarts_contract.contract import load_contract
 from modelarts_contract.reference import Credentials, ReferenceApp, build_app, data, default_dataset, serve
-from modelarts_contract.spec import load_contract
 from modelarts_contract.target import Target
 from modelarts_contract.transport import DEADLINE_THREAD, AnswerTooLarge, GuardedSession, TargetUnreachable
 

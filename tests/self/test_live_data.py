@@ -14,8 +14,8 @@ from modelarts_contract.checks import relations
 from modelarts_contract.checks.core import DataChanged, Ledger
 from modelarts_contract.checks.listing import LISTING_PAGE, Lister, identity_order
 from modelarts_contract.config import SuiteConfig
+from modelarts_contract.contract import SubsetFilter, load_contract
 from modelarts_contract.reference import ReferenceApp, Store, build_app, data, default_dataset, serve
-from modelarts_contract.spec import SubsetFilter, load_contract
 from modelarts_contract.target import Target
 
 

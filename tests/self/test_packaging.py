@@ -9,7 +9,7 @@ from pathlib import Path
 
 import modelarts_contract
 from modelarts_contract.cli import suite_dir
-from modelarts_contract.spec import load_document
+from modelarts_contract.contract import load_document
 
 ROOT = Path(__file__).resolve().parents[2]
 SETUPTOOLS = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]

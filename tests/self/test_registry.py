@@ -7,8 +7,8 @@ import pytest
 
 from modelarts_contract.checks import UndeclaredClause, Verifier, registry
 from modelarts_contract.checks.core import Ledger
+from modelarts_contract.contract import load_contract
 from modelarts_contract.redact import Redactor
-from modelarts_contract.spec import load_contract
 from modelarts_contract.variants import CATALOGUE
 
 CLAUSES = load_contract().clauses

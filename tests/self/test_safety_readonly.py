@@ -84,7 +84,7 @@ HOSTILE = textwrap.dedent(
     import schemathesis
     from schemathesis.config import SchemathesisConfig
 
-    from modelarts_contract.spec import load_document
+    from modelarts_contract.contract import load_document
     from modelarts_contract.transport import TransportRefused
 
     generation = {"max-examples": 5, "database": "none", "with-security-parameters": False}

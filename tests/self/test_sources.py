@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from modelarts_contract.contract import load_document
 from modelarts_contract.sources import (
     CONTRACT_DOC,
     RULES,
@@ -22,7 +23,6 @@ from modelarts_contract.sources import (
     render_source,
     spec_sources,
 )
-from modelarts_contract.spec import load_document
 
 ROOT = Path(__file__).resolve().parents[2]
 ANCHOR = re.compile(r'<a id="([^"]+)"></a>')

@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from modelarts_contract.config import SuiteConfig
+from modelarts_contract.contract import load_document
 from modelarts_contract.generation import load_schema
-from modelarts_contract.spec import load_document
 
 SERVERS = load_document()["servers"]
 

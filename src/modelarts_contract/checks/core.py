@@ -16,9 +16,9 @@ from urllib.parse import parse_qs, urlsplit
 import requests
 
 from modelarts_contract.checks.registry import Check, Entry
+from modelarts_contract.contract import Clause, Contract
 from modelarts_contract.redact import Redactor
 from modelarts_contract.sources import SourceError, render_source
-from modelarts_contract.spec import Clause, Contract
 from modelarts_contract.transport import AnswerTooLarge
 
 NOT_JSON = object()

@@ -6,7 +6,7 @@ from typing import Any
 
 from modelarts_contract.checks.core import Exchange, Verifier, page_items
 from modelarts_contract.checks.registry import check
-from modelarts_contract.spec import Contract, FieldFilter
+from modelarts_contract.contract import Contract, FieldFilter
 
 
 def active_filters(contract: Contract, query: dict[str, list[str]]) -> list[tuple[FieldFilter, str, str]]:

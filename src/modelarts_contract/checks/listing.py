@@ -34,7 +34,7 @@ from modelarts_contract.checks.core import (
 )
 from modelarts_contract.checks.registry import Relation, Scope, check, response_checks
 from modelarts_contract.checks.validity import classify
-from modelarts_contract.spec import Contract
+from modelarts_contract.contract import Contract
 from modelarts_contract.target import Target
 
 LISTING_PAGE = 1000  # groups per request when reading a whole listing

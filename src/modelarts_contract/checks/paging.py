@@ -9,7 +9,7 @@ from typing import Any
 from modelarts_contract.checks.core import Exchange, Verifier
 from modelarts_contract.checks.registry import check
 from modelarts_contract.checks.validity import Validity, classify
-from modelarts_contract.spec import Contract
+from modelarts_contract.contract import Contract
 
 
 def window_of(contract: Contract, ex: Exchange) -> tuple[int, int] | None:

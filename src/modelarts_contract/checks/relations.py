@@ -20,8 +20,8 @@ from modelarts_contract.checks.filters import filter_mode, satisfies
 from modelarts_contract.checks.listing import Lister, Listing, ListingUnavailable, Page
 from modelarts_contract.checks.paging import window_of
 from modelarts_contract.checks.registry import Relation, RelationCase, relation
+from modelarts_contract.contract import Contract, FieldFilter, ScopeFilter, SubsetFilter, load_contract
 from modelarts_contract.edges import Edge, shown_value
-from modelarts_contract.spec import Contract, FieldFilter, ScopeFilter, SubsetFilter, load_contract
 
 MAX_WALK_PAGES = 8
 SORT_EDGE_PAGES = 2  # pages of each sort-key edge's listing read on a large tenant

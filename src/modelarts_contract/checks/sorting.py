@@ -7,7 +7,7 @@ from typing import Any
 from modelarts_contract.checks.core import Exchange, Verifier, page_items
 from modelarts_contract.checks.registry import check
 from modelarts_contract.checks.validity import Validity, classify
-from modelarts_contract.spec import Contract
+from modelarts_contract.contract import Contract
 
 
 def requested_order(contract: Contract, query: dict[str, list[str]]) -> tuple[list[str], str] | None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from modelarts_contract.spec import Contract, Parameter
+from modelarts_contract.contract import Contract, Parameter
 
 # ASCII digits only ([0-9], never \d: other scripts' digits are not integers on the wire).
 _CANONICAL_INT = re.compile(r"0|-?[1-9][0-9]{0,30}")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from modelarts_contract.spec import load_document
+from modelarts_contract.contract import load_document
 
 from .differences import Difference, deliberate
 from .example import example_differences
@@ -18,7 +18,7 @@ _METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 
 
 def load_spec(path: Path | None = None) -> dict[str, Any]:
-    """The raw spec: the packaged one, or the file at `path` (the one loader, modelarts_contract.spec)."""
+    """The raw spec: the packaged one, or the file at `path` (the one loader, modelarts_contract.contract)."""
     return load_document(path)
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
 
-from modelarts_contract.spec.document import resolve_refs
+from modelarts_contract.contract.document import resolve_refs
 
 from .differences import Difference, deliberate
 from .model import Example

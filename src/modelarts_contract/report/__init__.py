@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from modelarts_contract.spec import Contract, load_contract
+from modelarts_contract.contract import Contract, load_contract
 
 from .html import render_html
 from .markdown import render_markdown

@@ -18,8 +18,8 @@ from urllib.parse import urlsplit
 
 from modelarts_contract import __version__
 from modelarts_contract.checks import registry
+from modelarts_contract.contract import Contract
 from modelarts_contract.redact import REDACTED
-from modelarts_contract.spec import Contract
 
 EMBEDDED = "embedded reference server"  # what a ledger of a run without a base URL names as target
 HELD, BROKEN, NOT_EXERCISED, DATA_CHANGED = "held", "broken", "not exercised", "data changed"

@@ -8,7 +8,7 @@ import re
 import pytest
 from openapi_spec_validator import validate
 
-from modelarts_contract.spec import OPERATION_PATH, Contract, SpecError, load_contract, load_document
+from modelarts_contract.contract import OPERATION_PATH, Contract, SpecError, load_contract, load_document
 
 DOC_QUERY_PARAMETERS = {  # doc table 2 of the 23.3.0 page
     "limit", "name", "name_fuzzy_match", "namespace", "offset",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
-from modelarts_contract.spec.document import SpecError
+from modelarts_contract.contract.document import SpecError
 
 T = TypeVar("T")
 _IGNORED_PREFIX = "x-"  # x-source, x-deliberate: for people, not for the checks

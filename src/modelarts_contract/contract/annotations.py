@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from modelarts_contract.spec.document import SpecError
-from modelarts_contract.spec.reader import Node
+from modelarts_contract.contract.document import SpecError
+from modelarts_contract.contract.reader import Node
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from modelarts_contract.spec.annotations import (
+from modelarts_contract.contract.annotations import (
     Clause,
     ExactSwitch,
     FieldFilter,
@@ -29,7 +29,7 @@ from modelarts_contract.spec.annotations import (
     parse_plausibility,
     parse_sorting,
 )
-from modelarts_contract.spec.document import (
+from modelarts_contract.contract.document import (
     OPERATION_PATH,
     SpecError,
     load_document,
@@ -37,7 +37,7 @@ from modelarts_contract.spec.document import (
     spec_file,
     spec_text,
 )
-from modelarts_contract.spec.reader import Node
+from modelarts_contract.contract.reader import Node
 
 __all__ = [
     "OPERATION_PATH",
