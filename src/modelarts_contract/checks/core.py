@@ -17,6 +17,7 @@ import requests
 
 from modelarts_contract.checks.registry import Check, Entry
 from modelarts_contract.contract import Clause, Contract
+from modelarts_contract.ledger_file import stamp, write_atomic
 from modelarts_contract.redact import Redactor
 from modelarts_contract.sources import SourceError, render_source
 from modelarts_contract.transport import AnswerTooLarge
@@ -215,7 +216,7 @@ class Ledger:
 
     def dump(self, path: Path, **extra: Any) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps({"clauses": self.as_dict(), **extra}, indent=2), encoding="utf-8")
+        write_atomic(path, json.dumps({**stamp(), "clauses": self.as_dict(), **extra}, indent=2))
 
 
 class UndeclaredClause(RuntimeError):

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from modelarts_contract import __version__
 from modelarts_contract.checks import registry
 from modelarts_contract.contract import Contract
+from modelarts_contract.ledger_file import LedgerError as LedgerError  # re-exported: the report names it
 from modelarts_contract.redact import REDACTED
 
 EMBEDDED = "embedded reference server"  # what a ledger of a run without a base URL names as target
@@ -26,10 +27,6 @@ HELD, BROKEN, NOT_EXERCISED, DATA_CHANGED = "held", "broken", "not exercised", "
 VERDICTS = (HELD, BROKEN, NOT_EXERCISED, DATA_CHANGED)
 DEFAULT_TITLE = 'ModelArts "Obtaining User Image Groups" — contract conformance'
 FAILURE_KEYS = ("request", "expected", "actual")
-
-
-class LedgerError(ValueError):
-    """The ledger is not the {"clauses": {id: record}} document the pytest plugin writes."""
 
 
 @dataclass(frozen=True)
