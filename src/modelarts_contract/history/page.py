@@ -24,19 +24,20 @@ body{margin:0;padding:20px clamp(10px,4vw,36px);font:14px/1.45 system-ui,-apple-
  color:#1f2328;overflow-wrap:anywhere}
 h1{font-size:20px;margin:0 0 8px}h2{font-size:16px;margin:24px 0 8px}
 code,.id,.strip{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
-.plot{width:100%;max-width:760px;height:auto;display:block}
-.plot .grid{stroke:var(--line)}.plot text{font-size:11px;fill:#57606a}
+.plot{width:100%;max-width:620px;height:auto;display:block}
+.plot .grid{stroke:var(--line)}.plot text{font-size:13px;fill:#57606a}
 .plot .tick{text-anchor:end}.plot .end-x{text-anchor:end}
 .plot .line{stroke-width:1.6}.plot .s0{stroke:#0969da;fill:#0969da}.plot .s1{stroke:#8250df;fill:#8250df}
 .plot .s2{stroke:#bc4c00;fill:#bc4c00}.plot .end{font-weight:600;fill:#1f2328}
 table{border-collapse:collapse;width:100%}
+table.clauses{table-layout:fixed}
 th,td{border-bottom:1px solid var(--line);padding:6px 8px;text-align:left;vertical-align:top}
 th{background:var(--soft);font-size:12px;color:#57606a}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
 .id{font-weight:600;font-size:12.5px}.text{color:#57606a;font-size:12px}
 .scroll{overflow-x:auto;max-width:100%}
 .strip{direction:rtl;overflow-x:auto;max-width:100%;white-space:nowrap}
-.strip>span{direction:ltr;display:inline-block;font-size:13px;letter-spacing:1px}
+.strip>span{direction:ltr;display:inline-block;font-size:15px;letter-spacing:1px}
 .held{color:var(--held)}.broken{color:var(--broken);font-weight:700}.none{color:var(--none)}
 .changed{color:var(--changed)}
 .legend span{margin-right:14px;white-space:nowrap}
@@ -46,6 +47,8 @@ footer{margin-top:20px;color:#57606a;font-size:12.5px}
  table.clauses thead{display:none}
  table.clauses tr{border-bottom:1px solid var(--line);padding:6px 0}
  table.clauses td{border:0;padding:2px 0}
+ table.clauses td.fact{display:inline-block;width:auto;margin-right:12px}
+ table.clauses td[data-label]::before{content:attr(data-label) " ";color:#57606a}
 }
 """
 
@@ -66,8 +69,9 @@ def _clause_row(clause: ClauseHistory, history: History) -> str:
     text = f'<div class="text">{escape(clause.text[:140])}</div>' if clause.text else ""
     return (
         f'<tr class="clause" id="{cid}"><td><span class="id">{cid}</span>{text}</td>'
-        f'<td><span class="{_CLASS[latest]}">{GLYPHS[latest]} {escape(latest)}</span></td>'
-        f"<td>{escape(history.runs[clause.since].when)}</td><td class=num>{clause.changes}</td>"
+        f'<td class="fact"><span class="{_CLASS[latest]}">{GLYPHS[latest]} {escape(latest)}</span></td>'
+        f'<td class="fact" data-label="since">{escape(history.runs[clause.since].when)}</td>'
+        f'<td class="fact num" data-label="changes">{clause.changes}</td>'
         f"<td>{_strip(clause, history)}</td></tr>"
     )
 
@@ -118,7 +122,8 @@ def render_html(history: History) -> str:
 {_plots(history)}
 <h2>Clauses ({len(history.clauses)})</h2>
 <p class="legend">{legend}</p>
-<table class="clauses"><thead><tr><th>Clause</th><th>Latest</th><th>Since</th><th>Changes</th>
+<table class="clauses"><colgroup><col style="width:34%"><col style="width:12%">
+<col style="width:17%"><col style="width:9%"><col style="width:28%"></colgroup><thead><tr><th>Clause</th><th>Latest</th><th>Since</th><th>Changes</th>
 <th>Every run, oldest to newest</th></tr></thead><tbody>{rows}</tbody></table>
 <h2>Runs (latest first)</h2>
 {_runs_table(history)}

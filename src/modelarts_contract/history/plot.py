@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
-WIDTH, HEIGHT = 640, 210
-LEFT, RIGHT, TOP, BOTTOM = 52, 64, 14, 30
+WIDTH, HEIGHT = 520, 200
+LEFT, RIGHT, TOP, BOTTOM = 52, 72, 14, 30
 MARK_AT_MOST = 60  # runs; beyond that the markers would overlap into a smear
 DASHES = ("", "6 4", "2 3")
 MARKERS = ("circle", "square", "triangle")
