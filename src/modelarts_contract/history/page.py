@@ -15,6 +15,7 @@ from .model import GLYPHS, ClauseHistory, History
 from .plot import Series, line_plot
 
 RUNS_IN_FULL = 50  # the latest runs listed one per row; the strips and the plots hold them all
+RUNS_IN_COLOUR = 90  # the latest runs of a strip drawn as dated, coloured segments
 _CLASS = {HELD: "held", BROKEN: "broken", NOT_EXERCISED: "none", DATA_CHANGED: "changed"}
 
 _CSS = """
@@ -39,7 +40,7 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}
 .strip{direction:rtl;overflow-x:auto;max-width:100%;white-space:nowrap}
 .strip>span{direction:ltr;display:inline-block;font-size:15px;letter-spacing:1px}
 .held{color:var(--held)}.broken{color:var(--broken);font-weight:700}.none{color:var(--none)}
-.changed{color:var(--changed)}
+.changed{color:var(--changed)}.old{color:#57606a}
 .legend span{margin-right:14px;white-space:nowrap}
 footer{margin-top:20px;color:#57606a;font-size:12.5px}
 @media (max-width:640px){
@@ -54,13 +55,23 @@ footer{margin-top:20px;color:#57606a;font-size:12.5px}
 
 
 def _strip(clause: ClauseHistory, history: History) -> str:
-    runs = history.runs
-    cells = "".join(
-        f'<span class="{_CLASS[s.verdict]}" title="{escape(f"{runs[s.first].when} to {runs[s.last].when}: {s.verdict}")}">'
-        f"{s.glyphs}</span>"
-        for s in clause.segments()
+    """Every run's glyph; the latest RUNS_IN_COLOUR in coloured segments with their dates, the
+    older ones as plain glyphs (a flapping clause would otherwise cost an element per run)."""
+    runs, cut = history.runs, max(0, len(history.runs) - RUNS_IN_COLOUR)
+    older = "".join(GLYPHS[v] for v in clause.verdicts[:cut])
+    cells = (
+        [f'<span class="old" title="{escape(f"{runs[0].when} to {runs[cut - 1].when}")}">{older}</span>']
+        if cut
+        else []
     )
-    return f'<div class="strip"><span>{cells}</span></div>'
+    for s in clause.segments():
+        first = max(s.first, cut)
+        if s.last < cut:
+            continue
+        title = escape(f"{runs[first].when} to {runs[s.last].when}: {s.verdict}")
+        glyphs = GLYPHS[s.verdict] * (s.last - first + 1)
+        cells.append(f'<span class="{_CLASS[s.verdict]}" title="{title}">{glyphs}</span>')
+    return f'<div class="strip"><span>{"".join(cells)}</span></div>'
 
 
 def _clause_row(clause: ClauseHistory, history: History) -> str:
