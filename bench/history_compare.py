@@ -6,10 +6,11 @@ the two commands as a user runs them (a fresh process each, start-up included) a
 of the history page. Not a test: nothing here asserts; the targets are under 2 s each and a page
 under 1 MB.
 
-    python bench/history_compare.py [--runs 365] [--timings]
+    python bench/history_compare.py [--runs 365] [--timings] [--flapping]
 
 --timings adds a "timings" record (p50, p95, max) to every ledger, as a suite that records response
-times would, so that the second plot is drawn and counted in the page size.
+times would, so that the second plot is drawn and counted in the page size. --flapping makes every
+clause change its verdict every night: the largest page.
 """
 
 from __future__ import annotations
@@ -48,12 +49,21 @@ def verdict_record(kind: str) -> dict[str, Any]:
     }
 
 
-def nightly(day: int, clauses: list[str], rng: random.Random, timings: bool) -> dict[str, Any]:
+def verdicts(day: int, clauses: list[str], rng: random.Random, flapping: bool) -> dict[str, str]:
+    if flapping:
+        return {cid: "broken" if (day + i) % 2 else "held" for i, cid in enumerate(clauses)}
     kinds = {cid: "held" for cid in clauses}
     kinds[clauses[5]] = "broken" if 200 <= day < 230 else "held"  # a month of breakage
     kinds[clauses[9]] = rng.choice(("held", "held", "broken"))  # a flapping clause
     kinds[clauses[14]] = "changed" if rng.random() < 0.1 else "held"
     kinds[clauses[-1]] = "none" if rng.random() < 0.2 else "held"
+    return kinds
+
+
+def nightly(
+    day: int, clauses: list[str], rng: random.Random, timings: bool, flapping: bool
+) -> dict[str, Any]:
+    kinds = verdicts(day, clauses, rng, flapping)
     document: dict[str, Any] = {
         "schema_version": 1,
         "written": (START + timedelta(days=day)).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -67,14 +77,14 @@ def nightly(day: int, clauses: list[str], rng: random.Random, timings: bool) -> 
     return document
 
 
-def make_ledgers(folder: Path, runs: int, timings: bool) -> None:
+def make_ledgers(folder: Path, runs: int, timings: bool, flapping: bool) -> None:
     clauses = list(load_contract().clauses)
     rng = random.Random(20240618)
     for day in range(runs):
         report_dir = folder / f"run-{day:03d}"  # a folder of report directories, as CI artifacts land
         report_dir.mkdir()
         (report_dir / "ledger.json").write_text(
-            json.dumps(nightly(day, clauses, rng, timings)), encoding="utf-8"
+            json.dumps(nightly(day, clauses, rng, timings, flapping)), encoding="utf-8"
         )
 
 
@@ -88,18 +98,21 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=365)
     parser.add_argument("--timings", action="store_true", help="ledgers with response times")
+    parser.add_argument("--flapping", action="store_true", help="every clause changes every night")
     args = parser.parse_args()
     tool = [sys.executable, "-m", "modelarts_contract.commands"]
     with tempfile.TemporaryDirectory(prefix="history-bench-") as tmp:
         ledgers, out = Path(tmp) / "ledgers", Path(tmp) / "out"
         ledgers.mkdir()
-        make_ledgers(ledgers, args.runs, args.timings)
+        make_ledgers(ledgers, args.runs, args.timings, args.flapping)
         first, last = ledgers / "run-000", ledgers / f"run-{args.runs - 1:03d}"
         compare_s, compare_exit = timed([*tool, "compare", str(first), str(last)])
         history_s, history_exit = timed([*tool, "history", str(ledgers), "-o", str(out)])
         page = (out / "history.html").stat().st_size
         md = (out / "history.md").stat().st_size
-    print(f"ledgers: {args.runs} (timings: {'yes' if args.timings else 'no'})")
+    print(
+        f"ledgers: {args.runs} (timings: {'yes' if args.timings else 'no'}, flapping: {'yes' if args.flapping else 'no'})"
+    )
     print(f"compare first..last: {compare_s:.2f} s (exit {compare_exit}), a fresh process")
     print(f"history of {args.runs} runs: {history_s:.2f} s (exit {history_exit}), a fresh process")
     print(f"history.html: {page:,} bytes ({page / 1_000_000:.3f} MB); history.md: {md:,} bytes")

@@ -131,7 +131,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args and args[0] in COMMANDS:
         command, _ = COMMANDS[args[0]]
-        return command(args[1:])
+        try:
+            return command(args[1:])
+        except SystemExit as exc:  # a command's argparse (--help, bad usage): its status, returned
+            return exc.code if isinstance(exc.code, int) else int(exc.code is not None)
     return _run(args)
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from html import escape
 
 WIDTH, HEIGHT = 520, 200
-LEFT, RIGHT, TOP, BOTTOM = 52, 72, 14, 30
+LEFT, RIGHT, TOP, BOTTOM = 64, 72, 14, 30
 MARK_AT_MOST = 60  # runs; beyond that the markers would overlap into a smear
 DASHES = ("", "6 4", "2 3")
 MARKERS = ("circle", "square", "triangle")
