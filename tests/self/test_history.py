@@ -76,6 +76,15 @@ def test_no_ledger_or_a_bad_one_is_exit_4_with_one_line(tmp_path, capsys):
     assert err.startswith("history: error: ") and "bad.json: ledger schema version 9" in err
     assert not (tmp_path / "out").exists()  # nothing written from a partial set
     assert history_main([str(tmp_path / "empty")]) == 4  # -o is required
+    capsys.readouterr()
+    (tmp_path / "runs" / "bad.json").unlink()
+    (tmp_path / "a-file").write_text("", encoding="utf-8")
+    assert history_main([str(tmp_path / "runs"), "-o", str(tmp_path / "a-file")]) == 4
+    err = capsys.readouterr().err
+    assert (
+        err.startswith(f"history: error: cannot write into {tmp_path / 'a-file'}: not a directory")
+        and err.count("\n") == 1
+    )
 
 
 def test_hostile_text_in_a_ledger_is_escaped(tmp_path):

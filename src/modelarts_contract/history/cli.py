@@ -74,8 +74,9 @@ def history_main(argv: list[str] | None = None) -> int:
         print(f"history: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except OSError as exc:
+        why = "not a directory" if isinstance(exc, FileExistsError) else exc.strerror or str(exc)
         print(
-            f"history: error: cannot write into {printable(str(args.output))}: {printable(exc.strerror or str(exc))}",
+            f"history: error: cannot write into {printable(str(args.output))}: {printable(why)}",
             file=sys.stderr,
         )
         return EXIT_USAGE
