@@ -21,8 +21,8 @@ from modelarts_contract import generation
 from modelarts_contract.config import ENVIRONMENT, ConfigError, SuiteConfig
 from modelarts_contract.environment import EXIT_ENVIRONMENT, EXIT_INCOMPLETE
 from modelarts_contract.run import Run, RunOutcome
+from modelarts_contract.stops import LimitReached, SuiteStop, TargetUnreachable
 from modelarts_contract.target import Target
-from modelarts_contract.transport import LimitReached, SuiteStop, TargetUnreachable
 
 _HELP = {
     "base_url": "base URL of the target, e.g. https://modelarts.eu-de.otc.t-systems.com (none: embedded server)",

@@ -26,8 +26,9 @@ from modelarts_contract.environment import EXIT_ENVIRONMENT
 from modelarts_contract.meter import Meter, SharedMeter, TransportStats, exclusive
 from modelarts_contract.preflight import preflight
 from modelarts_contract.redact import Redactor
+from modelarts_contract.stops import LimitReached
 from modelarts_contract.target import Target
-from modelarts_contract.transport import LimitReached, fence
+from modelarts_contract.transport import fence
 
 FALLBACK_OTHER_PROJECT = "0" * 31 + "1"
 PREFLIGHT = "the first request (before any test)"
