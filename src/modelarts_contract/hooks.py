@@ -2,9 +2,9 @@
 
 The catalogue (`modelarts_contract.variants`) sits above the reference server and beside the run,
 which must not import it (docs/architecture.md, Layers). The pytest plugin registers the
-catalogue's small plugin (`variants.plugin`), which answers `modelarts_variant_catalogue`: the run
-serves `--reference-variant` from the answer, and the report fills its "proven by" column from it.
-A plugin of the user's own may answer instead: the catalogue's plugin answers last.
+catalogue's small plugin (`variants.plugin`), which answers `pytest_modelarts_variant_catalogue`:
+the run serves `--reference-variant` from the answer, and the report fills its "proven by" column
+from it. A plugin of the user's own may answer instead: the catalogue's plugin answers last.
 """
 
 from __future__ import annotations
@@ -42,5 +42,5 @@ Catalogue: TypeAlias = Mapping[str, CatalogueVariant]
 
 
 @pytest.hookspec(firstresult=True)
-def modelarts_variant_catalogue() -> Catalogue | None:
+def pytest_modelarts_variant_catalogue() -> Catalogue | None:
     """The variants the embedded server can serve, by name; None from a plugin that has none."""

@@ -94,12 +94,13 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def _catalogue(config: pytest.Config, suite_config: SuiteConfig) -> hooks.Catalogue | None:
     """The variant catalogue, as the hook answers; a --reference-variant it lacks is a usage error."""
-    catalogue: hooks.Catalogue | None = config.hook.modelarts_variant_catalogue()
+    catalogue: hooks.Catalogue | None = config.hook.pytest_modelarts_variant_catalogue()
     name = suite_config.reference_variant
     if name is not None and name not in (catalogue or {}):
+        known = "python -m modelarts_contract.matrix --list shows them all" if catalogue else "no catalogue"
         raise pytest.UsageError(
             f"modelarts-contract: --reference-variant ({ENVIRONMENT['reference_variant']}): no variant "
-            f"{name!r}; python -m modelarts_contract.matrix --list shows them all"
+            f"{name!r}; {known}"
         )
     return catalogue
 
