@@ -50,7 +50,7 @@ def _report(argv: list[str]) -> int:
 
 
 def _reference(argv: list[str]) -> int:
-    from modelarts_contract.reference.__main__ import main as reference
+    from modelarts_contract.matrix.serve import main as reference  # with the catalogue: --variant
 
     return reference(argv)
 

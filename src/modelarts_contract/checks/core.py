@@ -20,7 +20,7 @@ from modelarts_contract.contract import Clause, Contract
 from modelarts_contract.ledger_file import stamp, write_atomic
 from modelarts_contract.redact import Redactor
 from modelarts_contract.sources import SourceError, render_source
-from modelarts_contract.transport import AnswerTooLarge
+from modelarts_contract.stops import AnswerTooLarge
 
 NOT_JSON = object()
 

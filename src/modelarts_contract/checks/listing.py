@@ -21,13 +21,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeAlias
+from typing import Any, Protocol, TypeAlias
 from weakref import WeakKeyDictionary
 
 from modelarts_contract.checks.core import (
     ClauseViolation,
     DataChanged,
     Exchange,
+    Verifier,
     Violations,
     hashable,
     page_items,
@@ -35,7 +36,17 @@ from modelarts_contract.checks.core import (
 from modelarts_contract.checks.registry import Relation, Scope, check, response_checks
 from modelarts_contract.checks.validity import classify
 from modelarts_contract.contract import Contract
-from modelarts_contract.target import Target
+
+
+class Target(Protocol):
+    """What a Lister uses of the target under test (`modelarts_contract.target.Target` is one),
+    typed here: the checks sit below the wiring and never import it (docs/architecture.md, Layers)."""
+
+    contract: Contract
+    verifier: Verifier
+
+    def get(self, params: Mapping[str, str] | None = None) -> Exchange: ...
+
 
 LISTING_PAGE = 1000  # groups per request when reading a whole listing
 MAX_LISTING_PAGES = 100  # beyond 100,000 groups a listing stays partial: relations judge what they can
