@@ -14,8 +14,8 @@ import pytest
 
 from modelarts_contract import edges
 from modelarts_contract.checks.core import DataChanged
-from modelarts_contract.checks.listing import Lister
 from modelarts_contract.checks.edge_relations import judge_each
+from modelarts_contract.checks.listing import Lister
 from modelarts_contract.checks.registry import Relation, RelationCase, Scope, relations, response_checks
 from modelarts_contract.contract import FieldFilter, load_contract
 
