@@ -95,8 +95,8 @@ def test_proven_by_lists_mutants_only_and_checks_come_from_the_registry():
     assert rows["R9.pages"].checks == ("paging.pages",)
     assert rows["R10.namespace-filter"].checks == (
         "filters.groups_satisfy_filters",
-        "relations.edge_free_strings",
-        "relations.edge_filter_sort",
+        "edge_relations.free_strings",
+        "edge_relations.filter_sort",
     )
 
 
