@@ -339,10 +339,8 @@ def _reference_variant(name: str | None, base_url: str | None) -> str | None:
     label = _option_label("reference_variant")
     if base_url is not None:
         raise ConfigError(f"{label} is for the embedded server: leave out {_option_label('base_url')}")
-    from modelarts_contract.variants import CATALOGUE  # lazy: only when the option is used
+    from modelarts_contract.variants import CATALOGUE, unknown_variant_message  # lazy: only when used
 
     if name not in CATALOGUE:
-        raise ConfigError(
-            f"{label}: no variant {name!r}; python -m modelarts_contract.variants --list shows them all"
-        )
+        raise ConfigError(f"{label}: {unknown_variant_message(name)}")
     return name

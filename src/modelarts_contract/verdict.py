@@ -59,7 +59,7 @@ def _why(status: int | None, stopped: str | None, broken: list[str], checked: in
     return PASSED, f"{checked} clauses checked, none broken"
 
 
-def _mapping(value: object) -> Mapping[str, Any]:
+def as_mapping(value: object) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
@@ -68,8 +68,8 @@ def verdict_of(ledger: Mapping[str, Any]) -> Verdict:
     records = ledger.get("clauses")
     clauses: Mapping[str, Any] = records if isinstance(records, Mapping) else {}
     broken = sorted(cid for cid, rec in clauses.items() if isinstance(rec, Mapping) and rec.get("broken"))
-    run = _mapping(ledger.get("run"))
-    options = _mapping(run.get("options"))
+    run = as_mapping(ledger.get("run"))
+    options = as_mapping(run.get("options"))
     status, stopped = ledger.get("exitstatus"), ledger.get("stopped")
     word, why = _why(
         status if isinstance(status, int) else None,

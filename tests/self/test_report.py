@@ -24,6 +24,7 @@ from modelarts_contract.report import (
 )
 from modelarts_contract.report.__main__ import main
 from modelarts_contract.report.model import redact_url
+from modelarts_contract.sources import parse_source
 from modelarts_contract.variants.harness import ENV_PREFIXES, suite_environment
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -110,7 +111,9 @@ def test_every_clause_appears_in_both_renderings():
     for clause_id, clause in load_contract().clauses.items():
         assert f"`{clause_id}`" in md
         assert f'id="{clause_id}"' in page
-        assert clause.source.replace('"', "&quot;") in page
+        for reference in parse_source(clause.source):  # each a link into docs/contract.md
+            assert f'<a href="{reference.location}">' in page
+            assert f"]({reference.location})" in md
 
 
 def test_failure_texts_are_escaped():
@@ -162,7 +165,7 @@ def test_cli_writes_both_files_and_exits_2_on_a_bad_ledger(tmp_path, capsys):
     assert "report: error:" in capsys.readouterr().err
     (tmp_path / "ledger.json").write_text(json.dumps(LEDGER), encoding="utf-8")
     assert main([str(tmp_path), "--title", "T <1>"]) == 0
-    assert "# T &lt;1&gt;" in (tmp_path / "conformance.md").read_text(encoding="utf-8")
+    assert "# T \\<1\\>" in (tmp_path / "conformance.md").read_text(encoding="utf-8")
     assert "<h1>T &lt;1&gt;</h1>" in (tmp_path / "conformance.html").read_text(encoding="utf-8")
 
 
