@@ -14,7 +14,6 @@ from modelarts_contract import __version__
 from modelarts_contract.checks.core import ClauseViolation, Violations, describe_source
 from modelarts_contract.config import ENVIRONMENT, SuiteConfig
 from modelarts_contract.contract import load_contract
-from modelarts_contract.environment import EXIT_ENVIRONMENT
 from modelarts_contract.verdict import Verdict, verdict_of
 
 if TYPE_CHECKING:
@@ -126,10 +125,7 @@ def summary_lines(run: Run, exitstatus: int) -> list[str]:
         lines.append(
             f"DATA CHANGED during the checks of {', '.join(changed)}: no verdict (the tests show as skipped)"
         )
-    if outcome.cut_short() and not outcome.stopped_at_start:
-        lines.append(limit_line(outcome, config) + " (the verdicts above stand)")
-    if outcome.environment is not None and not outcome.stopped_at_start:
-        lines.append(f"ENVIRONMENT PROBLEM (exit {EXIT_ENVIRONMENT}): {outcome.environment}")
+    # A stop (exit 6 or 7) is told by its error test case and the verdict line: not a third time here.
     verdict = run_verdict(run, exitstatus)
     return [*lines, *verdict.notes(), verdict.line()]
 

@@ -7,6 +7,7 @@ while credentials for a real one were set. Pure: it reads the facts the ledger r
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -51,7 +52,8 @@ def _why(status: int | None, stopped: str | None, broken: list[str], checked: in
         clauses = f"{len(broken)} of {checked} clauses broken ({', '.join(broken)})"
         return FAILED, clauses + (f"; then {stopped}" if stopped else "")
     if status == EXIT_INCOMPLETE or stopped:
-        return STOPPED, f"{stopped or 'a limit of the run was reached'}; no clause broken until then"
+        cause = re.sub(r"^STOPPED(?=[ :])(: )?", "", stopped or "a limit of the run was reached")
+        return STOPPED, f"{cause}; no clause broken until then"
     if status in _PYTEST_STOPS:
         return STOPPED, f"pytest exit status {status} ({_PYTEST_STOPS[status]}); no clause broken"
     if status not in (0, None):

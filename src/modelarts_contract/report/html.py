@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from html import escape
 
+from modelarts_contract.verdict import PASSED
+
 from .model import BROKEN, DATA_CHANGED, HELD, NOT_EXERCISED, ClauseRow, Report
 
 _CLASS = {HELD: "held", BROKEN: "broken", NOT_EXERCISED: "none", DATA_CHANGED: "changed"}
@@ -79,7 +81,9 @@ def _headline(report: Report) -> str:
     """The verdict in words first, styled by it (amber for a stopped or partial run), then the figures."""
     verdict, head = report.verdict, report.headline
     decided = head.counts[HELD] + head.counts[BROKEN]
-    figure = "no clause reached a verdict" if head.conformance is None else f"{head.conformance:.1f}% held"
+    figure = f"{decided} of {len(report.rows)} clauses reached a verdict"
+    if verdict.word == PASSED and head.conformance is not None:  # a figure only where it cannot mislead
+        figure += f", {head.conformance:.1f}% held"
     notes = "".join(f'<span class="note">{escape(n)}</span>' for n in verdict.notes())
     counts = "".join(
         f'<span><span class="badge {_CLASS[v]}">{n}</span> {escape(v)}</span>' for v, n in head.counts.items()
@@ -88,8 +92,7 @@ def _headline(report: Report) -> str:
         f'<section class="headline {verdict.tone}"><span class="figure {verdict.tone}">{escape(verdict.word)}</span>'
         f'<span class="why">{escape(verdict.why)}<br>target: <b>{escape(verdict.target)}</b>, '
         f"auth: {escape(verdict.auth)}</span>{notes}"
-        f'<span class="counts">{counts}</span><span class="muted">{escape(figure)} of the {decided} clauses '
-        "that reached a verdict (held / (held + broken))</span></section>"
+        f'<span class="counts">{counts}</span><span class="muted">{escape(figure)}</span></section>'
     )
 
 

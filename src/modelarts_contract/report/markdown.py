@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from modelarts_contract.verdict import PASSED
+
 from .model import BROKEN, ClauseRow, Report
 
 _SPECIAL = re.compile(r"([\\`*_<>&|\[\]])")  # Markdown's and HTML's: escaped with a backslash, no entities
@@ -57,6 +59,16 @@ def _failure(row: ClauseRow) -> list[str]:
     ]
 
 
+def _counts(report: Report) -> str:
+    """The verdict counts; the conformance figure only on a run that passed (where it cannot mislead)."""
+    head = report.headline
+    counts = ", ".join(f"{n} {v}" for v, n in head.counts.items())
+    figure = (
+        f"; conformance {head.conformance:.1f}%" if report.verdict.word == PASSED and head.conformance else ""
+    )
+    return f"Clauses: {counts}{figure}"
+
+
 def render_markdown(report: Report) -> str:
     status = "—" if report.exitstatus is None else str(report.exitstatus)
     lines = [
@@ -66,7 +78,7 @@ def render_markdown(report: Report) -> str:
         f"auth: {_cell(report.verdict.auth)})",
         "",
         *(f"> **{_cell(note)}**\n" for note in report.verdict.notes()),
-        f"{_cell(report.headline.text())}",
+        _counts(report),
         "",
         "| | |",
         "|---|---|",
