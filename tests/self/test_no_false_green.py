@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import ssl
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,11 +15,16 @@ import requests
 import yaml
 from tests.self.test_safety_readonly import remote_env, run_suite
 
-from modelarts_contract import cli
+from modelarts_contract import __version__, summary
+from modelarts_contract.config import SuiteConfig
+from modelarts_contract.contract import load_contract
 from modelarts_contract.environment import describe_unreachable
 from modelarts_contract.meter import SharedMeter
 from modelarts_contract.reference import serve
+from modelarts_contract.report import build_report, render_html, render_markdown
+from modelarts_contract.run import Run
 from modelarts_contract.variants import get
+from modelarts_contract.variants.harness import ENV_PREFIXES
 from modelarts_contract.verdict import verdict_of
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -128,9 +136,22 @@ def test_an_unknown_variant_is_one_line_with_a_suggestion():
     assert "\n" not in message and len(message) < 200
 
 
-def test_the_console_script_keeps_its_caches_out_of_the_current_directory(monkeypatch, tmp_path):
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    assert cli.cache_dir() == tmp_path / "modelarts-contract"
+def test_the_console_script_keeps_its_caches_out_of_the_current_directory(tmp_path):
+    here, cache = tmp_path / "here", tmp_path / "cache"
+    here.mkdir()
+    clean = {k: v for k, v in os.environ.items() if not k.startswith((*ENV_PREFIXES, "HYPOTHESIS_"))}
+    command = [sys.executable, "-m", "modelarts_contract.cli", "-q", "-k", "generated"]
+    proc = subprocess.run(
+        command,
+        cwd=here,
+        env={**clean, "XDG_CACHE_HOME": str(cache)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert list(here.iterdir()) == []
+    assert (cache / "modelarts-contract" / "pytest").is_dir()
 
 
 def test_the_pace_wait_of_parallel_workers_is_not_summed(tmp_path):
@@ -158,3 +179,23 @@ def test_the_workflow_checks_its_inputs_and_warns_on_exit_7():
     run = steps[names.index("Contract run against staging")]["run"]
     assert re.search(r"7\) echo \"::warning::[^\n]*\n\s+status=0", run)
     assert "a default run sends 438" in WORKFLOW.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("url", "tls"), [("http://127.0.0.1:8080", False), ("https://staging.example", True)]
+)
+def test_the_header_speaks_of_tls_only_for_an_https_target(url, tls):
+    config = SuiteConfig(base_url=url, project_id="p", auth_token=TOKEN)
+    header = summary.header_lines(Run(config))[0]
+    assert header.startswith(f"modelarts-contract {__version__}: {url}, auth token, budget 2000")
+    assert ("TLS system CAs" in header) is tls
+
+
+def test_a_failing_run_near_100_percent_reads_as_failed():
+    clauses = {cid: {"exercised": 5, "broken": 0, "data_changed": 0} for cid in load_contract().clauses}
+    clauses["R9.pages"]["broken"] = 1
+    report = build_report({"clauses": clauses, "exitstatus": 1}, load_contract())
+    page, markdown = render_html(report), render_markdown(report)
+    assert '<section class="headline bad"><span class="figure bad">FAILED</span>' in page
+    assert markdown.split("\n")[2].startswith("**FAILED**: 1 of 27 clauses broken (R9.pages)")
+    assert "96.3" not in page + markdown and "good" not in page.split("<dl", 1)[0].split("<section", 1)[1]
