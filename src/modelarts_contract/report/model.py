@@ -37,7 +37,7 @@ class LedgerError(ValueError):
 
 @dataclass(frozen=True)
 class Failure:
-    """The first failing request of a clause, as the ledger recorded it (already redacted)."""
+    """The simplest failing request of a clause (the first, in an older ledger), already redacted."""
 
     request: str  # redacted by the suite: the token is $MODELARTS_AUTH_TOKEN
     expected: str
@@ -96,11 +96,12 @@ def validate(ledger: object) -> dict[str, dict[str, Any]]:
         for key in ("exercised", "broken", "data_changed"):
             if not isinstance(record.get(key, 0), int):
                 raise LedgerError(f"clause {cid!r}: {key} is not an integer")
-        failure = record.get("first_failure")
-        if failure is not None and not (
-            isinstance(failure, dict) and all(isinstance(failure.get(k, ""), str) for k in FAILURE_KEYS)
-        ):
-            raise LedgerError(f"clause {cid!r}: first_failure is not an object of strings")
+        for key in ("first_failure", "simplest_failure"):
+            failure = record.get(key)
+            if failure is not None and not (
+                isinstance(failure, dict) and all(isinstance(failure.get(k, ""), str) for k in FAILURE_KEYS)
+            ):
+                raise LedgerError(f"clause {cid!r}: {key} is not an object of strings")
     return clauses
 
 
@@ -121,7 +122,7 @@ def build_rows(
     rows = []
     for clause in contract.clauses.values():
         record = clauses.get(clause.id, {})
-        failure = record.get("first_failure")
+        failure = record.get("simplest_failure") or record.get("first_failure")  # fewest parameters
         rows.append(
             ClauseRow(
                 id=clause.id,
