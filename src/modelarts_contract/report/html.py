@@ -110,7 +110,9 @@ def _row(row: ClauseRow, has_catalogue: bool) -> str:
     out = f'<tr id="{escape(row.id)}" class="{cls}">{"".join(cells)}</tr>'
     if row.verdict == BROKEN and row.failure is not None:
         f = row.failure
-        parts = [f"<h3>Reproduce the simplest failing request ({row.broken} of {row.exercised} checks broke)</h3>"]
+        parts = [
+            f"<h3>Reproduce the simplest failing request ({row.broken} of {row.exercised} checks broke)</h3>"
+        ]
         parts.append(f"<pre>{escape(f.request)}</pre>" if f.request else '<p class="muted">no request</p>')
         parts += [
             f"<h3>Expected</h3><pre>{escape(f.expected)}</pre>",
