@@ -197,7 +197,8 @@ def test_a_mutant_run_reports_its_clause_broken(tmp_path):
     assert '<tr id="R9.pages" class="broken">' in page and '<span class="badge broken">broken</span>' in page
     assert "$MODELARTS_AUTH_TOKEN" in md and "$MODELARTS_AUTH_TOKEN" in page
     assert data.MAIN_TOKEN not in md and data.MAIN_TOKEN not in page
-    assert "Conformance " in md and server.url in page
+    assert md.split("\n")[2].startswith("**FAILED**: 1 of 27 clauses broken (R9.pages)")
+    assert f"target: {server.url}" in md and server.url in page
     # Later, from the ledger alone: the same target, versions and options (the ledger records them).
     assert main([str(tmp_path)]) == 0
     again = (tmp_path / "conformance.md").read_text(encoding="utf-8")
