@@ -52,7 +52,7 @@ def _why(status: int | None, stopped: str | None, broken: list[str], checked: in
         clauses = f"{len(broken)} of {checked} clauses broken ({', '.join(broken)})"
         return FAILED, clauses + (f"; then {stopped}" if stopped else "")
     if status == EXIT_INCOMPLETE or stopped:
-        cause = re.sub(r"^STOPPED(?=[ :])(: )?", "", stopped or "a limit of the run was reached")
+        cause = re.sub(r"^STOPPED:? ", "", stopped or "a limit of the run was reached")  # said once
         return STOPPED, f"{cause}; no clause broken until then"
     if status in _PYTEST_STOPS:
         return STOPPED, f"pytest exit status {status} ({_PYTEST_STOPS[status]}); no clause broken"
