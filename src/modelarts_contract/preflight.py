@@ -13,8 +13,8 @@ import re
 
 from modelarts_contract.checks.core import Exchange
 from modelarts_contract.contract import OPERATION_PATH
+from modelarts_contract.stops import TargetUnreachable
 from modelarts_contract.target import Target
-from modelarts_contract.transport import TargetUnreachable
 
 PREFLIGHT_QUERY = {"limit": "1"}
 _NO_SUCH_PATH = re.compile(

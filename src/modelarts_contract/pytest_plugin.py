@@ -9,6 +9,7 @@ their own. Exit statuses: see `modelarts_contract.environment` (6 environment, 7
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Generator
 from pathlib import Path
 from typing import Any
@@ -17,13 +18,14 @@ import pluggy
 import pytest
 from schemathesis.pytest.plugin import SchemathesisCase
 
-from modelarts_contract import generation, summary
+from modelarts_contract import generation, hooks, summary
 from modelarts_contract.config import ENVIRONMENT, ConfigError, SuiteConfig
 from modelarts_contract.environment import EXIT_ENVIRONMENT, EXIT_INCOMPLETE
 from modelarts_contract.junit import write_usage_error
 from modelarts_contract.run import Run, RunOutcome, redact_report
+from modelarts_contract.stops import LimitReached, SuiteStop, TargetUnreachable
 from modelarts_contract.target import Target
-from modelarts_contract.transport import LimitReached, SuiteStop, TargetUnreachable
+from modelarts_contract.variants import plugin as catalogue_plugin
 
 _HELP = {
     "base_url": "base URL of the target, e.g. https://modelarts.eu-de.otc.t-systems.com (none: embedded server)",
@@ -57,6 +59,12 @@ def run_of(config: pytest.Config) -> Run:
     return config.stash[RUN_KEY]
 
 
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    """The catalogue reaches the run through a hook (docs/architecture.md, Layers), not an import."""
+    pluginmanager.add_hookspecs(hooks)
+    pluginmanager.register(catalogue_plugin, catalogue_plugin.NAME)
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("modelarts", "ModelArts contract suite")
     for name, env in ENVIRONMENT.items():
@@ -87,7 +95,22 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"modelarts-contract: {exc}") from None
     # xdist sets workerinput on a worker's config; pytest's types do not know it.
     shared = config.workerinput.get(WORKER_KEY) if _is_worker(config) else None  # type: ignore[attr-defined]
-    config.stash[RUN_KEY] = Run(suite_config, shared=shared)
+    config.stash[RUN_KEY] = Run(suite_config, shared=shared, catalogue=_catalogue(config, suite_config))
+
+
+def _catalogue(config: pytest.Config, suite_config: SuiteConfig) -> hooks.Catalogue | None:
+    """The variant catalogue, as the hook answers; a --reference-variant it lacks is a usage error."""
+    catalogue: hooks.Catalogue | None = config.hook.pytest_modelarts_variant_catalogue()
+    name = suite_config.reference_variant
+    if name is not None and name not in (catalogue or {}):
+        close = difflib.get_close_matches(name, list(catalogue or {}), n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        known = "python -m modelarts_contract.matrix --list shows them all" if catalogue else "no catalogue"
+        raise pytest.UsageError(
+            f"modelarts-contract: --reference-variant ({ENVIRONMENT['reference_variant']}): no variant "
+            f"{name!r}; {hint}{known}"
+        )
+    return catalogue
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -24,11 +24,15 @@ from modelarts_contract import __version__, summary
 from modelarts_contract.checks.core import Ledger
 from modelarts_contract.config import ENVIRONMENT, SuiteConfig
 from modelarts_contract.contract import load_contract
+from modelarts_contract.hooks import Catalogue
 from modelarts_contract.meter import Meter, SharedMeter, TransportStats, exclusive
 from modelarts_contract.preflight import preflight
 from modelarts_contract.redact import Redactor
+from modelarts_contract.reference import build_app, default_dataset, serve
+from modelarts_contract.report import write_reports
+from modelarts_contract.stops import LimitReached
 from modelarts_contract.target import Target
-from modelarts_contract.transport import LimitReached, fence
+from modelarts_contract.transport import fence
 
 FALLBACK_OTHER_PROJECT = "0" * 31 + "1"
 PREFLIGHT = "the first request (before any test)"
@@ -100,8 +104,11 @@ class RunOutcome:
 
 
 class Run:
-    def __init__(self, config: SuiteConfig, shared: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, config: SuiteConfig, shared: dict[str, Any] | None = None, catalogue: Catalogue | None = None
+    ) -> None:
         self.config = config
+        self.catalogue = catalogue  # the variants (modelarts_contract.hooks), from the pytest plugin
         self.redactor = Redactor(config.secrets)
         self.outcome = RunOutcome()
         self._stack = ExitStack()
@@ -128,7 +135,7 @@ class Run:
                 other = config.other_project_id or FALLBACK_OTHER_PROJECT
                 config = dataclasses.replace(config, other_project_id=other)
             else:
-                config = serve_embedded(config, self._stack)
+                config = serve_embedded(config, self._stack, self.catalogue)
             # One redactor for the run: the signatures the transport sends land where outputs are scrubbed.
             self.redactor = Redactor({*self.redactor.secrets, *config.secrets})
             target = Target(config, load_contract(), self.outcome.ledger, self.meter, self.redactor)
@@ -240,11 +247,9 @@ class Run:
         }
 
     def write_reports(self, report_dir: Path, exitstatus: int) -> None:
-        from modelarts_contract.report import write_reports
-
         ledger_path = report_dir / "ledger.json"
         self.outcome.ledger.dump(ledger_path, **self.ledger_context(exitstatus))
-        write_reports(ledger_path, report_dir)
+        write_reports(ledger_path, report_dir, catalogue=self.catalogue)
 
     def close(self) -> None:
         self._stack.close()
@@ -262,17 +267,13 @@ def shared_once(path: str, first_request: Callable[[], Stop | None]) -> Stop | N
         return stop
 
 
-def serve_embedded(config: SuiteConfig, stack: ExitStack) -> SuiteConfig:
+def serve_embedded(config: SuiteConfig, stack: ExitStack, catalogue: Catalogue | None) -> SuiteConfig:
     """Start the reference server (or the variant asked for) and point a copy of `config` at it."""
-    from modelarts_contract.reference import build_app, default_dataset, serve
-
     if config.reference_variant is None:
         dataset, aksk = default_dataset(), bool(config.ak)
         app = build_app(dataset)
     else:
-        from modelarts_contract.variants import get
-
-        variant = get(config.reference_variant)
+        variant = (catalogue or {})[config.reference_variant]  # the plugin checked the name
         dataset, aksk = variant.dataset(), variant.auth == "aksk" or bool(config.ak)
         app = variant.build(dataset)
     # A crash of a mutant is its verdict (a 500), not a server traceback in every test's report.

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 import yaml
-from tests.self.test_safety_readonly import remote_env, run_suite
+from tests.self.test_safety_readonly import ENV_PREFIXES, remote_env, run_suite
 
 from modelarts_contract import __version__, summary
 from modelarts_contract.config import SuiteConfig
@@ -24,7 +24,6 @@ from modelarts_contract.reference import serve
 from modelarts_contract.report import build_report, render_html, render_markdown
 from modelarts_contract.run import Run
 from modelarts_contract.variants import get
-from modelarts_contract.variants.harness import ENV_PREFIXES
 from modelarts_contract.verdict import verdict_of
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -108,6 +108,23 @@ def _connection(url: str, clock: _Clock) -> tuple[http.client.HTTPConnection, st
     return http.client.HTTPConnection(parts.hostname, parts.port, timeout=clock.left(url)), target
 
 
+def _read_capped(
+    response: http.client.HTTPResponse, sockets: list[socket.socket], url: str, limits: Limits, clock: _Clock
+) -> bytes:
+    """The body, at most the cap; every read bounded by what is left of the clock."""
+    body = bytearray()
+    while len(body) <= limits.max_bytes:  # each turn reads >= 1 byte or ends the loop
+        for sock in sockets:
+            sock.settimeout(clock.left(url))
+        chunk = response.read1(min(65536, limits.max_bytes + 1 - len(body)))
+        if not chunk:
+            break
+        body += chunk
+    if len(body) > limits.max_bytes:
+        raise FetchError(f"{url}: larger than the {limits.max_bytes}-byte cap")
+    return bytes(body)
+
+
 def _get(url: str, headers: dict[str, str], limits: Limits, clock: _Clock) -> _Answer:
     """One GET of `url`, its body read to the cap, all of it within the clock."""
     connection, target = _connection(url, clock)
@@ -133,18 +150,9 @@ def _get(url: str, headers: dict[str, str], limits: Limits, clock: _Clock) -> _A
         encoding = (response.getheader("Content-Encoding") or "identity").strip().lower()
         if encoding != "identity" and response.status not in (*REDIRECTS, 304):
             raise FetchError(f"{url}: Content-Encoding {encoding!r} (identity was asked for)")
-        body = bytearray()
-        while len(body) <= limits.max_bytes:  # each turn reads >= 1 byte or ends the loop
-            for sock in sockets:
-                sock.settimeout(clock.left(url))
-            chunk = response.read1(min(65536, limits.max_bytes + 1 - len(body)))
-            if not chunk:
-                break
-            body += chunk
-        if len(body) > limits.max_bytes:
-            raise FetchError(f"{url}: larger than the {limits.max_bytes}-byte cap")
+        body = _read_capped(response, sockets, url, limits, clock)
         clock.left(url)  # a read cut by the watchdog ends like a short body: the clock tells
-        return _Answer(response.status, response.msg, bytes(body))
+        return _Answer(response.status, response.msg, body)
     except (OSError, http.client.HTTPException) as exc:
         clock.left(url)
         raise FetchError(f"{url}: {type(exc).__name__}: {exc}") from None
@@ -203,6 +211,28 @@ def _decode(body: bytes, charset: str | None, url: str) -> str:
         raise FetchError(f"{url}: cannot decode the page ({exc})") from None
 
 
+def _request_headers(cached: tuple[bytes, dict[str, Any]] | None) -> dict[str, str]:
+    headers = {"User-Agent": _user_agent(), "Accept": "text/html, text/x-rst, text/plain;q=0.9, */*;q=0.5"}
+    headers["Accept-Encoding"] = "identity"
+    if cached is not None:  # ask only for what changed
+        if cached[1].get("etag"):
+            headers["If-None-Match"] = str(cached[1]["etag"])
+        if cached[1].get("last_modified"):
+            headers["If-Modified-Since"] = str(cached[1]["last_modified"])
+    return headers
+
+
+def _follow(url: str, headers: dict[str, str], limits: Limits) -> tuple[str, _Answer]:
+    """GET `url`, following same-origin redirects up to the limit, all within one clock."""
+    clock, current = _Clock(limits.deadline), url
+    for hops in range(limits.max_redirects + 1):
+        answer = _get(current, headers, limits, clock)
+        if answer.status not in REDIRECTS:
+            return current, answer
+        current = _same_origin_redirect(current, answer.headers.get("Location"), hops, limits)
+    raise FetchError(f"{url}: more than {limits.max_redirects} redirects")
+
+
 def fetch(url: str, cache_dir: Path, *, offline: bool = False, limits: Limits | None = None) -> Page:
     """The page at `url`: fetched (and cached), or with `offline` the cached copy."""
     limits = limits or Limits()
@@ -213,22 +243,7 @@ def fetch(url: str, cache_dir: Path, *, offline: bool = False, limits: Limits | 
             raise FetchError(f"{url}: no cached copy in {cache_dir} (run once without --offline)")
         body, meta = cached
         return Page(_decode(body, meta.get("charset"), url), url, meta.get("fetched_at"), from_cache=True)
-    headers = {"User-Agent": _user_agent(), "Accept": "text/html, text/x-rst, text/plain;q=0.9, */*;q=0.5"}
-    headers["Accept-Encoding"] = "identity"
-    if cached is not None:  # ask only for what changed
-        if cached[1].get("etag"):
-            headers["If-None-Match"] = str(cached[1]["etag"])
-        if cached[1].get("last_modified"):
-            headers["If-Modified-Since"] = str(cached[1]["last_modified"])
-    clock, current = _Clock(limits.deadline), url
-    for hops in range(limits.max_redirects + 1):
-        answer = _get(current, headers, limits, clock)
-        if answer.status in REDIRECTS:
-            current = _same_origin_redirect(current, answer.headers.get("Location"), hops, limits)
-            continue
-        break
-    else:
-        raise FetchError(f"{url}: more than {limits.max_redirects} redirects")
+    current, answer = _follow(url, _request_headers(cached), limits)
     now = datetime.now(UTC).isoformat(timespec="seconds")
     if answer.status == 304 and cached is not None:
         body, meta = cached

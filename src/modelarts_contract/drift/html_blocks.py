@@ -135,31 +135,43 @@ class _Collector(HTMLParser):
             text = self._caption_inner if self._caption_tag else self._caption
             self._tables[-1].table.caption = " ".join("".join(text).split())
             self._caption = None
-        elif tag in ("td", "th") and self._tables and (cell := self._tables[-1].cell) is not None:
-            state = self._tables[-1]
-            cell.finish()
-            if state.row is not None:
-                state.row.append(cell)
-            state.cell = None
-        elif tag == "tr" and self._tables and (row := self._tables[-1].row) is not None:
-            state = self._tables[-1]
-            if state.header_row and not state.table.header:
-                state.table.header = [c.text.lower() for c in row]
-            elif row:
-                state.table.rows.append(row)
-            state.row = None
+        elif tag in ("td", "th") and self._tables and self._tables[-1].cell is not None:
+            self._end_cell(self._tables[-1])
+        elif tag == "tr" and self._tables and self._tables[-1].row is not None:
+            self._end_row(self._tables[-1])
         elif self._tables and (cell := self._tables[-1].cell) is not None:
-            starts = self._tables[-1].starts
-            if (tag == "li" or tag in _MARK) and starts and starts[-1][0] == tag:
-                _, start = starts.pop()
-                if tag == "li":
-                    cell.item(start)
-                else:
-                    cell.mark(start)
-            if tag in _BLOCK:
-                cell.add(" ")
+            self._end_in_cell(tag, self._tables[-1], cell)
         elif tag in _BLOCK and not self._tables:
             self.sections.add_text(" ")
+
+    @staticmethod
+    def _end_cell(state: _TableState) -> None:
+        assert state.cell is not None
+        state.cell.finish()
+        if state.row is not None:
+            state.row.append(state.cell)
+        state.cell = None
+
+    @staticmethod
+    def _end_row(state: _TableState) -> None:
+        assert state.row is not None
+        if state.header_row and not state.table.header:
+            state.table.header = [c.text.lower() for c in state.row]
+        elif state.row:
+            state.table.rows.append(state.row)
+        state.row = None
+
+    @staticmethod
+    def _end_in_cell(tag: str, state: _TableState, cell: Cell) -> None:
+        starts = state.starts
+        if (tag == "li" or tag in _MARK) and starts and starts[-1][0] == tag:
+            _, start = starts.pop()
+            if tag == "li":
+                cell.item(start)
+            else:
+                cell.mark(start)
+        if tag in _BLOCK:
+            cell.add(" ")
 
 
 def collect(text: str, layout: HtmlLayout) -> Blocks:

@@ -7,6 +7,7 @@ and writes DIR/conformance.md and DIR/conformance.html.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,6 @@ from .model import (
     build_report,
     build_rows,
     headline,
-    load_catalogue,
 )
 
 __all__ = [
@@ -34,7 +34,6 @@ __all__ = [
     "build_report",
     "build_rows",
     "headline",
-    "load_catalogue",
     "read_ledger",
     "render_html",
     "render_markdown",
@@ -62,12 +61,14 @@ def write_reports(
     target: str | None = None,
     title: str = DEFAULT_TITLE,
     contract: Contract | None = None,
+    catalogue: Mapping[str, Any] | None = None,
 ) -> tuple[Path, Path]:
-    """Write conformance.md and conformance.html for a ledger; returns their paths."""
+    """Write conformance.md and conformance.html for a ledger; returns their paths. The variant
+    catalogue, for the "proven by" column, comes from the caller (the report sits below it)."""
     report = build_report(
         read_ledger(ledger_path),
         contract or load_contract(),
-        catalogue=load_catalogue(),
+        catalogue=catalogue,
         target=target,
         title=title,
     )

@@ -9,7 +9,6 @@ reported as a pass. The headline figure is held / (held + broken): it counts ver
 from __future__ import annotations
 
 import dataclasses
-import importlib
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -103,15 +102,6 @@ def validate(ledger: object) -> dict[str, dict[str, Any]]:
             ):
                 raise LedgerError(f"clause {cid!r}: {key} is not an object of strings")
     return clauses
-
-
-def load_catalogue() -> Mapping[str, Any] | None:
-    """The mutant catalogue, or None when it cannot be imported: the report then has no 'proven by'."""
-    try:
-        catalogue: Mapping[str, Any] = importlib.import_module("modelarts_contract.variants").CATALOGUE
-    except Exception:  # a broken catalogue must not cost the run its report
-        return None
-    return catalogue
 
 
 def build_rows(

@@ -1,5 +1,8 @@
 """The variant catalogue: mutants of the reference server the contract suite must fail, and benign
-variants (freedoms the contract allows) it must pass. ``python -m modelarts_contract.variants`` runs them.
+variants (freedoms the contract allows) it must pass.
+
+Data: it imports the reference server and nothing else of the suite. ``python -m
+modelarts_contract.matrix`` (the kill-matrix runner, above it) runs the suite against each variant.
 """
 
 from __future__ import annotations
@@ -53,7 +56,7 @@ class UnknownVariant(KeyError):
 def unknown_variant_message(name: str) -> str:
     close = difflib.get_close_matches(name, list(CATALOGUE), n=1)
     hint = f"did you mean {close[0]!r}? " if close else ""
-    return f"unknown variant {name!r}; {hint}python -m modelarts_contract.variants --list shows all {len(CATALOGUE)}"
+    return f"unknown variant {name!r}; {hint}python -m modelarts_contract.matrix --list shows all {len(CATALOGUE)}"
 
 
 def get(name: str) -> Variant:
