@@ -192,12 +192,9 @@ class Run:
         if self._shared is None:
             directory = tempfile.mkdtemp(prefix="modelarts-contract-")
             self._stack.callback(shutil.rmtree, directory, ignore_errors=True)
+            c = self.config
             meter = SharedMeter.create(
-                directory,
-                self.config.max_requests,
-                self.config.rate_per_second,
-                self.config.max_duration,
-                self.meter.ends_at,
+                directory, c.max_requests, c.rate_per_second, c.max_duration, self.meter.ends_at
             )
             self._shared = {"meter": meter.describe(), "preflight": str(Path(directory) / "preflight.json")}
             self.meter = meter
