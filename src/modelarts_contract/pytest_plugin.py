@@ -216,7 +216,11 @@ def pytest_runtest_makereport(
             report.outcome = "skipped"
             line = (item.location[1] or 0) + 1
             report.longrepr = (str(item.path), line, f"Skipped: stopped here: {limits[0]}")
-    elif report.failed and (findings := run.findings(item.nodeid, leaves)) is not None:
+    elif (
+        report.failed
+        and (findings := summary.findings(run.told, run.outcome.ledger.as_dict(), item.nodeid, leaves))
+        is not None
+    ):
         report.longrepr = findings  # the clauses it broke, not the frames of schemathesis or hypothesis
         item.stash[FINDINGS_KEY] = findings
     redact_report(run.redactor, report)
@@ -280,7 +284,10 @@ def _report_stop(session: pytest.Session, run: Run) -> None:
             f"environment problem, nothing checked after it: {run.outcome.environment}",
         )
     elif run.outcome.cut_short():
-        kind, cause = run.outcome.limit_kind or "request-budget", summary.limit_line(run.outcome, run.config)
+        kind, cause = (
+            run.outcome.limit_kind or "request-budget",
+            run.outcome.limit_line(run.config.max_requests),
+        )
     else:
         return
     report = pytest.TestReport(

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from modelarts_contract import __version__, summary
+from modelarts_contract import __version__
 from modelarts_contract.checks.core import Ledger
 from modelarts_contract.config import ENVIRONMENT, SuiteConfig
 from modelarts_contract.contract import load_contract
@@ -37,6 +37,10 @@ from modelarts_contract.transport import fence
 FALLBACK_OTHER_PROJECT = "0" * 31 + "1"
 PREFLIGHT = "the first request (before any test)"
 EMBEDDED = "embedded reference server"
+LIMIT_OPTIONS = {
+    "request-budget": f"--max-requests / {ENVIRONMENT['max_requests']}",
+    "run-deadline": f"--max-duration / {ENVIRONMENT['max_duration']}",
+}
 Stop = tuple[str, str]  # (kind, why): "environment" (exit 6) or a limit's kind (exit 7)
 UNUSED_WITHOUT_URL = ("project_id", "other_project_id", "auth_token", "ak")  # "ak": AK/SK come in pairs
 
@@ -64,6 +68,17 @@ class RunOutcome:
     def reached(self, stop: LimitReached, where: str) -> None:
         if self.limit is None:
             self.limit_kind, self.limit, self.limit_reached_in = stop.kind, str(stop), where
+
+    def limit_line(self, max_requests: int) -> str:
+        """What limit cut the run short, where, and how to lift it."""
+        option = LIMIT_OPTIONS.get(self.limit_kind or "", LIMIT_OPTIONS["request-budget"])
+        what = self.limit or f"the request budget of {max_requests} requests is spent"
+        if self.stopped_at_start:
+            return f"STOPPED before any test: {what}; nothing was checked (raise {option})"
+        return (
+            f"STOPPED: {what}, in {self.limit_reached_in or 'the run'}; {self.skipped_for_limit} "
+            f"more tests not run (raise {option} to check everything)"
+        )
 
     def merge(self, other: RunOutcome) -> None:
         self.ledger.merge(other.ledger)
@@ -114,7 +129,7 @@ class Run:
         self._stack = ExitStack()
         self._target: Target | None = None
         self._preflight_done = False
-        self._told: set[str] = set()  # clauses a failed test has told in full in this process
+        self.told: set[str] = set()  # clauses a failed test has told in full (summary.findings)
         self.started = time.monotonic()
         self.subset: str | None = None  # set by the plugin: the pytest selection that narrowed the run
         # From the xdist controller: the meter (one budget, one pace) and the preflight every worker shares.
@@ -202,10 +217,6 @@ class Run:
 
     # -- output ------------------------------------------------------------------------------
 
-    def findings(self, test: str, errors: list[BaseException]) -> str | None:
-        """A failed test's report when every error is a clause it found broken (summary.findings)."""
-        return summary.findings(self._told, self.outcome.ledger.as_dict(), test, errors)
-
     def where(self) -> str:
         if self.config.base_url is not None:
             return self.config.base_url
@@ -217,7 +228,7 @@ class Run:
         """What the report needs to render the same page later, beside the clause records."""
         c = self.config
         outcome = self.outcome
-        stop = outcome.environment or (summary.limit_line(outcome, c) if outcome.cut_short() else None)
+        stop = outcome.environment or (outcome.limit_line(c.max_requests) if outcome.cut_short() else None)
         return {
             "exitstatus": exitstatus,
             "stopped": stop,

@@ -8,21 +8,15 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from modelarts_contract import __version__
 from modelarts_contract.checks.core import ClauseViolation, Violations, describe_source
-from modelarts_contract.config import ENVIRONMENT, SuiteConfig
+from modelarts_contract.config import ENVIRONMENT
 from modelarts_contract.contract import load_contract
+from modelarts_contract.run import Run
 from modelarts_contract.verdict import Verdict, verdict_of
 
-if TYPE_CHECKING:
-    from modelarts_contract.run import Run, RunOutcome
-
-LIMIT_OPTIONS = {
-    "request-budget": f"--max-requests / {ENVIRONMENT['max_requests']}",
-    "run-deadline": f"--max-duration / {ENVIRONMENT['max_duration']}",
-}
 FAILURE_KEYS = ("request", "expected", "actual")
 
 
@@ -34,18 +28,6 @@ def header_lines(run: Run) -> list[str]:
     if c.base_url is not None and c.base_url.startswith("https:"):  # nothing to say of TLS over http
         first += f", TLS {f'CA bundle {c.ca_bundle}' if c.ca_bundle else 'system CAs'}"
     return [first, f"modelarts-contract pace: {pace} ({how})"]
-
-
-def limit_line(outcome: RunOutcome, config: SuiteConfig) -> str:
-    """What limit cut the run short, where, and how to lift it."""
-    option = LIMIT_OPTIONS.get(outcome.limit_kind or "", LIMIT_OPTIONS["request-budget"])
-    what = outcome.limit or f"the request budget of {config.max_requests} requests is spent"
-    if outcome.stopped_at_start:
-        return f"STOPPED before any test: {what}; nothing was checked (raise {option})"
-    return (
-        f"STOPPED: {what}, in {outcome.limit_reached_in or 'the run'}; {outcome.skipped_for_limit} "
-        f"more tests not run (raise {option} to check everything)"
-    )
 
 
 def findings(
