@@ -107,6 +107,9 @@ class ClauseViolation(AssertionError):
         self.expected = redactor.text(expected)
         self.actual = redactor.text(actual)
         self.reproduce = exchange.reproduce if exchange else ""
+        # How simple its request is (fewest, then shortest parameters): summaries show the simplest.
+        pairs = [f"{k}={v}" for k, values in (exchange.query if exchange else {}).items() for v in values]
+        self.rank = (len(pairs), sum(map(len, pairs)))
         lines = [
             f"[{clause.id}] {clause.text}",
             f"  source:   {describe_source(clause.source)}",
@@ -153,8 +156,16 @@ class ClauseRecord:
     broken: int = 0
     data_changed: int = 0
     first_failure: dict[str, str] | None = None
+    simplest_failure: dict[str, Any] | None = None  # the failure whose request has the fewest parameters
     tests: set[str] = field(default_factory=set)  # the tests that exercised the clause
     broken_by: Counter[str] = field(default_factory=Counter)  # test -> how many times it found it broken
+
+
+def _simpler(mine: dict[str, Any] | None, theirs: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The failure with the simpler request; the earlier one on a tie."""
+    if mine is None or (theirs is not None and theirs["rank"] < mine["rank"]):
+        return theirs
+    return mine
 
 
 @dataclass
@@ -180,12 +191,16 @@ class Ledger:
             record = self._record(violation.clause.id)
             record.broken += 1
             record.broken_by[test or ""] += 1
+            failure = {
+                "request": violation.reproduce,
+                "expected": violation.expected,
+                "actual": violation.actual,
+            }
             if record.first_failure is None:
-                record.first_failure = {
-                    "request": violation.reproduce,
-                    "expected": violation.expected,
-                    "actual": violation.actual,
-                }
+                record.first_failure = failure
+            record.simplest_failure = _simpler(
+                record.simplest_failure, {**failure, "rank": list(violation.rank)}
+            )
 
     def changed(self, clause_id: str) -> None:
         with self._lock:
@@ -201,6 +216,7 @@ class Ledger:
                 mine.broken += theirs["broken"]
                 mine.data_changed += theirs["data_changed"]
                 mine.first_failure = mine.first_failure or theirs["first_failure"]
+                mine.simplest_failure = _simpler(mine.simplest_failure, theirs.get("simplest_failure"))
                 mine.tests.update(theirs.get("tests", ()))
                 mine.broken_by.update(theirs.get("broken_by", {}))
 
