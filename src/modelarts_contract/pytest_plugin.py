@@ -18,7 +18,7 @@ import pluggy
 import pytest
 from schemathesis.pytest.plugin import SchemathesisCase
 
-from modelarts_contract import generation, hooks, summary
+from modelarts_contract import generation, hooks, nightly, summary
 from modelarts_contract.config import ENVIRONMENT, ConfigError, SuiteConfig
 from modelarts_contract.environment import EXIT_ENVIRONMENT, EXIT_INCOMPLETE
 from modelarts_contract.junit import write_usage_error
@@ -51,6 +51,7 @@ RUN_KEY = pytest.StashKey[Run]()
 FINDINGS_KEY = pytest.StashKey[str]()
 DESELECTED_KEY = pytest.StashKey[int]()
 STATUS_KEY = pytest.StashKey[int]()
+UPDATE_KEY = pytest.StashKey[str]()  # what --baseline-update wrote, for the summary
 WORKER_KEY = "modelarts_contract"  # in xdist's workerinput / workeroutput
 
 
@@ -79,6 +80,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="DIR",
         help="write ledger.json and the conformance report (conformance.md, conformance.html) here",
     )
+    nightly.add_options(group)  # --baseline, --baseline-update, --max-response-time
 
 
 def _is_worker(config: pytest.Config) -> bool:
@@ -89,6 +91,7 @@ def pytest_configure(config: pytest.Config) -> None:
     options = {name: config.getoption(f"modelarts_{name}", None) for name in ENVIRONMENT}
     try:
         suite_config = SuiteConfig.from_sources(options)
+        extras = nightly.read_options(config)
     except ConfigError as exc:
         if config.option.xmlpath and not _is_worker(config):  # a CI dashboard shows why, not a missing file
             write_usage_error(Path(config.option.xmlpath), str(exc))
@@ -96,6 +99,7 @@ def pytest_configure(config: pytest.Config) -> None:
     # xdist sets workerinput on a worker's config; pytest's types do not know it.
     shared = config.workerinput.get(WORKER_KEY) if _is_worker(config) else None  # type: ignore[attr-defined]
     config.stash[RUN_KEY] = Run(suite_config, shared=shared, catalogue=_catalogue(config, suite_config))
+    nightly.apply(run_of(config), extras)
 
 
 def _catalogue(config: pytest.Config, suite_config: SuiteConfig) -> hooks.Catalogue | None:
@@ -213,9 +217,9 @@ def pytest_runtest_makereport(
     elif limits := [s for s in stops if isinstance(s, LimitReached)]:
         run.outcome.reached(limits[0], item.nodeid)
         if len(stops) == len(leaves):  # nothing but a limit: not a verdict on the target
-            report.outcome = "skipped"
-            line = (item.location[1] or 0) + 1
-            report.longrepr = (str(item.path), line, f"Skipped: stopped here: {limits[0]}")
+            _skipped(report, item, f"stopped here: {limits[0]}")
+    elif report.failed and (known := nightly.known_breakage(run, leaves)) is not None:
+        _skipped(report, item, known)  # in the baseline: skipped with its reason, never passed
     elif (
         report.failed
         and (findings := summary.findings(run.told, run.outcome.ledger.as_dict(), item.nodeid, leaves))
@@ -225,6 +229,11 @@ def pytest_runtest_makereport(
         item.stash[FINDINGS_KEY] = findings
     redact_report(run.redactor, report)
     return report
+
+
+def _skipped(report: pytest.TestReport, item: pytest.Item, why: str) -> None:
+    report.outcome = "skipped"
+    report.longrepr = (str(item.path), (item.location[1] or 0) + 1, f"Skipped: {why}")
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -312,10 +321,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if not run.outcome.involved:
         return
     run.subset = _subset(session)
-    status = _final_status(run, session, int(exitstatus))
+    status = nightly.final_status(run, _final_status(run, session, int(exitstatus)))
     if status in (EXIT_ENVIRONMENT, EXIT_INCOMPLETE):
         _report_stop(session, run)
     session.exitstatus = config.stash[STATUS_KEY] = status
+    if (written := nightly.update_baseline(config, run)) is not None:
+        config.stash[UPDATE_KEY] = written
     report_dir = config.getoption("modelarts_report_dir", None)
     if report_dir:
         run.write_reports(Path(report_dir), status)
@@ -328,5 +339,8 @@ def pytest_terminal_summary(
     if _is_worker(config) or not run.outcome.involved:
         return
     terminalreporter.write_sep("-", "modelarts-contract")
-    for line in summary.summary_lines(run, config.stash.get(STATUS_KEY, int(exitstatus))):
+    lines = summary.summary_lines(run, config.stash.get(STATUS_KEY, int(exitstatus)))
+    if UPDATE_KEY in config.stash:  # before the verdict line, which stays last
+        lines.insert(-1, config.stash[UPDATE_KEY])
+    for line in lines:
         terminalreporter.write_line(run.redactor.scrub(line))

@@ -13,6 +13,7 @@ from modelarts_contract.config import SuiteConfig
 from modelarts_contract.contract import OPERATION_PATH, Contract
 from modelarts_contract.meter import Meter
 from modelarts_contract.redact import Redactor
+from modelarts_contract.timings import ResponseTimes
 from modelarts_contract.transport import GuardedSession
 
 
@@ -24,6 +25,7 @@ class Target:
         ledger: Ledger | None = None,
         meter: Meter | None = None,
         redactor: Redactor | None = None,
+        times: ResponseTimes | None = None,
     ) -> None:
         if config.base_url is None or config.project_id is None:
             raise ValueError("a target needs a base URL and a project id")
@@ -32,7 +34,9 @@ class Target:
         self.project_id = config.project_id
         self.contract = contract
         self.redactor = redactor or Redactor(config.secrets)
-        self.verifier = Verifier(contract, self.redactor, ledger or Ledger(), strict=config.strict)
+        self.verifier = Verifier(
+            contract, self.redactor, ledger or Ledger(), strict=config.strict, times=times
+        )
         self.auth = auth_for(config.auth_token, config.ak, config.sk, config.project_id)
         self.session = GuardedSession(
             config.base_url,
@@ -45,6 +49,7 @@ class Target:
             # The configured project and the one it may not read: no other path ever goes out.
             paths={urlsplit(self.url(p)).path for p in (self.project_id, config.other_project_id) if p},
             witness=self.redactor.remember_signature,
+            sleep=self.verifier.times.sleep,  # the guard's waits are taken off the response times
         )
         self.session.auth = self.auth
 

@@ -1,0 +1,102 @@
+"""What a scheduled run adds to the pytest wiring: the baseline of known breakage (--baseline,
+--baseline-update) and the user's response-time objective (--max-response-time).
+
+Each function is one call from pytest_plugin.py; the rules live in baseline.py and timings.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from modelarts_contract.baseline import (
+    OPTION,
+    UPDATE_OPTION,
+    Baseline,
+    judge,
+    known_failure,
+    load_baseline,
+    verdicts_of,
+    write_update,
+)
+from modelarts_contract.config import ConfigError
+from modelarts_contract.contract import load_contract
+from modelarts_contract.run import Run
+from modelarts_contract.timings import SLO_ID, SLO_OPTION, ResponseTimeError, parse_limit
+
+
+@dataclass(frozen=True)
+class NightlyOptions:
+    baseline: Baseline | None
+    update: bool
+    max_response_time: float | None
+
+
+def add_options(group: pytest.OptionGroup) -> None:
+    group.addoption(
+        OPTION,
+        dest="modelarts_baseline",
+        default=None,
+        metavar="FILE",
+        help="YAML file of known breakage (clause, reason, link, expires): a known clause that breaks "
+        "is reported as known, not failed; exit 1 only for new breakage or an expired entry",
+    )
+    group.addoption(
+        UPDATE_OPTION,
+        dest="modelarts_baseline_update",
+        action="store_true",
+        default=False,
+        help=f"write this run's broken clauses into the {OPTION} file, keeping the reasons",
+    )
+    group.addoption(
+        SLO_OPTION,
+        dest="modelarts_max_response_time",
+        default=None,
+        metavar="SECONDS",
+        help=f"your service-level objective: an answer slower than this fails {SLO_ID}, a clause of "
+        "its own, not of the contract (default: off)",
+    )
+
+
+def read_options(config: pytest.Config) -> NightlyOptions:
+    """The options, checked before any request; ConfigError (exit 4) naming the file and line."""
+    update = bool(config.getoption("modelarts_baseline_update", False))
+    path = config.getoption("modelarts_baseline", None)
+    if update and not path:
+        raise ConfigError(f"{UPDATE_OPTION} needs {OPTION} FILE: the file to write")
+    try:
+        limit = parse_limit(config.getoption("modelarts_max_response_time", None))
+    except ResponseTimeError as exc:
+        raise ConfigError(str(exc)) from None
+    ids = {*load_contract().clauses, SLO_ID}
+    baseline = load_baseline(Path(path), ids, missing_ok=update) if path else None
+    return NightlyOptions(baseline, update, limit)
+
+
+def apply(run: Run, options: NightlyOptions) -> None:
+    run.baseline = options.baseline
+    run.outcome.times.limit = options.max_response_time
+
+
+def known_breakage(run: Run, errors: list[BaseException]) -> str | None:
+    """The skip message of a failed test that broke only known clauses (None: it stays failed)."""
+    return known_failure(run.baseline.active(), errors) if run.baseline is not None else None
+
+
+def final_status(run: Run, status: int) -> int:
+    """An expired baseline entry fails a run that would otherwise pass."""
+    if run.baseline is None or status != 0:
+        return status
+    timings = run.outcome.times.record_for_ledger()
+    judged = judge(run.baseline, verdicts_of(run.outcome.ledger.as_dict(), timings.get("slo")))
+    return 1 if judged.expired else status
+
+
+def update_baseline(config: pytest.Config, run: Run) -> str | None:
+    """With --baseline-update, the baseline file rewritten from this run; the line that says so."""
+    if run.baseline is None or not config.getoption("modelarts_baseline_update", False):
+        return None
+    slo = run.outcome.times.record_for_ledger().get("slo")
+    return write_update(run.baseline, verdicts_of(run.outcome.ledger.as_dict(), slo))
