@@ -27,6 +27,7 @@ from modelarts_contract.verdict import Verdict, as_mapping, verdict_of
 EMBEDDED = "embedded reference server"  # what a ledger of a run without a base URL names as target
 HELD, BROKEN, NOT_EXERCISED, DATA_CHANGED = "held", "broken", "not exercised", "data changed"
 VERDICTS = (HELD, BROKEN, NOT_EXERCISED, DATA_CHANGED)
+KNOWN = "known"  # broken, and in the run's baseline (--baseline): compare and history tell it apart
 DEFAULT_TITLE = 'ModelArts "Obtaining User Image Groups" — contract conformance'
 FAILURE_KEYS = ("request", "expected", "actual")
 
