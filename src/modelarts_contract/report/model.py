@@ -24,6 +24,8 @@ from modelarts_contract.redact import REDACTED
 from modelarts_contract.sources import SourceError, parse_source
 from modelarts_contract.verdict import Verdict, as_mapping, verdict_of
 
+from .extras import Extras, read_extras
+
 EMBEDDED = "embedded reference server"  # what a ledger of a run without a base URL names as target
 HELD, BROKEN, NOT_EXERCISED, DATA_CHANGED = "held", "broken", "not exercised", "data changed"
 VERDICTS = (HELD, BROKEN, NOT_EXERCISED, DATA_CHANGED)
@@ -155,6 +157,7 @@ class Report:
     has_catalogue: bool
     verdict: Verdict
     facts: dict[str, str]  # what a nightly compares first: seed, requests, duration, pace, budget
+    extras: Extras = dataclasses.field(default_factory=Extras)  # baseline, response times, objective
 
 
 def redact_url(url: str | None) -> str:
@@ -199,6 +202,7 @@ def build_report(
             verdict_of(ledger), target=redact_url(target or recorded_target) or "unknown"
         ),
         facts=run_facts(ledger),
+        extras=read_extras(ledger),
     )
 
 
