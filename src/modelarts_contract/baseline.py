@@ -107,8 +107,13 @@ def _entry(path: Path, node: yaml.Node, clause_ids: Collection[str]) -> Entry:
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise _fail(path, fields["clause"], f"clause {printable(clause)[:60]!r} is not in the contract{hint}")
     link = _scalar(path, fields["link"], "link") if "link" in fields else None
-    return Entry(clause, _scalar(path, fields["reason"], "reason"), _expiry(path, fields["expires"]), link,
-                 node.start_mark.line + 1)  # fmt: skip
+    return Entry(
+        clause,
+        _scalar(path, fields["reason"], "reason"),
+        _expiry(path, fields["expires"]),
+        link,
+        node.start_mark.line + 1,
+    )
 
 
 def _entries(path: Path, root: yaml.Node | None, clause_ids: Collection[str]) -> dict[str, Entry]:
@@ -229,10 +234,13 @@ def verdicts_of(clauses: Mapping[str, Mapping[str, Any]], slo: Mapping[str, Any]
     """Each clause's verdict as the baseline needs it ("broken", "held", or "unsure": not
     exercised or its data changed), the response-time objective's among them when it was set."""
     verdicts = {
-        cid: "broken" if rec.get("broken") else "held" if rec.get("exercised") and not rec.get("data_changed")
+        cid: "broken"
+        if rec.get("broken")
+        else "held"
+        if rec.get("exercised") and not rec.get("data_changed")
         else "unsure"
         for cid, rec in clauses.items()
-    }  # fmt: skip
+    }
     for cid, record in (slo or {}).items():
         verdicts[cid] = "broken" if record.get("over") else "held" if record.get("checked") else "unsure"
     return verdicts

@@ -54,8 +54,9 @@ def write(tmp_path: Path, text: str) -> Path:
 
 def test_a_baseline_is_read_with_its_entries_and_their_dates(tmp_path):
     baseline = load_baseline(write(tmp_path, GOOD), IDS, today=TODAY)
-    assert baseline.entries["R9.pages"] == Entry("R9.pages", "pages is rounded down on staging",
-                                                 date(2027, 1, 31), LINK, 3)  # fmt: skip
+    assert baseline.entries["R9.pages"] == Entry(
+        "R9.pages", "pages is rounded down on staging", date(2027, 1, 31), LINK, 3
+    )
     assert set(baseline.active()) == {"R9.pages"} and set(baseline.expired()) == {"R9.size"}
     assert load_baseline(write(tmp_path, "known:\n"), IDS).entries == {}
 
@@ -67,11 +68,19 @@ def test_a_baseline_is_read_with_its_entries_and_their_dates(tmp_path):
         ("known: []\nentries: []\n", 2, "unknown key 'entries'"),
         ("known:\n  - clause: R9.pages\n    reason: r\n    expires: 2027-02-30\n", 4, "expected a date"),
         ("known:\n  - clause: R9.pages\n    reason: r\n    expires: soon\n", 4, "expected a date"),
-        ("known:\n  - clause: R9.page\n    reason: r\n    expires: 2027-01-01\n", 2, "did you mean 'R9.pages'"),
+        (
+            "known:\n  - clause: R9.page\n    reason: r\n    expires: 2027-01-01\n",
+            2,
+            "did you mean 'R9.pages'",
+        ),
         ("known:\n  - clause: R9.pages\n    reason: r\n    until: 2027-01-01\n", 4, "key 'until': unknown"),
         ("known:\n  - clause: R9.pages\n    expires: 2027-01-01\n", 2, "without reason"),
-        ("known:\n  - clause: R9.pages\n    reason: r\n    expires: 2027-01-01\n"
-         "  - clause: R9.pages\n    reason: s\n    expires: 2027-01-01\n", 5, "listed twice"),  # fmt: skip
+        (
+            "known:\n  - clause: R9.pages\n    reason: r\n    expires: 2027-01-01\n"
+            "  - clause: R9.pages\n    reason: s\n    expires: 2027-01-01\n",
+            5,
+            "listed twice",
+        ),
     ],
 )
 def test_a_malformed_baseline_names_its_line(tmp_path, text, line, why):
@@ -82,14 +91,23 @@ def test_a_malformed_baseline_names_its_line(tmp_path, text, line, why):
 
 def test_judged_known_new_expired_and_fixed():
     baseline = load_baseline(Path("unused"), IDS, missing_ok=True)
-    baseline = type(baseline)(Path("b.yml"), {
-        "R9.pages": Entry("R9.pages", "r", date(2027, 1, 1)),
-        "R9.size": Entry("R9.size", "r", date(2026, 1, 1)),
-        "R9.current": Entry("R9.current", "r", date(2027, 1, 1)),
-        "R11.order": Entry("R11.order", "r", date(2027, 1, 1)),
-    }, TODAY)  # fmt: skip
-    verdicts = {"R9.pages": "broken", "R9.size": "broken", "R9.window": "broken", "R9.current": "held",
-                "R11.order": "unsure"}  # fmt: skip
+    baseline = type(baseline)(
+        Path("b.yml"),
+        {
+            "R9.pages": Entry("R9.pages", "r", date(2027, 1, 1)),
+            "R9.size": Entry("R9.size", "r", date(2026, 1, 1)),
+            "R9.current": Entry("R9.current", "r", date(2027, 1, 1)),
+            "R11.order": Entry("R11.order", "r", date(2027, 1, 1)),
+        },
+        TODAY,
+    )
+    verdicts = {
+        "R9.pages": "broken",
+        "R9.size": "broken",
+        "R9.window": "broken",
+        "R9.current": "held",
+        "R11.order": "unsure",
+    }
     judged = judge(baseline, verdicts)
     assert list(judged.known) == ["R9.pages"]
     assert judged.new == ["R9.size", "R9.window"]  # an expired entry knows nothing any more
@@ -121,7 +139,9 @@ def test_the_verdict_passes_known_breakage_in_amber_and_fails_an_expired_entry()
     passed = verdict_of({"clauses": clauses, "exitstatus": 0, "baseline": known})
     assert passed.word == PASSED and passed.tone == PARTIAL and passed.known == ("R9.pages",)
     assert "none broken beyond the baseline (1 known broken: R9.pages)" in passed.why
-    expired = verdict_of({"clauses": clauses, "exitstatus": 1, "baseline": {**known, "expired": {"R9.size": {}}}})
+    expired = verdict_of(
+        {"clauses": clauses, "exitstatus": 1, "baseline": {**known, "expired": {"R9.size": {}}}}
+    )
     assert expired.word == FAILED and "baseline entry expired (R9.size)" in expired.why
     assert verdict_of({"clauses": clauses, "exitstatus": 1}).word == FAILED
 
@@ -133,8 +153,9 @@ def _junit_cases(path: Path) -> dict[str, ET.Element]:
 def test_known_breakage_exits_0_and_reads_as_known_everywhere(tmp_path):
     baseline = write(tmp_path, GOOD.replace("2026-12-01", "2099-01-01"))
     junit, reports = tmp_path / "junit.xml", tmp_path / "reports"
-    run = run_suite({}, *BREAKS_PAGES, "--baseline", str(baseline), "--junitxml", str(junit),
-                    "--report-dir", str(reports))  # fmt: skip
+    run = run_suite(
+        {}, *BREAKS_PAGES, "--baseline", str(baseline), "--junitxml", str(junit), "--report-dir", str(reports)
+    )
     assert run.code == 0, run.output[-3000:]
     assert "KNOWN [R9.pages] broken, in the baseline until 2027-01-31" in run.stdout
     assert run.stdout.splitlines()[-2].startswith("PASSED: ") and "1 known broken: R9.pages" in run.stdout

@@ -46,8 +46,10 @@ def test_a_clause_in_a_runs_baseline_is_known_in_its_row_and_on_the_page(tmp_pat
     """Held, broken, then broken but in the baseline: three glyphs, the latest verdict "known"."""
     for day, verdict in enumerate(("held", "broken", "known")):
         document = nightly(day)
-        write(tmp_path / "ci" / f"{day}.json", ledger({**dict.fromkeys(CLAUSES, "held"), "R9.pages": verdict},
-                                                      written=document["written"]))  # fmt: skip
+        write(
+            tmp_path / "ci" / f"{day}.json",
+            ledger({**dict.fromkeys(CLAUSES, "held"), "R9.pages": verdict}, written=document["written"]),
+        )
     out = tmp_path / "out"
     assert history_main([str(tmp_path / "ci"), "-o", str(out)]) == 0
     md = (out / "history.md").read_text(encoding="utf-8")

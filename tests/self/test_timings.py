@@ -48,8 +48,10 @@ def test_xdist_workers_times_are_merged_by_the_controller():
     second.times.record(0.7, 503, "b")
     first.merge(RunOutcome.from_dict(json.loads(json.dumps(second.as_dict()))))
     assert sorted(first.times.samples) == [0.1, 0.7] and first.times.slowest == {
-        "seconds": 0.7, "status": 503, "request": "b"
-    }  # fmt: skip
+        "seconds": 0.7,
+        "status": 503,
+        "request": "b",
+    }
 
 
 @pytest.mark.parametrize("text", ["0", "-1", "fast", "nan", "inf"])
@@ -74,8 +76,15 @@ def test_a_slow_answer_breaks_the_objective_not_a_clause_of_the_contract():
 def test_a_run_shows_its_times_and_its_objective_apart_from_the_contract(tmp_path):
     reports = tmp_path / "reports"
     with serve(build_app(default_dataset())) as server:
-        run = run_suite(remote_env(server.url), "-k", "default-page", "--max-response-time", "0.000001",
-                        "--report-dir", str(reports))  # fmt: skip
+        run = run_suite(
+            remote_env(server.url),
+            "-k",
+            "default-page",
+            "--max-response-time",
+            "0.000001",
+            "--report-dir",
+            str(reports),
+        )
     assert run.code == 1, run.output[-3000:]
     assert "response times: " in run.stdout and " p50 " in run.stdout and " p95 " in run.stdout
     assert f"SLO BROKEN [{SLO_ID}] (your objective, not the contract's)" in run.stdout
@@ -87,7 +96,9 @@ def test_a_run_shows_its_times_and_its_objective_apart_from_the_contract(tmp_pat
     assert data.MAIN_TOKEN not in json.dumps(ledger) and read_timings(ledger) is not None
     markdown = (reports / "conformance.md").read_text(encoding="utf-8")
     table = markdown.split("## Clauses", 1)[1].split("\n## ", 1)[0]
-    assert SLO_ID not in table and "## Service-level objective" in markdown and "## Response times" in markdown
+    assert (
+        SLO_ID not in table and "## Service-level objective" in markdown and "## Response times" in markdown
+    )
 
 
 def test_a_baselined_objective_is_known(tmp_path):

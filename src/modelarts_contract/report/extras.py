@@ -117,10 +117,19 @@ def extra_lines(extras: Extras) -> list[tuple[str, str, list[tuple[str, str]]]]:
     sections = []
     if extras.known or extras.expired or extras.fixed:
         items = [(cid, f"known breakage, {e.text()}") for cid, e in extras.known.items()]
-        items += [(cid, f"EXPIRED entry ({e.expires}): fix the clause or extend the entry") for cid, e in extras.expired.items()]  # fmt: skip
+        items += [
+            (cid, f"EXPIRED entry ({e.expires}): fix the clause or extend the entry")
+            for cid, e in extras.expired.items()
+        ]
         items += [(cid, "FIXED: holds now, remove it from the baseline") for cid in extras.fixed]
-        sections.append(("Baseline", "Clauses of the run's baseline (--baseline): known breakage does "
-                         "not fail the run; it still counts as broken in the figures above.", items))  # fmt: skip
+        sections.append(
+            (
+                "Baseline",
+                "Clauses of the run's baseline (--baseline): known breakage does "
+                "not fail the run; it still counts as broken in the figures above.",
+                items,
+            )
+        )
     if extras.times is not None:
         t = extras.times
         items = [
@@ -132,8 +141,14 @@ def extra_lines(extras: Extras) -> list[tuple[str, str, list[tuple[str, str]]]]:
     for o in extras.objectives:
         word = "BROKEN" if o.over else "held"
         items = [(o.id, f"{word}: {o.over} of {o.checked} answers slower than {o.limit:g} s")]
-        sections.append(("Service-level objective", "Your objective (--max-response-time), not the "
-                         "contract's: not a clause, not in the conformance figure.", items))  # fmt: skip
+        sections.append(
+            (
+                "Service-level objective",
+                "Your objective (--max-response-time), not the "
+                "contract's: not a clause, not in the conformance figure.",
+                items,
+            )
+        )
     return sections
 
 
