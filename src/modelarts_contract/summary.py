@@ -96,9 +96,11 @@ def summary_lines(run: Run, exitstatus: int) -> list[str]:
     context = run.ledger_context(exitstatus)  # the ledger's records: timings, slo, baseline
     known = as_mapping(as_mapping(context.get("baseline")).get("known"))
     lines = [line for cid in failed for line in _broken_clause(cid, records[cid], cid in known)]
+    new = [cid for cid in failed if cid not in known]
     lines.append(
-        f"clauses checked: {len(records)}, failed: {len(failed)}"
-        + (f" ({', '.join(failed)})" if failed else "")
+        f"clauses checked: {len(records)}, failed: {len(new)}"
+        + (f" ({', '.join(new)})" if new else "")
+        + (f", known: {len(known)} ({', '.join(known)})" if known else "")
     )
     s = run.transport()
     left = max(0, config.max_requests - s.sent)
