@@ -52,6 +52,7 @@ class Target:
             sleep=self.verifier.times.sleep,  # the guard's waits are taken off the response times
         )
         self.session.auth = self.auth
+        self.session.hooks["response"].append(self.verifier.times.answered)  # the waits off `elapsed`
 
     def url(self, project_id: str | None = None) -> str:
         path = OPERATION_PATH.replace("{project_id}", quote(project_id or self.project_id, safe=""))

@@ -1,8 +1,9 @@
 """Response times of a run: every judged exchange's, their p50, p95 and max, and the slowest request.
 
-A time is the answer's, not the suite's: `requests` measures from the send to the headers, and that
-span includes the guard's own waits (the pace, Retry-After), so the guard sleeps through `sleep`
-here and what it slept is taken off the next exchange judged. `--max-response-time` makes an answer
+A time is the answer's, not the suite's. `requests` measures `elapsed` around the adapter, where the
+guard also waits (the pace, Retry-After) and reads the whole body: so the guard sleeps through
+`sleep` here, and the session's response hook (`answered`) takes what it slept during that exchange
+off its `elapsed`, before anyone (schemathesis included) reads it. `--max-response-time` makes an answer
 slower than the user's service-level objective a failure of its own clause, `SLO.response-time`:
 not a clause of the contract (it is in no x-clauses and no conformance figure).
 """
@@ -13,7 +14,10 @@ import math
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
+
+import requests
 
 from modelarts_contract.contract import Clause
 from modelarts_contract.redact import printable
@@ -69,12 +73,18 @@ class ResponseTimes:
         time.sleep(seconds)
         self._slept.total = getattr(self._slept, "total", 0.0) + seconds
 
+    def answered(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        """The session's response hook: what the guard slept during this exchange comes off its
+        `elapsed` (requests sets it just before the hook runs)."""
+        slept, self._slept.total = getattr(self._slept, "total", 0.0), 0.0
+        if slept:
+            response.elapsed = max(response.elapsed - timedelta(seconds=slept), timedelta(0))
+
     def record(self, elapsed: float | None, status: int, request: str) -> float | None:
         """The answer's time (seconds), recorded; None when the exchange carries none."""
-        slept, self._slept.total = getattr(self._slept, "total", 0.0), 0.0
-        if elapsed is None or not math.isfinite(elapsed):
+        if elapsed is None or not math.isfinite(elapsed) or elapsed < 0:
             return None
-        seconds = max(0.0, elapsed - slept)
+        seconds = elapsed
         with self._lock:
             self.samples.append(seconds)
             if self.slowest is None or seconds > self.slowest["seconds"]:

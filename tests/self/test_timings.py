@@ -5,16 +5,20 @@ slowest request (redacted) in the summary, ledger and report, merged across xdis
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
+import requests
 from tests.self.test_safety_readonly import remote_env, run_suite
 
 from modelarts_contract.checks.core import Exchange, Ledger, Verifier, Violations
+from modelarts_contract.config import SuiteConfig
 from modelarts_contract.contract import load_contract
 from modelarts_contract.history.runs import Timings, read_timings
 from modelarts_contract.redact import Redactor
 from modelarts_contract.reference import build_app, data, default_dataset, serve
 from modelarts_contract.run import RunOutcome
+from modelarts_contract.target import Target
 from modelarts_contract.timings import SLO_ID, ResponseTimeError, ResponseTimes, parse_limit, percentile
 
 
@@ -24,12 +28,33 @@ def test_percentiles_are_nearest_rank():
     assert percentile([3.0], 0.95) == 3.0
 
 
-def test_the_guards_waits_are_taken_off_the_next_answer():
-    times = ResponseTimes()
+def test_the_guards_waits_are_taken_off_the_answer_they_delayed():
+    times, first, second = ResponseTimes(), requests.Response(), requests.Response()
     times.sleep(0.01)  # the pace, say
-    assert times.record(0.51, 200, "curl one") == pytest.approx(0.5)
-    assert times.record(0.2, 200, "curl two") == pytest.approx(0.2)  # counted once only
-    assert times.record(None, 200, "curl three") is None and len(times.samples) == 2
+    first.elapsed, second.elapsed = timedelta(seconds=0.51), timedelta(seconds=0.2)
+    times.answered(first)
+    times.answered(second)
+    assert first.elapsed == timedelta(seconds=0.5) and second.elapsed == timedelta(seconds=0.2)  # once only
+    assert times.record(None, 200, "curl three") is None and times.samples == []
+
+
+def test_a_paced_run_times_the_answers_not_the_pace():
+    """Against a loopback server at 20 requests/s each request after the first waits for its slot
+    inside requests' `elapsed`: exactly that wait comes off the time recorded (no clock compared)."""
+    with serve(build_app(default_dataset())) as server:
+        config = SuiteConfig.from_sources({}, remote_env(server.url, MODELARTS_RATE_LIMIT="20/s"))
+        target = Target(config, load_contract())
+        seen: list[tuple[timedelta, float]] = []  # requests' elapsed, the pace waited so far
+        target.session.hooks["response"].insert(
+            0, lambda r, **_: seen.append((r.elapsed, target.session.stats.paced))
+        )
+        with target.session:
+            for _ in range(4):
+                target.verifier.run_all([], target.get({"limit": "1"}))
+    waits = [paced - before for (_, before), (_, paced) in zip([(None, 0.0), *seen], seen, strict=False)]
+    assert sum(waits) > 0  # the pace did hold requests back
+    for (raw, _), wait, recorded in zip(seen, waits, target.verifier.times.samples, strict=True):
+        assert recorded == pytest.approx(raw.total_seconds() - wait, abs=1e-5)
 
 
 def test_the_ledger_record_is_what_compare_and_history_read():
