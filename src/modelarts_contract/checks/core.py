@@ -39,7 +39,7 @@ class Exchange:
     content: bytes
     reproduce: str  # a runnable, redacted command
     truncated_at: int | None = None  # the body was larger than the transport reads: cut here
-    elapsed: float | None = None  # seconds from the send to the answer's headers (requests' elapsed)
+    elapsed: float | None = None  # seconds from the send to the body's last byte, the suite's waits off
 
     @classmethod
     def from_prepared(
