@@ -137,7 +137,13 @@ def extra_lines(extras: Extras) -> list[tuple[str, str, list[tuple[str, str]]]]:
             ("p50 / p95 / max", f"{t.p50:.3f} s / {t.p95:.3f} s / {t.max:.3f} s"),
             ("slowest", f"{t.slowest} (answered {t.status} in {t.max:.3f} s)"),
         ]
-        sections.append(("Response times", "Each judged answer, from the send to its last byte (the suite's own waits left out).", items))
+        sections.append(
+            (
+                "Response times",
+                "Each judged answer, from the send to its last byte (the suite's own waits left out).",
+                items,
+            )
+        )
     for o in extras.objectives:
         word = "BROKEN" if o.over else "held"
         items = [(o.id, f"{word}: {o.over} of {o.checked} answers slower than {o.limit:g} s")]
