@@ -49,9 +49,11 @@ class Entry:
     line: int = 0  # where the entry starts in the file (1-based), for messages
 
     def note(self) -> str:
-        """The entry as a skip message or a report shows it."""
+        """The entry as a skip message (terminal, JUnit) shows it; control characters escaped."""
         link = f" ({self.link})" if self.link else ""
-        return f"known breakage [{self.clause}] until {self.expires.isoformat()}: {self.reason}{link}"
+        return printable(
+            f"known breakage [{self.clause}] until {self.expires.isoformat()}: {self.reason}{link}"
+        )
 
 
 @dataclass(frozen=True)

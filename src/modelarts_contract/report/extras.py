@@ -112,49 +112,47 @@ def read_extras(ledger: Mapping[str, Any]) -> Extras:
     )
 
 
-def extra_lines(extras: Extras) -> list[tuple[str, str, list[tuple[str, str]]]]:
-    """The sections both renderings show, as (title, introduction, [(label, text)]); plain text."""
+Section = tuple[str, str, list[tuple[str, str]]]  # title, introduction, (label, text) rows
+BASELINE_INTRO = (
+    "Clauses of the run's baseline (--baseline): known breakage does not fail the run; it still "
+    "counts as broken in the figures above."
+)
+TIMES_INTRO = "Each judged answer, from the send to its last byte (the suite's own waits left out)."
+OBJECTIVE_INTRO = (
+    "Your objective (--max-response-time), not the contract's: not a clause, not in the conformance figure."
+)
+
+
+def _baseline_section(extras: Extras) -> Section:
+    items = [(cid, f"known breakage, {e.text()}") for cid, e in extras.known.items()]
+    items += [
+        (cid, f"EXPIRED entry ({e.expires}): fix the clause or extend the entry")
+        for cid, e in extras.expired.items()
+    ]
+    items += [(cid, "FIXED: holds now, remove it from the baseline") for cid in extras.fixed]
+    return "Baseline", BASELINE_INTRO, items
+
+
+def _times_section(t: Times) -> Section:
+    items = [
+        ("answers", str(t.count)),
+        ("p50 / p95 / max", f"{t.p50:.3f} s / {t.p95:.3f} s / {t.max:.3f} s"),
+        ("slowest", f"{t.slowest} (answered {t.status} in {t.max:.3f} s)"),
+    ]
+    return "Response times", TIMES_INTRO, items
+
+
+def extra_lines(extras: Extras) -> list[Section]:
+    """The sections both renderings show; plain text, for the renderer to escape."""
     sections = []
     if extras.known or extras.expired or extras.fixed:
-        items = [(cid, f"known breakage, {e.text()}") for cid, e in extras.known.items()]
-        items += [
-            (cid, f"EXPIRED entry ({e.expires}): fix the clause or extend the entry")
-            for cid, e in extras.expired.items()
-        ]
-        items += [(cid, "FIXED: holds now, remove it from the baseline") for cid in extras.fixed]
-        sections.append(
-            (
-                "Baseline",
-                "Clauses of the run's baseline (--baseline): known breakage does "
-                "not fail the run; it still counts as broken in the figures above.",
-                items,
-            )
-        )
+        sections.append(_baseline_section(extras))
     if extras.times is not None:
-        t = extras.times
-        items = [
-            ("answers", str(t.count)),
-            ("p50 / p95 / max", f"{t.p50:.3f} s / {t.p95:.3f} s / {t.max:.3f} s"),
-            ("slowest", f"{t.slowest} (answered {t.status} in {t.max:.3f} s)"),
-        ]
-        sections.append(
-            (
-                "Response times",
-                "Each judged answer, from the send to its last byte (the suite's own waits left out).",
-                items,
-            )
-        )
+        sections.append(_times_section(extras.times))
     for o in extras.objectives:
         word = "BROKEN" if o.over else "held"
         items = [(o.id, f"{word}: {o.over} of {o.checked} answers slower than {o.limit:g} s")]
-        sections.append(
-            (
-                "Service-level objective",
-                "Your objective (--max-response-time), not the "
-                "contract's: not a clause, not in the conformance figure.",
-                items,
-            )
-        )
+        sections.append(("Service-level objective", OBJECTIVE_INTRO, items))
     return sections
 
 
