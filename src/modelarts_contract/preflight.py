@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from modelarts_contract.checks.core import Exchange
 from modelarts_contract.contract import OPERATION_PATH
+from modelarts_contract.neutral import neutral
 from modelarts_contract.target import Target
 from modelarts_contract.transport import TargetUnreachable
 
@@ -19,8 +20,8 @@ SERVICE_ERROR_PREFIX = "ModelArts."  # error codes of the service itself, not of
 
 
 def _printable(value: object, limit: int) -> str:
-    """The target's words, cut short and with control characters (terminal escapes) neutralised."""
-    return "".join(c if c.isprintable() else "?" for c in str(value)[:limit])
+    """The target's words, cut short and neutralised."""
+    return neutral(str(value)[:limit])
 
 
 def _error(exchange: Exchange) -> tuple[object, object]:

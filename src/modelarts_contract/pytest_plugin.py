@@ -20,6 +20,7 @@ from schemathesis.pytest.plugin import SchemathesisCase
 from modelarts_contract import generation
 from modelarts_contract.config import ENVIRONMENT, ConfigError, SuiteConfig
 from modelarts_contract.environment import EXIT_ENVIRONMENT, EXIT_INCOMPLETE
+from modelarts_contract.neutral import neutral
 from modelarts_contract.run import Run, RunOutcome
 from modelarts_contract.target import Target
 from modelarts_contract.transport import LimitReached, SuiteStop, TargetUnreachable
@@ -269,4 +270,4 @@ def pytest_terminal_summary(
         return
     terminalreporter.write_sep("-", "modelarts-contract")
     for line in run.summary_lines():
-        terminalreporter.write_line(run.redactor.scrub(line))
+        terminalreporter.write_line(neutral(run.redactor.scrub(line)))

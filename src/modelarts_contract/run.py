@@ -24,6 +24,7 @@ from modelarts_contract.config import ENVIRONMENT, SuiteConfig
 from modelarts_contract.contract import load_contract
 from modelarts_contract.environment import EXIT_ENVIRONMENT
 from modelarts_contract.meter import Meter, SharedMeter, TransportStats, exclusive
+from modelarts_contract.neutral import neutral
 from modelarts_contract.preflight import preflight
 from modelarts_contract.redact import Redactor
 from modelarts_contract.target import Target
@@ -233,8 +234,12 @@ class Run:
     # -- output ------------------------------------------------------------------------------
 
     def redact(self, report: pytest.TestReport | pytest.CollectReport) -> None:
-        """Every report (terminal, JUnit XML, other plugins) passes here: no secret may survive it."""
-        scrub = self.redactor.scrub
+        """Every report (terminal, JUnit XML, other plugins) passes here: no secret may survive it,
+        and no control character the target sent (a traceback can quote its bytes)."""
+
+        def scrub(text: str) -> str:
+            return neutral(self.redactor.scrub(text), lines=True)
+
         if isinstance(report.longrepr, tuple):
             path, line, message = report.longrepr
             report.longrepr = (path, line, scrub(message))

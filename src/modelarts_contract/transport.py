@@ -25,6 +25,7 @@ because schemathesis sends some probes (ignored_auth, auth inference) on fresh s
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import re
 import socket
 import threading
@@ -54,6 +55,7 @@ _DELTA_SECONDS = re.compile(r"[0-9]{1,10}")
 _MAX_HTTP_DATE = 64  # characters; an IMF-fixdate has 29
 _SIGNATURE = re.compile(r"Signature=([^,\s]+)")  # in an SDK-HMAC-SHA256 Authorization header
 DEADLINE_THREAD = "modelarts-deadline"
+RESOLVER_THREAD = "modelarts-resolver"
 _ORIGINAL_SEND = HTTPAdapter.send
 _ORIGINAL_GETRESPONSE = HTTPConnection.getresponse
 # The parameters of `HTTPAdapter.send`, as requests' stubs spell them.
@@ -145,6 +147,71 @@ def mark_truncated(response: requests.Response, cut: int | None) -> None:
     response.truncated_at = cut  # type: ignore[attr-defined]  # our mark on requests' objects
     if response.request is not None:
         response.request.truncated_at = cut  # type: ignore[attr-defined]  # our mark, as above
+
+
+class UnfollowedResponse(requests.Response):
+    """A response that no `requests.Session` takes for a redirect: `Session.send` resolves a 3xx's
+    Location (for `response.next`) even with allow_redirects=False, decoding its bytes as UTF-8. The
+    suite follows no redirect (R16) and its checks read the header as bytes (`neutral.header_text`)."""
+
+    @property
+    def is_redirect(self) -> bool:
+        return False
+
+    @property
+    def is_permanent_redirect(self) -> bool:
+        return False
+
+
+def unfollowed(response: requests.Response) -> requests.Response:
+    response.__class__ = UnfollowedResponse
+    return response
+
+
+def mark_short(response: requests.Response, short: tuple[int, int] | None) -> None:
+    """`short_of`: (bytes received, Content-Length) of an answer that ended early, or None."""
+    response.short_of = short  # type: ignore[attr-defined]  # our mark on requests' objects
+    if response.request is not None:
+        response.request.short_of = short  # type: ignore[attr-defined]  # as mark_truncated's
+
+
+def _short_of(response: requests.Response, error: Exception) -> tuple[int, int] | None:
+    """(received, announced) when `error` is the body ending before its Content-Length."""
+    announced = response.headers.get("Content-Length", "")
+    if not isinstance(error, requests.exceptions.ChunkedEncodingError) or not announced.isascii():
+        return None
+    if not announced.isdigit() or response.raw is None:
+        return None
+    received = int(response.raw.tell())
+    return (received, int(announced)) if received < int(announced) else None
+
+
+def resolve_within(base_url: str, seconds: float) -> None:
+    """The base URL's host name resolved in a thread of its own, waited for `seconds` at most: the
+    connection resolves it again (from the resolver's cache, by then), but a resolver that hangs
+    holds no request past its deadline. A name that does not resolve is left to the connection."""
+    host, port = urlsplit(base_url).hostname or "", urlsplit(base_url).port
+    try:
+        ipaddress.ip_address(host)
+        return  # an address: nothing to resolve
+    except ValueError:
+        pass
+    done = threading.Event()
+
+    def resolve() -> None:
+        with contextlib.suppress(OSError, UnicodeError):
+            socket.getaddrinfo(host, port or 443, type=socket.SOCK_STREAM)
+        done.set()
+
+    threading.Thread(target=resolve, name=RESOLVER_THREAD, daemon=True).start()
+    if not done.wait(seconds):
+        raise TargetUnreachable(
+            f"the host name {host!r} did not resolve within {seconds:g} s (--request-timeout): DNS?"
+        )
+
+
+class ShortAnswerOnce(TargetUnreachable):
+    """An answer cut short of its Content-Length, whole on the retry: a fault that did not repeat."""
 
 
 class _Deadline:
@@ -339,7 +406,7 @@ class Guard:
                 self._witness(signature.group(1))
         for attempt in range(MAX_RETRIES + 1):
             self._admit()
-            response = self._exchange(transmit)
+            response = self._whole_or_short_twice(transmit)
             wait = retry_after_seconds(response.headers.get("Retry-After"))
             if response.status_code not in RETRY_STATUSES or wait is None or attempt == MAX_RETRIES:
                 return response
@@ -352,6 +419,24 @@ class Guard:
             self._sleep(wait)
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def _whole_or_short_twice(self, transmit: Callable[[], requests.Response]) -> requests.Response:
+        """One exchange; an answer cut short of its Content-Length is asked for once more. Short again,
+        it goes to the checks (R8: the target's fault); whole the second time, the run stops (exit 6)."""
+        response = self._exchange(transmit)
+        short = getattr(response, "short_of", None)
+        if short is None:
+            return response
+        self._admit()
+        self.meter.count("retries")
+        again = self._exchange(transmit)
+        if getattr(again, "short_of", None) is None:
+            raise ShortAnswerOnce(
+                f"{self.base_url} broke off an answer after {short[0]} of the {short[1]} bytes of its "
+                "Content-Length, then answered whole on a retry: a fault that did not repeat (the "
+                "network, a proxy?), not a verdict on the target"
+            )
+        return again
+
     def _exchange(self, transmit: Callable[[], requests.Response]) -> requests.Response:
         """One request and its whole answer, within the deadline and the byte cap."""
         deadline = _Deadline(self.timeout, self.max_body_bytes)
@@ -360,6 +445,7 @@ class Guard:
         outer, _current.deadline = getattr(_current, "deadline", None), deadline
         try:
             try:
+                resolve_within(self.base_url, self.timeout)
                 response = transmit()
             finally:
                 _current.deadline = outer
@@ -379,7 +465,7 @@ class Guard:
                 if not complete and response.raw is not None:
                     response.raw.close()  # unread bytes on the connection: never reuse it
                 response.close()  # a fully read body releases the connection for the next request
-        return response
+        return unfollowed(response)
 
     def _late(self, deadline: _Deadline) -> str:
         return describe_deadline(self.base_url, self.timeout, answered=not deadline.expired_unanswered)
@@ -390,7 +476,7 @@ class Guard:
         The cap holds for the decoded bytes (a gzip bomb) and, through `_WireCap`, for the bytes on
         the wire (a body that decodes to little, or to nothing, which urllib3 would read on and on)."""
         chunks: list[bytes] = []
-        size, cut = 0, None
+        size, cut, short = 0, None, None
         try:
             for chunk in response.iter_content(READ_CHUNK):
                 room = self.max_body_bytes - size
@@ -400,17 +486,19 @@ class Guard:
                     break
                 chunks.append(chunk)
                 size += len(chunk)
-        except _TRANSPORT_ERRORS:
-            if not deadline.oversize:
+        except _TRANSPORT_ERRORS as error:
+            short = None if deadline.oversize else _short_of(response, error)
+            if not deadline.oversize and short is None:
                 raise
         if deadline.oversize:  # the wire ran dry at the cap: whatever the reader made of that, a cut
             cut = self.max_body_bytes
         response._content = b"".join(chunks)
         response._content_consumed = True  # type: ignore[attr-defined]  # private to requests, absent from its stubs
         mark_truncated(response, cut)
+        mark_short(response, short)
         if cut is not None:
             self.meter.count("truncated")
-        return cut is None
+        return cut is None and short is None
 
     def _admit(self) -> None:
         """Take one request from the budget and wait for its slot in the pace."""

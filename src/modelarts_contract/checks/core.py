@@ -17,6 +17,7 @@ import requests
 
 from modelarts_contract.checks.registry import Check, Entry
 from modelarts_contract.contract import Clause, Contract
+from modelarts_contract.neutral import neutral
 from modelarts_contract.redact import Redactor
 from modelarts_contract.sources import SourceError, render_source
 from modelarts_contract.transport import AnswerTooLarge
@@ -36,6 +37,7 @@ class Exchange:
     content: bytes
     reproduce: str  # a runnable, redacted command
     truncated_at: int | None = None  # the body was larger than the transport reads: cut here
+    short_of: tuple[int, int] | None = None  # (received, Content-Length): cut short twice by the target
 
     @classmethod
     def from_prepared(
@@ -56,6 +58,7 @@ class Exchange:
             content=content,
             reproduce=redactor.curl(request.url or "", sent),
             truncated_at=getattr(request, "truncated_at", None),  # the transport marks the request
+            short_of=getattr(request, "short_of", None),
         )
 
     @classmethod
@@ -77,7 +80,7 @@ class Exchange:
     def body(self) -> Any:
         """The parsed JSON body, or NOT_JSON: also for a cut body, a nesting deeper than the parser
         recurses (RecursionError) and an integer longer than Python converts (ValueError)."""
-        if self.truncated_at is not None:
+        if self.truncated_at is not None or self.short_of is not None:
             return NOT_JSON
         try:
             return json.loads(self.content)
@@ -102,8 +105,9 @@ class ClauseViolation(AssertionError):
         self, clause: Clause, expected: str, actual: str, exchange: Exchange | None, redactor: Redactor
     ) -> None:
         self.clause = clause
-        self.expected = redactor.text(expected)
-        self.actual = redactor.text(actual)
+        # What the target sent is in these texts: neutralised once here, for every output.
+        self.expected = neutral(redactor.text(expected))
+        self.actual = neutral(redactor.text(actual))
         self.reproduce = exchange.reproduce if exchange else ""
         lines = [
             f"[{clause.id}] {clause.text}",

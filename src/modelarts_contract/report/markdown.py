@@ -5,16 +5,19 @@ from __future__ import annotations
 import html
 import re
 
+from modelarts_contract.neutral import neutral
+
 from .model import BROKEN, ClauseRow, Report
 
 
 def _cell(text: str) -> str:
     """Table-cell text: no raw HTML, no column breaks, one line."""
-    return html.escape(" ".join(text.split()), quote=False).replace("|", "\\|")
+    return html.escape(" ".join(neutral(text).split()), quote=False).replace("|", "\\|")
 
 
 def _fence(text: str, lang: str = "text") -> str:
     """A code block whose fence is longer than any backtick run inside, so the text cannot close it."""
+    text = neutral(text, lines=True)
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * max(3, longest + 1)
     return f"{fence}{lang}\n{text}\n{fence}"
