@@ -9,6 +9,7 @@ their own. Exit statuses: see `modelarts_contract.environment` (6 environment, 7
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Generator
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,8 @@ from modelarts_contract import generation
 from modelarts_contract.config import ENVIRONMENT, ConfigError, SuiteConfig
 from modelarts_contract.environment import EXIT_ENVIRONMENT, EXIT_INCOMPLETE
 from modelarts_contract.neutral import neutral
+from modelarts_contract.outputs import output_problems
+from modelarts_contract.preflight import PREFLIGHT_TEST, preflight_findings
 from modelarts_contract.run import Run, RunOutcome
 from modelarts_contract.target import Target
 from modelarts_contract.transport import LimitReached, SuiteStop, TargetUnreachable
@@ -81,6 +84,10 @@ def pytest_configure(config: pytest.Config) -> None:
         suite_config = SuiteConfig.from_sources(options)
     except ConfigError as exc:
         raise pytest.UsageError(f"modelarts-contract: {exc}") from None
+    if not _is_worker(config):  # before any request: a verdict must not be lost to an unusable path
+        unusable = output_problems(config.getoption("modelarts_report_dir", None), config.option.xmlpath)
+        if unusable:
+            raise pytest.UsageError("modelarts-contract: " + "; ".join(neutral(p) for p in unusable))
     # xdist sets workerinput on a worker's config; pytest's types do not know it.
     shared = config.workerinput.get(WORKER_KEY) if _is_worker(config) else None  # type: ignore[attr-defined]
     config.stash[RUN_KEY] = Run(suite_config, shared=shared)
@@ -148,6 +155,24 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         # Exit as interrupted, which pytest still summarises (it does not for unknown statuses);
         # pytest_sessionfinish then sets the suite's own status, 6 or 7.
         pytest.exit(f"modelarts-contract: {what}: {problem}", pytest.ExitCode.INTERRUPTED)
+    if stop is None and not _is_worker(session.config):
+        _report_preflight(session, run)
+
+
+def _report_preflight(session: pytest.Session, run: Run) -> None:
+    """The clauses the first request broke, as a failed test case of their own (terminal, JUnit)."""
+    findings = preflight_findings(run.outcome.ledger.as_dict())
+    if findings is None:
+        return
+    report = pytest.TestReport(
+        nodeid=PREFLIGHT_TEST,
+        location=("modelarts-contract", None, "preflight"),
+        keywords={},
+        outcome="failed",
+        longrepr=run.redactor.scrub(findings),
+        when="call",
+    )
+    session.config.hook.pytest_runtest_logreport(report=report)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -218,6 +243,8 @@ def _final_status(run: Run, session: pytest.Session, exitstatus: int) -> int:
         return EXIT_ENVIRONMENT
     if run.outcome.cut_short():
         return 1 if session.testsfailed else EXIT_INCOMPLETE
+    if exitstatus == 0 and preflight_findings(run.outcome.ledger.as_dict()):  # xdist: a worker's preflight
+        return 1
     return exitstatus
 
 
@@ -259,7 +286,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     session.exitstatus = status
     report_dir = config.getoption("modelarts_report_dir", None)
     if report_dir:
-        run.write_reports(Path(report_dir), status)
+        for problem in run.write_reports(Path(report_dir), status):  # the verdict stands
+            sys.stderr.write(neutral(problem) + "\n")
 
 
 def pytest_terminal_summary(

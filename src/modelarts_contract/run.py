@@ -379,12 +379,12 @@ class Run:
             f"more tests not run (raise {option} to check everything)"
         )
 
-    def write_reports(self, report_dir: Path, exitstatus: int) -> None:
-        from modelarts_contract.report import write_reports
+    def write_reports(self, report_dir: Path, exitstatus: int) -> list[str]:
+        """The ledger and the report; one line per file that could not be written."""
+        from modelarts_contract.report import write_run_reports
 
-        ledger_path = report_dir / "ledger.json"
-        self.outcome.ledger.dump(ledger_path, **self.ledger_context(exitstatus))
-        write_reports(ledger_path, report_dir)
+        ledger = {"clauses": self.outcome.ledger.as_dict(), **self.ledger_context(exitstatus)}
+        return write_run_reports(report_dir, ledger)
 
     def close(self) -> None:
         self._stack.close()

@@ -18,6 +18,7 @@ import requests
 from modelarts_contract.checks.registry import Check, Entry
 from modelarts_contract.contract import Clause, Contract
 from modelarts_contract.neutral import neutral
+from modelarts_contract.outputs import write_atomically
 from modelarts_contract.redact import Redactor
 from modelarts_contract.sources import SourceError, render_source
 from modelarts_contract.transport import AnswerTooLarge
@@ -218,8 +219,7 @@ class Ledger:
             return sorted(cid for cid, rec in self.records.items() if rec.broken)
 
     def dump(self, path: Path, **extra: Any) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps({"clauses": self.as_dict(), **extra}, indent=2), encoding="utf-8")
+        write_atomically(path, json.dumps({"clauses": self.as_dict(), **extra}, indent=2))
 
 
 class UndeclaredClause(RuntimeError):
