@@ -85,7 +85,9 @@ def pytest_configure(config: pytest.Config) -> None:
     except ConfigError as exc:
         raise pytest.UsageError(f"modelarts-contract: {exc}") from None
     if not _is_worker(config):  # before any request: a verdict must not be lost to an unusable path
-        unusable = output_problems(config.getoption("modelarts_report_dir", None), config.option.xmlpath)
+        unusable = output_problems(
+            config.getoption("modelarts_report_dir", None), getattr(config.option, "xmlpath", None)
+        )
         if unusable:
             raise pytest.UsageError("modelarts-contract: " + "; ".join(neutral(p) for p in unusable))
     # xdist sets workerinput on a worker's config; pytest's types do not know it.
@@ -155,12 +157,11 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         # Exit as interrupted, which pytest still summarises (it does not for unknown statuses);
         # pytest_sessionfinish then sets the suite's own status, 6 or 7.
         pytest.exit(f"modelarts-contract: {what}: {problem}", pytest.ExitCode.INTERRUPTED)
-    if stop is None and not _is_worker(session.config):
-        _report_preflight(session, run)
 
 
 def _report_preflight(session: pytest.Session, run: Run) -> None:
-    """The clauses the first request broke, as a failed test case of their own (terminal, JUnit)."""
+    """The clauses the first request broke, as a failed test case of their own (terminal, JUnit);
+    logged at the end, since a failure logged before the tests would read as a collection error."""
     findings = preflight_findings(run.outcome.ledger.as_dict())
     if findings is None:
         return
@@ -283,6 +284,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     status = _final_status(run, session, int(exitstatus))
     if status in (EXIT_ENVIRONMENT, EXIT_INCOMPLETE):
         _report_stop(session, run)
+    _report_preflight(session, run)
     session.exitstatus = status
     report_dir = config.getoption("modelarts_report_dir", None)
     if report_dir:

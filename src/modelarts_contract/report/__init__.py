@@ -7,6 +7,7 @@ and writes DIR/conformance.md and DIR/conformance.html.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -84,7 +85,7 @@ def write_run_reports(out_dir: Path, ledger: dict[str, Any], contract: Contract 
     that cannot be written (a full disk) does not keep the others from being written. Returns one
     line per file not written."""
     report = build_report(ledger, contract or load_contract(), catalogue=load_catalogue())
-    files = {
+    files: dict[Path, Callable[[], str]] = {
         out_dir / LEDGER_NAME: lambda: json.dumps(ledger, indent=2),
         out_dir / MARKDOWN_NAME: lambda: render_markdown(report),
         out_dir / HTML_NAME: lambda: render_html(report),
