@@ -30,9 +30,9 @@ def neutral(text: str | bytes, *, lines: bool = False) -> str:
     """
     if isinstance(text, bytes):
         text = text.decode("utf-8", "backslashreplace")
-    if text.isprintable():  # the common case: nothing to do
-        return text
     kept = _KEPT_IN_LINES if lines else frozenset()
+    if text.isprintable() or (lines and text.replace("\n", "").isprintable()):  # the common case
+        return text
     return "".join(c if c.isprintable() or c in kept else _escape(c) for c in text)
 
 

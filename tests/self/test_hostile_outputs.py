@@ -384,7 +384,9 @@ class Nasty(AfterPreflight):
             lambda: Response(_listing([escaped, '"plain"']), content_type="application/json"),
             lambda: Response(NASTY_BYTES, status=200, content_type="application/json"),
             lambda: self.error(400, "ModelArts." + NASTY, NASTY),
-            lambda: Response(b"{}", status=500, headers={"Content-Type": "text/" + IN_HEADERS, "X-Nasty": IN_HEADERS}),
+            lambda: Response(
+                b"{}", status=500, headers={"Content-Type": "text/" + IN_HEADERS, "X-Nasty": IN_HEADERS}
+            ),
             lambda: Response(_listing([json.dumps("A" * 100_000 + NASTY)]), content_type="application/json"),
         ]
         return answers[(turn - 2) % len(answers)]()

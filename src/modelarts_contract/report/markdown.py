@@ -12,7 +12,7 @@ from .model import BROKEN, ClauseRow, Report
 
 def _cell(text: str) -> str:
     """Table-cell text: no raw HTML, no column breaks, one line."""
-    return html.escape(" ".join(neutral(text).split()), quote=False).replace("|", "\\|")
+    return html.escape(neutral(" ".join(text.split())), quote=False).replace("|", "\\|")
 
 
 def _fence(text: str, lang: str = "text") -> str:
