@@ -50,7 +50,8 @@ def file_problem(path: Path) -> str | None:
         return f"{path} is a directory"
     if path.exists() and not os.access(path, os.W_OK):
         return f"{path} exists and is not writable"
-    return directory_problem(path.parent) if path.parent != path else None
+    problem = directory_problem(path.parent)
+    return None if problem is None else f"{path} cannot be written: {problem}"
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -79,9 +80,9 @@ def output_problems(report_dir: str | None, junit_xml: str | None) -> list[str]:
     if report_dir:
         problem = directory_problem(Path(report_dir).expanduser())
         if problem is not None:
-            problems.append(f"--report-dir {report_dir}: {problem}")
+            problems.append(f"--report-dir: {problem}")
     if junit_xml:
         problem = file_problem(Path(os.path.expandvars(junit_xml)).expanduser())
         if problem is not None:
-            problems.append(f"--junitxml {junit_xml}: {problem}")
+            problems.append(f"--junitxml: {problem}")
     return problems

@@ -25,7 +25,6 @@ because schemathesis sends some probes (ignored_auth, auth inference) on fresh s
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 import re
 import socket
 import threading
@@ -42,6 +41,7 @@ from urllib3.response import HTTPResponse
 
 from modelarts_contract.environment import describe_deadline, describe_unreachable
 from modelarts_contract.meter import BudgetSpent, Meter, TimeSpent, TransportStats
+from modelarts_contract.wire import mark_short, resolves_within, short_of, unfollowed
 
 MAX_RETRIES = 3
 MAX_RETRY_WAIT = 60.0  # seconds; a longer Retry-After is capped so a run stays bounded
@@ -55,7 +55,6 @@ _DELTA_SECONDS = re.compile(r"[0-9]{1,10}")
 _MAX_HTTP_DATE = 64  # characters; an IMF-fixdate has 29
 _SIGNATURE = re.compile(r"Signature=([^,\s]+)")  # in an SDK-HMAC-SHA256 Authorization header
 DEADLINE_THREAD = "modelarts-deadline"
-RESOLVER_THREAD = "modelarts-resolver"
 _ORIGINAL_SEND = HTTPAdapter.send
 _ORIGINAL_GETRESPONSE = HTTPConnection.getresponse
 # The parameters of `HTTPAdapter.send`, as requests' stubs spell them.
@@ -147,67 +146,6 @@ def mark_truncated(response: requests.Response, cut: int | None) -> None:
     response.truncated_at = cut  # type: ignore[attr-defined]  # our mark on requests' objects
     if response.request is not None:
         response.request.truncated_at = cut  # type: ignore[attr-defined]  # our mark, as above
-
-
-class UnfollowedResponse(requests.Response):
-    """A response that no `requests.Session` takes for a redirect: `Session.send` resolves a 3xx's
-    Location (for `response.next`) even with allow_redirects=False, decoding its bytes as UTF-8. The
-    suite follows no redirect (R16) and its checks read the header as bytes (`neutral.header_text`)."""
-
-    @property
-    def is_redirect(self) -> bool:
-        return False
-
-    @property
-    def is_permanent_redirect(self) -> bool:
-        return False
-
-
-def unfollowed(response: requests.Response) -> requests.Response:
-    response.__class__ = UnfollowedResponse
-    return response
-
-
-def mark_short(response: requests.Response, short: tuple[int, int] | None) -> None:
-    """`short_of`: (bytes received, Content-Length) of an answer that ended early, or None."""
-    response.short_of = short  # type: ignore[attr-defined]  # our mark on requests' objects
-    if response.request is not None:
-        response.request.short_of = short  # type: ignore[attr-defined]  # as mark_truncated's
-
-
-def _short_of(response: requests.Response, error: Exception) -> tuple[int, int] | None:
-    """(received, announced) when `error` is the body ending before its Content-Length."""
-    announced = response.headers.get("Content-Length", "")
-    if not isinstance(error, requests.exceptions.ChunkedEncodingError) or not announced.isascii():
-        return None
-    if not announced.isdigit() or response.raw is None:
-        return None
-    received = int(response.raw.tell())
-    return (received, int(announced)) if received < int(announced) else None
-
-
-def resolve_within(base_url: str, seconds: float) -> None:
-    """The base URL's host name resolved in a thread of its own, waited for `seconds` at most: the
-    connection resolves it again (from the resolver's cache, by then), but a resolver that hangs
-    holds no request past its deadline. A name that does not resolve is left to the connection."""
-    host, port = urlsplit(base_url).hostname or "", urlsplit(base_url).port
-    try:
-        ipaddress.ip_address(host)
-        return  # an address: nothing to resolve
-    except ValueError:
-        pass
-    done = threading.Event()
-
-    def resolve() -> None:
-        with contextlib.suppress(OSError, UnicodeError):
-            socket.getaddrinfo(host, port or 443, type=socket.SOCK_STREAM)
-        done.set()
-
-    threading.Thread(target=resolve, name=RESOLVER_THREAD, daemon=True).start()
-    if not done.wait(seconds):
-        raise TargetUnreachable(
-            f"the host name {host!r} did not resolve within {seconds:g} s (--request-timeout): DNS?"
-        )
 
 
 class ShortAnswerOnce(TargetUnreachable):
@@ -445,7 +383,7 @@ class Guard:
         outer, _current.deadline = getattr(_current, "deadline", None), deadline
         try:
             try:
-                resolve_within(self.base_url, self.timeout)
+                self._resolve()
                 response = transmit()
             finally:
                 _current.deadline = outer
@@ -467,6 +405,13 @@ class Guard:
                 response.close()  # a fully read body releases the connection for the next request
         return unfollowed(response)
 
+    def _resolve(self) -> None:
+        host, port = urlsplit(self.base_url).hostname or "", urlsplit(self.base_url).port
+        if not resolves_within(host, port, self.timeout):
+            raise TargetUnreachable(
+                f"the host name {host!r} did not resolve within {self.timeout:g} s (--request-timeout): DNS?"
+            )
+
     def _late(self, deadline: _Deadline) -> str:
         return describe_deadline(self.base_url, self.timeout, answered=not deadline.expired_unanswered)
 
@@ -487,7 +432,7 @@ class Guard:
                 chunks.append(chunk)
                 size += len(chunk)
         except _TRANSPORT_ERRORS as error:
-            short = None if deadline.oversize else _short_of(response, error)
+            short = None if deadline.oversize else short_of(response, error)
             if not deadline.oversize and short is None:
                 raise
         if deadline.oversize:  # the wire ran dry at the cap: whatever the reader made of that, a cut

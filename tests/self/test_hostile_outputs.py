@@ -300,9 +300,7 @@ def test_a_read_only_report_dir_is_named_with_why(tmp_path, monkeypatch):
     monkeypatch.setattr(outputs.tempfile, "TemporaryFile", refused)
     problem = outputs.directory_problem(tmp_path)
     assert problem == f"{tmp_path} is not writable (Read-only file system)"
-    assert outputs.output_problems(None, str(tmp_path / "new" / "j.xml")) == [
-        f"--junitxml {tmp_path / 'new' / 'j.xml'}: {problem}"
-    ]
+    assert outputs.output_problems(None, str(tmp_path / "new" / "j.xml")) == [f"--junitxml: {problem}"]
 
 
 def test_a_report_file_is_renamed_into_place_never_written_through_a_symlink(tmp_path):
@@ -408,3 +406,29 @@ def test_no_output_carries_a_raw_control_character_and_each_parses(tmp_path):
     junit_text = junit.read_text(encoding="utf-8")
     assert_neutral("JUnit XML", junit_text)
     ET.fromstring(junit_text)
+
+
+class SurrogateName(AfterPreflight):
+    """The reference, with one more group in every listing: its name holds an unpaired surrogate."""
+
+    def after(self, request: Request, turn: int) -> Response:
+        answer = self.reference(request)
+        body = json.loads(answer.get_data()) if answer.status_code == 200 else None
+        if not isinstance(body, dict) or not isinstance(body.get("data"), list):
+            return answer
+        group = {"name": "bad\ud800", "namespace": "ns", "create_at": 1, "update_at": 2, "version_count": 1}
+        body["data"].append(group)  # json.dumps writes it as the escape \ud800
+        return Response(json.dumps(body), content_type="application/json")
+
+
+def test_a_name_that_is_not_unicode_is_r8_and_the_filter_relations_go_on(tmp_path):
+    reports = tmp_path / "reports"
+    with serve(build_app(default_dataset(), app_cls=SurrogateName)) as server:
+        env = remote_env(server.url, MODELARTS_MAX_REQUESTS="400")
+        run = run_suite(env, "-k", "against_the_listing and free", "--report-dir", str(reports), timeout=120)
+        sent = [r.query_string for r in server.requests.snapshot()]
+    assert_a_verdict(SuiteRun(run.code, run.stdout, run.stderr))  # before: UnicodeEncodeError
+    assert run.code == 1 and "R8.body-schema" in run.stdout and "unpaired surrogate" in run.stdout
+    assert len(sent) > 10  # the relation went on with the names it can send
+    assert not any("%ED%A0%80" in query.upper() for query in sent)  # the surrogate, never sent back
+    assert_outputs_parse(reports)
