@@ -300,7 +300,8 @@ def test_a_read_only_report_dir_is_named_with_why(tmp_path, monkeypatch):
     monkeypatch.setattr(outputs.tempfile, "TemporaryFile", refused)
     problem = outputs.directory_problem(tmp_path)
     assert problem == f"{tmp_path} is not writable (Read-only file system)"
-    assert outputs.output_problems(None, str(tmp_path / "new" / "j.xml")) == [f"--junitxml: {problem}"]
+    junit = tmp_path / "new" / "j.xml"
+    assert outputs.output_problems(None, str(junit)) == [f"--junitxml: {junit} cannot be written: {problem}"]
 
 
 def test_a_report_file_is_renamed_into_place_never_written_through_a_symlink(tmp_path):
