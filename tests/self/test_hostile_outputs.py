@@ -16,6 +16,7 @@ import socket
 import threading
 import time
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -40,7 +41,8 @@ from tests.self.test_safety_readonly import SuiteRun, remote_env, run_suite
 from werkzeug.wrappers import Request, Response
 
 from modelarts_contract import outputs
-from modelarts_contract.checks.core import ClauseViolation, Ledger, Violations
+from modelarts_contract.checks.core import ClauseViolation, Ledger, Verifier, Violations
+from modelarts_contract.checks.registry import Scope, response_checks
 from modelarts_contract.checks.relations import field_samples
 from modelarts_contract.contract import load_contract
 from modelarts_contract.neutral import header_text, neutral, shell_quote
@@ -149,6 +151,64 @@ def test_a_violation_quoting_anything_renders_safely_everywhere(tmp_path, expect
     ET.fromstring(f"<failure>{terminal.replace('&', '&amp;').replace('<', '&lt;')}</failure>")
     problems = write_run_reports(tmp_path, {"clauses": ledger.as_dict(), "exitstatus": 1}, contract)
     assert problems == []
+    assert_outputs_parse(tmp_path)
+
+
+class Scripted:
+    """One raw server for many examples: each answer is whatever the test put in `next` last."""
+
+    def __init__(self) -> None:
+        self.next = b"HTTP/1.1 204 No Content\r\n\r\n"
+
+    def __call__(self, connection: socket.socket, request: bytes, stop: threading.Event) -> None:
+        connection.sendall(self.next)
+
+
+@pytest.fixture(scope="module")
+def scripted() -> Iterator[tuple[Scripted, str]]:
+    script = Scripted()
+    server = hostile.RawServer(script)
+    yield script, server.url
+    server.close()
+
+
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    status=st.sampled_from([b"200 OK", b"301 Moved", b"400 Bad Request", b"500 Oops"]),
+    header=st.one_of(st.binary(max_size=60), st.just(NASTY_BYTES)).map(lambda b: b.translate(None, b"\r\n")),
+    body=HOSTILE_BYTES,
+)
+def test_whatever_a_target_answers_reaches_the_outputs_neutralised(scripted, tmp_path, status, header, body):
+    """Drawn bytes in the Location, another header and the body of a loopback target's answer."""
+    script, url = scripted
+    script.next = (
+        b"HTTP/1.1 "
+        + status
+        + b"\r\nConnection: close\r\nLocation: /"
+        + header
+        + b"\r\nX-Said: "
+        + header
+        + b"\r\nContent-Type: text/"
+        + header
+        + b"\r\nContent-Length: %d\r\n\r\n" % len(body)
+        + body
+    )
+    target = target_for(url)
+    ledger = Ledger()
+    try:
+        exchange = target.get({"limit": "1"})
+        Verifier(target.contract, target.redactor, ledger).run_all(
+            response_checks(Scope.CONFIGURED), exchange
+        )
+        said = "no clause broken"
+    except (Violations, TargetUnreachable) as outcome:  # a verdict, or one line on an answer that is not HTTP
+        said = str(outcome)
+    assert_neutral("verdict", said)
+    assert write_run_reports(tmp_path, {"clauses": ledger.as_dict(), "exitstatus": 1}) == []
     assert_outputs_parse(tmp_path)
 
 
