@@ -15,6 +15,11 @@ the adapter, where every request of `requests` passes:
   the target trickles its bytes;
 - the signature of every AK/SK request is handed to `witness` before it is sent, so that outputs can
   be scrubbed of it in whatever form the target echoes it.
+- an answer cut short of its Content-Length is asked for once more: short again, it goes to the
+  checks marked `short_of` (R8); whole, the fault did not repeat and the run stops (exit 6);
+- the host name is resolved within the deadline (`wire.resolves_within`), and no `requests.Session`
+  takes an answer for a redirect (`wire.unfollowed`): a 3xx's headers stay as the target sent them,
+  for the checks to decode.
 
 `GuardedSession` (the suite's session, which carries the credentials) also refuses any other
 origin, so credentials go nowhere else, and never follows a redirect: a 3xx comes back to the
