@@ -77,15 +77,18 @@ def preflight(target: Target) -> str | None:
 
 
 def _judge(target: Target, exchange: Exchange) -> None:
-    """The first exchange judged like any other; what it breaks goes to the ledger, under PREFLIGHT_TEST."""
+    """The first exchange judged like any other; what it breaks goes to the ledger, under PREFLIGHT_TEST
+    (in `broken_by`, not among the tests that exercised a clause: it is no test anyone can select)."""
     verifier = target.verifier
     before, verifier.current_test = verifier.current_test, PREFLIGHT_TEST
     try:
-        verifier.run_all(response_checks(Scope.CONFIGURED), exchange)
-    except (Violations, AnswerTooLarge):  # recorded in the ledger; a cut answer: the tests meet it again
+        with verifier.buffered() as seen:
+            verifier.run_all(response_checks(Scope.CONFIGURED), exchange)
+    except (Violations, AnswerTooLarge):  # recorded; a cut answer: the tests meet it again
         pass
     finally:
         verifier.current_test = before
+    verifier.ledger.merge({cid: {**record, "tests": []} for cid, record in seen.as_dict().items()})
 
 
 def preflight_findings(ledger: dict[str, dict[str, Any]]) -> str | None:
