@@ -26,8 +26,8 @@ import yaml
 
 from modelarts_contract.checks.core import ClauseViolation, Violations
 from modelarts_contract.config import ConfigError
-from modelarts_contract.ledger_file import write_atomic
-from modelarts_contract.redact import printable
+from modelarts_contract.neutral import neutral
+from modelarts_contract.outputs import write_atomically
 
 OPTION, UPDATE_OPTION = "--baseline", "--baseline-update"
 ENTRY_KEYS = {"clause": True, "reason": True, "link": False, "expires": True}  # key -> required
@@ -51,7 +51,7 @@ class Entry:
     def note(self) -> str:
         """The entry as a skip message (terminal, JUnit) shows it; control characters escaped."""
         link = f" ({self.link})" if self.link else ""
-        return printable(
+        return neutral(
             f"known breakage [{self.clause}] until {self.expires.isoformat()}: {self.reason}{link}"
         )
 
@@ -72,7 +72,7 @@ class Baseline:
 
 def _fail(path: Path, node: yaml.Node | None, why: str) -> BaselineError:
     line = f":{node.start_mark.line + 1}" if node is not None else ""
-    return BaselineError(f"{OPTION} {printable(str(path))}{line}: {why}")
+    return BaselineError(f"{OPTION} {neutral(str(path))}{line}: {why}")
 
 
 def _scalar(path: Path, node: yaml.Node, what: str) -> str:
@@ -88,7 +88,7 @@ def _expiry(path: Path, node: yaml.Node) -> date:
             return date.fromisoformat(text)
     except ValueError:
         pass
-    raise _fail(path, node, f"expires: expected a date YYYY-MM-DD, got {printable(text)[:40]!r}")
+    raise _fail(path, node, f"expires: expected a date YYYY-MM-DD, got {neutral(text)[:40]!r}")
 
 
 def _entry(path: Path, node: yaml.Node, clause_ids: Collection[str]) -> Entry:
@@ -99,7 +99,7 @@ def _entry(path: Path, node: yaml.Node, clause_ids: Collection[str]) -> Entry:
         key = _scalar(path, key_node, "a key")
         if key not in ENTRY_KEYS or key in fields:
             why = "repeated" if key in fields else f"unknown (expected {', '.join(ENTRY_KEYS)})"
-            raise _fail(path, key_node, f"key {printable(key)[:40]!r}: {why}")
+            raise _fail(path, key_node, f"key {neutral(key)[:40]!r}: {why}")
         fields[key] = value
     for key in (k for k, required in ENTRY_KEYS.items() if required and k not in fields):
         raise _fail(path, node, f"an entry without {key}")
@@ -107,7 +107,7 @@ def _entry(path: Path, node: yaml.Node, clause_ids: Collection[str]) -> Entry:
     if clause not in clause_ids:
         close = difflib.get_close_matches(clause, list(clause_ids), n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise _fail(path, fields["clause"], f"clause {printable(clause)[:60]!r} is not in the contract{hint}")
+        raise _fail(path, fields["clause"], f"clause {neutral(clause)[:60]!r} is not in the contract{hint}")
     link = _scalar(path, fields["link"], "link") if "link" in fields else None
     return Entry(
         clause,
@@ -127,7 +127,7 @@ def _entries(path: Path, root: yaml.Node | None, clause_ids: Collection[str]) ->
     for key_node, value in root.value:
         if _scalar(path, key_node, "a key") != "known":
             raise _fail(
-                path, key_node, f'unknown key {printable(str(key_node.value))[:40]!r} (expected "known")'
+                path, key_node, f'unknown key {neutral(str(key_node.value))[:40]!r} (expected "known")'
             )
         if isinstance(value, yaml.ScalarNode) and value.tag.endswith(":null"):
             continue
@@ -154,16 +154,14 @@ def load_baseline(
             return Baseline(path, {}, today)
         raise _fail(path, None, f"no such file ({UPDATE_OPTION} writes one)") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise _fail(path, None, f"cannot be read ({printable(str(exc))})") from None
+        raise _fail(path, None, f"cannot be read ({neutral(str(exc))})") from None
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or "not YAML"
-        raise BaselineError(
-            f"{OPTION} {printable(str(path))}{where}: YAML error: {printable(problem)}"
-        ) from None
+        raise BaselineError(f"{OPTION} {neutral(str(path))}{where}: YAML error: {neutral(problem)}") from None
     return Baseline(path, _entries(path, root, clause_ids), today)
 
 
@@ -179,7 +177,7 @@ class Judgement:
     def record(self, baseline: Baseline) -> dict[str, Any]:
         """What the ledger keeps: which clauses were known, and why."""
         return {
-            "file": printable(str(baseline.path)),
+            "file": neutral(str(baseline.path)),
             "known": {cid: _described(e) for cid, e in self.known.items()},
             "expired": {cid: _described(e) for cid, e in self.expired.items()},
             "fixed": self.fixed,
@@ -224,12 +222,12 @@ def write_update(baseline: Baseline, verdicts: Mapping[str, str]) -> str:
     """Write the updated baseline (atomically); the line the terminal shows."""
     text = updated(baseline, verdicts)
     baseline.path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(baseline.path, text)
+    write_atomically(baseline.path, text)
     added = [c for c, v in verdicts.items() if v == "broken" and c not in baseline.entries]
     dropped = [c for c in baseline.entries if verdicts.get(c) == "held"]
     news = f"; edit the reason of {', '.join(sorted(added))} (expires in {NEW_DAYS} days)" if added else ""
     gone = f"; removed {', '.join(sorted(dropped))} (it holds now)" if dropped else ""
-    return f"baseline written: {printable(str(baseline.path))}{news}{gone}"
+    return f"baseline written: {neutral(str(baseline.path))}{news}{gone}"
 
 
 def verdicts_of(clauses: Mapping[str, Mapping[str, Any]], slo: Mapping[str, Any] | None) -> dict[str, str]:
@@ -276,7 +274,7 @@ def judgement_lines(record: Mapping[str, Any]) -> list[str]:
     lines += [f"FIXED [{cid}] holds now: remove it from the baseline" for cid in record.get("fixed", [])]
     if record.get("new"):
         lines.append(f"NEW breakage, not in the baseline: {', '.join(record['new'])}")
-    return [printable(line) for line in lines]
+    return [neutral(line) for line in lines]
 
 
 def baseline_record(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -86,13 +87,23 @@ def known_breakage(run: Run, errors: list[BaseException]) -> str | None:
     return known_failure(run.baseline.active(), errors) if run.baseline is not None else None
 
 
+def beyond_baseline(run: Run, records: dict[str, Any]) -> dict[str, Any]:
+    """The clause records less those of known clauses (the preflight's findings, say)."""
+    known = run.baseline.active() if run.baseline is not None else {}
+    return {cid: record for cid, record in records.items() if cid not in known}
+
+
 def final_status(run: Run, status: int) -> int:
-    """An expired baseline entry fails a run that would otherwise pass."""
-    if run.baseline is None or status != 0:
+    """A run that would otherwise pass fails on an expired baseline entry, or on the response-time
+    objective broken (and not known) where no test could fail for it (the preflight's answer)."""
+    if status != 0:
         return status
-    timings = run.outcome.times.record_for_ledger()
-    judged = judge(run.baseline, verdicts_of(run.outcome.ledger.as_dict(), timings.get("slo")))
-    return 1 if judged.expired else status
+    slo = run.outcome.times.record_for_ledger().get("slo")
+    verdicts = verdicts_of(run.outcome.ledger.as_dict(), slo)
+    if run.baseline is None:
+        return 1 if verdicts.get(SLO_ID) == "broken" else status
+    judged = judge(run.baseline, verdicts)
+    return 1 if judged.expired or SLO_ID in judged.new else status
 
 
 def update_baseline(config: pytest.Config, run: Run) -> str | None:

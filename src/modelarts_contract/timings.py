@@ -20,7 +20,7 @@ from typing import Any
 import requests
 
 from modelarts_contract.contract import Clause
-from modelarts_contract.redact import printable
+from modelarts_contract.neutral import neutral
 
 SLO_ID = "SLO.response-time"
 SLO_OPTION = "--max-response-time"
@@ -124,7 +124,7 @@ class ResponseTimes:
                 "slowest": {
                     "seconds": round(float(slowest.get("seconds", ordered[-1])), 4),
                     "status": slowest.get("status"),
-                    "request": printable(str(slowest.get("request", "")))[:REQUEST_LIMIT],
+                    "request": neutral(str(slowest.get("request", "")))[:REQUEST_LIMIT],
                 },
             }
         if self.limit is not None:
@@ -141,7 +141,7 @@ def timing_lines(ledger: dict[str, Any]) -> list[str]:
         lines += [
             f"response times: {timings['count']} answers, p50 {timings['p50']:.3f} s, "
             f"p95 {timings['p95']:.3f} s, max {timings['max']:.3f} s",
-            f"  slowest: {printable(str(slowest.get('request', '')))} "
+            f"  slowest: {neutral(str(slowest.get('request', '')))} "
             f"(answered {slowest.get('status')} in {timings['max']:.3f} s)",
         ]
     if isinstance(slo, dict):

@@ -17,7 +17,9 @@ import requests
 
 from modelarts_contract.checks.registry import Check, Entry, ExchangeCheck
 from modelarts_contract.contract import Clause, Contract
-from modelarts_contract.ledger_file import stamp, write_atomic
+from modelarts_contract.ledger_file import stamp
+from modelarts_contract.neutral import neutral
+from modelarts_contract.outputs import write_atomically
 from modelarts_contract.redact import Redactor
 from modelarts_contract.sources import SourceError, render_source
 from modelarts_contract.stops import AnswerTooLarge
@@ -40,6 +42,7 @@ class Exchange:
     reproduce: str  # a runnable, redacted command
     truncated_at: int | None = None  # the body was larger than the transport reads: cut here
     elapsed: float | None = None  # seconds from the send to the body's last byte, the suite's waits off
+    short_of: tuple[int, int] | None = None  # (received, Content-Length): cut short twice by the target
 
     @classmethod
     def from_prepared(
@@ -62,6 +65,7 @@ class Exchange:
             reproduce=redactor.curl(request.url or "", sent),
             truncated_at=getattr(request, "truncated_at", None),  # the transport marks the request
             elapsed=elapsed,
+            short_of=getattr(request, "short_of", None),
         )
 
     @classmethod
@@ -88,7 +92,7 @@ class Exchange:
     def body(self) -> Any:
         """The parsed JSON body, or NOT_JSON: also for a cut body, a nesting deeper than the parser
         recurses (RecursionError) and an integer longer than Python converts (ValueError)."""
-        if self.truncated_at is not None:
+        if self.truncated_at is not None or self.short_of is not None:
             return NOT_JSON
         try:
             return json.loads(self.content)
@@ -113,8 +117,9 @@ class ClauseViolation(AssertionError):
         self, clause: Clause, expected: str, actual: str, exchange: Exchange | None, redactor: Redactor
     ) -> None:
         self.clause = clause
-        self.expected = redactor.text(expected)
-        self.actual = redactor.text(actual)
+        # What the target sent is in these texts: neutralised once here, for every output.
+        self.expected = neutral(redactor.text(expected))
+        self.actual = neutral(redactor.text(actual))
         self.reproduce = exchange.reproduce if exchange else ""
         # How simple its request is (fewest, then shortest parameters): summaries show the simplest.
         pairs = [f"{k}={v}" for k, values in (exchange.query if exchange else {}).items() for v in values]
@@ -241,8 +246,7 @@ class Ledger:
             return sorted(cid for cid, rec in self.records.items() if rec.broken)
 
     def dump(self, path: Path, **extra: Any) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, json.dumps({**stamp(), "clauses": self.as_dict(), **extra}, indent=2))
+        write_atomically(path, json.dumps({**stamp(), "clauses": self.as_dict(), **extra}, indent=2))
 
 
 class UndeclaredClause(RuntimeError):

@@ -2,7 +2,7 @@
 user's response-time objective (--max-response-time), read from the ledger's records.
 
 The objective is not a clause of the contract: it has a section of its own and never enters the
-clause table or the conformance figure. Every text read here is neutralised (`printable`) and left
+clause table or the conformance figure. Every text read here is neutralised (`neutral`) and left
 for the renderer to escape: a hand-edited baseline or a target's URL may carry anything.
 """
 
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from html import escape
 from typing import Any
 
-from modelarts_contract.redact import printable
+from modelarts_contract.neutral import neutral
 from modelarts_contract.verdict import as_mapping
 
 TEXT_LIMIT = 500
@@ -58,7 +58,7 @@ class Extras:
 
 
 def _text(value: object) -> str:
-    return printable(str(value))[:TEXT_LIMIT] if value is not None else ""
+    return neutral(str(value))[:TEXT_LIMIT] if value is not None else ""
 
 
 def _number(value: object) -> float | None:
