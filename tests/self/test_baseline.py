@@ -16,6 +16,7 @@ from tests.self.test_safety_readonly import remote_env, run_suite
 
 from modelarts_contract.baseline import (
     NEW_REASON,
+    Baseline,
     BaselineError,
     Entry,
     judge,
@@ -24,9 +25,12 @@ from modelarts_contract.baseline import (
     updated,
 )
 from modelarts_contract.checks.core import ClauseViolation, Violations
+from modelarts_contract.config import SuiteConfig
 from modelarts_contract.contract import load_contract
+from modelarts_contract.nightly import final_status
 from modelarts_contract.redact import Redactor
 from modelarts_contract.reference import build_app, default_dataset, serve
+from modelarts_contract.run import Run
 from modelarts_contract.timings import SLO_ID
 from modelarts_contract.verdict import FAILED, PARTIAL, PASSED, verdict_of
 
@@ -90,8 +94,7 @@ def test_a_malformed_baseline_names_its_line(tmp_path, text, line, why):
 
 
 def test_judged_known_new_expired_and_fixed():
-    baseline = load_baseline(Path("unused"), IDS, missing_ok=True)
-    baseline = type(baseline)(
+    baseline = Baseline(
         Path("b.yml"),
         {
             "R9.pages": Entry("R9.pages", "r", date(2027, 1, 1)),
@@ -204,3 +207,24 @@ def test_baseline_update_writes_the_current_set_keeping_reasons(tmp_path):
     assert run.code == 0, run.output[-3000:]
     assert yaml.safe_load(path.read_text(encoding="utf-8"))["known"][0]["reason"] == "tracked as MA-9"
     assert run_suite({}, "--baseline-update").code == 4  # nothing to write to
+
+
+def test_the_final_status_fails_an_expired_entry_or_an_unknown_broken_objective_alone():
+    """What no test can fail for: an expired entry of a clause that holds, and a slow answer to the
+    preflight (judged like any other, but no test of anyone's)."""
+    run = Run(SuiteConfig(base_url=None, project_id=None))
+    try:
+        assert final_status(run, 0) == 0 and final_status(run, 7) == 7
+        run.outcome.times.limit = 1.0
+        run.outcome.times.record(2.0, 200, "curl the-preflight")
+        assert final_status(run, 0) == 1
+        slow = Entry(SLO_ID, "staging is slow", date(2099, 1, 1))
+        run.baseline = type(load_baseline(Path("x"), IDS, missing_ok=True))(
+            Path("b.yml"), {SLO_ID: slow}, TODAY
+        )
+        assert final_status(run, 0) == 0
+        expired = Entry("R9.size", "r", date(2020, 1, 1))
+        run.baseline = Baseline(Path("b.yml"), {SLO_ID: slow, "R9.size": expired}, TODAY)
+        assert final_status(run, 0) == 1
+    finally:
+        run.close()
