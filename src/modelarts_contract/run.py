@@ -100,6 +100,12 @@ class RunOutcome:
         )
 
 
+def family_of(nodeid: str) -> str:
+    """The check family a test's requests are counted under: the test's name in its file
+    ("test_relation[record-offsets]", "test_generated_request[GET /v1/...]")."""
+    return nodeid.rsplit("::", 1)[-1]
+
+
 class Run:
     def __init__(self, config: SuiteConfig, shared: dict[str, Any] | None = None) -> None:
         self.config = config
@@ -213,6 +219,7 @@ class Run:
     def verifier_test(self, nodeid: str) -> None:
         if self._target is not None:
             self._target.verifier.current_test = nodeid
+        self.meter.family = family_of(nodeid)
 
     def shared_for_workers(self) -> dict[str, Any]:
         """xdist controller: from now on one meter, in a file, for every worker (made on first call)."""
