@@ -23,7 +23,7 @@ from modelarts_contract.reference import (
     build_app,
     default_dataset,
 )
-from modelarts_contract.variants import CATALOGUE, Variant, benign, get, mutants
+from modelarts_contract.variants import CATALOGUE, Variant, benign, get, mutants, near_miss_mutants
 
 NAMES = list(CATALOGUE)
 HOST = "127.0.0.1:8080"
@@ -122,6 +122,7 @@ PROBES: dict[str, list[dict[str, str]]] = {
     "strict-documented-formats": [{"workspace_id": "ws-1"}, {"namespace": "a" * 65}],
     "error-solution-field": [{"limit": "0"}],
     "throttled": [{}] * 7,
+    **near_miss_mutants.PROBES,
 }
 
 
@@ -151,6 +152,7 @@ def _answer(app: ReferenceApp, probe: dict[str, str]) -> tuple:
         "signed": lambda: _signed(path, params, MAIN_SK, datetime.now(UTC)),
         "stale-date": lambda: _signed(path, params, MAIN_SK, datetime.now(UTC) - timedelta(hours=1)),
     }[probe.get("@auth", "token")]()
+    headers |= {k.removeprefix("@header:"): v for k, v in probe.items() if k.startswith("@header:")}
     r = Client(app).get(path, query_string=params, headers=headers, base_url=f"http://{HOST}")
     return r.status_code, r.headers.get("Content-Type"), r.headers.get("Location"), r.get_data()
 

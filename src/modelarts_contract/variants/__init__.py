@@ -8,6 +8,7 @@ from . import (
     auth_mutants,
     edge_mutants,
     filter_mutants,
+    near_miss_mutants,
     paging_mutants,
     schema_mutants,
     sort_mutants,
@@ -26,6 +27,7 @@ _FAMILIES = (
     filter_mutants,
     sort_mutants,
     edge_mutants,
+    near_miss_mutants,
 )
 
 
