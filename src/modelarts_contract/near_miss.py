@@ -86,9 +86,8 @@ def secret_forms(token: str | None, ak: str | None) -> set[str]:
     """Every near-miss value derived from a secret, for the Redactor (the empty one aside)."""
     forms: set[str] = set()
     if token:
-        for form in token_near_misses(token):
-            forms |= {value for _, value in form.headers}
-            forms |= {value.split(" ", 1)[1] for _, value in form.headers if " " in value}
+        for form in token_near_misses(token):  # an Authorization value's secret part: after the scheme
+            forms |= {value.split(" ", 1)[-1] for _, value in form.headers}
     if ak:
         forms.add(unknown_access_key(ak))
     return {form for form in forms if form}

@@ -23,7 +23,15 @@ from modelarts_contract.reference import (
     build_app,
     default_dataset,
 )
-from modelarts_contract.variants import CATALOGUE, Variant, benign, get, mutants, near_miss_mutants
+from modelarts_contract.variants import (
+    CATALOGUE,
+    Variant,
+    benign,
+    get,
+    mutants,
+    near_miss_mutants,
+    paging_word_mutants,
+)
 
 NAMES = list(CATALOGUE)
 HOST = "127.0.0.1:8080"
@@ -123,6 +131,7 @@ PROBES: dict[str, list[dict[str, str]]] = {
     "error-solution-field": [{"limit": "0"}],
     "throttled": [{}] * 7,
     **near_miss_mutants.PROBES,
+    **paging_word_mutants.PROBES,
 }
 
 

@@ -10,6 +10,7 @@ from . import (
     filter_mutants,
     near_miss_mutants,
     paging_mutants,
+    paging_word_mutants,
     schema_mutants,
     sort_mutants,
     status_mutants,
@@ -28,6 +29,7 @@ _FAMILIES = (
     sort_mutants,
     edge_mutants,
     near_miss_mutants,
+    paging_word_mutants,
 )
 
 

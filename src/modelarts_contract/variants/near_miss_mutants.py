@@ -10,7 +10,6 @@ from typing import Any
 
 from huaweicloudsdkcore.sdk_request import SdkRequest
 from huaweicloudsdkcore.signer.signer import Signer
-
 from werkzeug.wrappers import Request, Response
 
 from modelarts_contract.near_miss import token_near_misses, unknown_access_key
