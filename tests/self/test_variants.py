@@ -31,6 +31,7 @@ from modelarts_contract.variants import (
     mutants,
     near_miss_mutants,
     paging_word_mutants,
+    stability_mutants,
 )
 
 NAMES = list(CATALOGUE)
@@ -132,6 +133,7 @@ PROBES: dict[str, list[dict[str, str]]] = {
     "throttled": [{}] * 7,
     **near_miss_mutants.PROBES,
     **paging_word_mutants.PROBES,
+    **stability_mutants.PROBES,
 }
 
 

@@ -13,6 +13,7 @@ from . import (
     paging_word_mutants,
     schema_mutants,
     sort_mutants,
+    stability_mutants,
     status_mutants,
 )
 from . import benign as _benign_module
@@ -30,6 +31,7 @@ _FAMILIES = (
     edge_mutants,
     near_miss_mutants,
     paging_word_mutants,
+    stability_mutants,
 )
 
 
