@@ -30,6 +30,7 @@ from modelarts_contract.variants import (
     get,
     mutants,
     near_miss_mutants,
+    near_value_mutants,
     paging_word_mutants,
     stability_mutants,
 )
@@ -134,6 +135,7 @@ PROBES: dict[str, list[dict[str, str]]] = {
     **near_miss_mutants.PROBES,
     **paging_word_mutants.PROBES,
     **stability_mutants.PROBES,
+    **near_value_mutants.PROBES,
 }
 
 
@@ -202,7 +204,10 @@ def test_every_mutant_has_a_probe():
 @pytest.mark.parametrize("name", [n for n in NAMES if n in PROBES])
 def test_variant_differs_from_the_reference(name: str, dataset: Dataset, reference: ReferenceApp):
     """Evidence that each mutant really misbehaves (and each benign variant takes its freedom)."""
-    app = get(name).build(dataset)
+    variant = get(name)
+    if variant.dataset is not default_dataset:  # data of its own: the reference on the same data
+        dataset, reference = variant.dataset(), build_app(variant.dataset())
+    app = variant.build(dataset)
     differing = [p for p in PROBES[name] if _answer(app, p) != _answer(reference, p)]
     assert differing, f"{name} answers every probe exactly like the reference"
 

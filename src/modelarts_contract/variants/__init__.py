@@ -9,6 +9,7 @@ from . import (
     edge_mutants,
     filter_mutants,
     near_miss_mutants,
+    near_value_mutants,
     paging_mutants,
     paging_word_mutants,
     schema_mutants,
@@ -32,6 +33,7 @@ _FAMILIES = (
     near_miss_mutants,
     paging_word_mutants,
     stability_mutants,
+    near_value_mutants,
 )
 
 
