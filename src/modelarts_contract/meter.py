@@ -40,6 +40,12 @@ def describe_duration(seconds: float) -> str:
     return f"{seconds:g} s"
 
 
+def family_of(nodeid: str) -> str:
+    """The check family a test's requests are counted under: the test's name in its file
+    ("test_relation[record-offsets]", "test_generated_request[GET /v1/...]")."""
+    return nodeid.rsplit("::", 1)[-1]
+
+
 @dataclass
 class TransportStats:
     sent: int = 0

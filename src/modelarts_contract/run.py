@@ -23,7 +23,7 @@ from modelarts_contract.checks.core import ClauseViolation, Ledger, Violations, 
 from modelarts_contract.config import ENVIRONMENT, SuiteConfig
 from modelarts_contract.contract import load_contract
 from modelarts_contract.environment import EXIT_ENVIRONMENT
-from modelarts_contract.meter import Meter, SharedMeter, TransportStats, exclusive
+from modelarts_contract.meter import Meter, SharedMeter, TransportStats, exclusive, family_of
 from modelarts_contract.preflight import preflight
 from modelarts_contract.redact import Redactor
 from modelarts_contract.target import Target
@@ -98,12 +98,6 @@ class RunOutcome:
             skipped_for_limit=data["skipped_for_limit"],
             involved=data["involved"],
         )
-
-
-def family_of(nodeid: str) -> str:
-    """The check family a test's requests are counted under: the test's name in its file
-    ("test_relation[record-offsets]", "test_generated_request[GET /v1/...]")."""
-    return nodeid.rsplit("::", 1)[-1]
 
 
 class Run:

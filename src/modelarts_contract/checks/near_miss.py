@@ -54,10 +54,14 @@ class _Judge:
         self.broken_by: dict[str, list[str]] = {}
 
     def send(
-        self, params: Mapping[str, str], expectation: Check, miss: NearMiss | None = None, **kw: str
+        self,
+        params: Mapping[str, str],
+        expectation: Check,
+        miss: NearMiss | None = None,
+        project_id: str | None = None,
     ) -> Exchange:
         target = self.target
-        exchange = target.get(params, auth=miss.auth if miss else None, **kw)
+        exchange = target.get(params, auth=miss.auth if miss else None, project_id=project_id)
         if miss is not None:
             exchange = _reproducible(target, exchange, miss)
         try:

@@ -39,7 +39,7 @@ def sorting_words(v: Verifier, listing: Listing, lister: Lister) -> dict[str, st
 
     def reorders(key: str) -> bool:
         try:
-            ordered = sorted(listing.items, key=lambda item: item.get(key))
+            ordered = sorted(listing.items, key=lambda item: (item.get(key) is None, item.get(key)))
         except TypeError:  # values of mixed types: the schema checks report them
             return False
         return lister.keys(ordered[OFFSET : OFFSET + LIMIT]) != shown

@@ -133,6 +133,6 @@ PROBES: dict[str, list[dict[str, str]]] = {
     "exact-name-case-insensitive": [{"name": "PYTORCH", **_EXACT}],
     "exact-name-prefix": [{"name": "pyt", **_EXACT}],
     "nfc-folded": [{"name": unicodedata.normalize("NFD", ACCENTED)}],
-    "fullwidth-folded": [{"name": "ｐｙｔｏｒｃｈ"}],
+    "fullwidth-folded": [{"name": "pytorch".translate({c: c + 0xFEE0 for c in range(0x21, 0x7F)})}],
     "separators-folded": [{"name": "mock_service_python"}],
 }
