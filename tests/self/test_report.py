@@ -97,6 +97,7 @@ def test_proven_by_lists_mutants_only_and_checks_come_from_the_registry():
         "filters.groups_satisfy_filters",
         "relations.edge_free_strings",
         "relations.edge_filter_sort",
+        "filter_near_miss.near_miss_filter_values",
     )
 
 
