@@ -27,7 +27,7 @@ from modelarts_contract.config import ENVIRONMENT, SuiteConfig
 from modelarts_contract.contract import load_contract
 from modelarts_contract.hooks import Catalogue
 from modelarts_contract.ledger_file import stamp
-from modelarts_contract.meter import Meter, SharedMeter, TransportStats, exclusive
+from modelarts_contract.meter import Meter, SharedMeter, TransportStats, exclusive, family_of
 from modelarts_contract.neutral import neutral
 from modelarts_contract.preflight import preflight
 from modelarts_contract.redact import Redactor
@@ -212,6 +212,7 @@ class Run:
     def verifier_test(self, nodeid: str) -> None:
         if self._target is not None:
             self._target.verifier.current_test = nodeid
+        self.meter.family = family_of(nodeid)
 
     def shared_for_workers(self) -> dict[str, Any]:
         """xdist controller: from now on one meter, in a file, for every worker (made on first call)."""

@@ -14,6 +14,7 @@ from modelarts_contract.config import (
     parse_rate,
 )
 from modelarts_contract.contract import OPERATION_PATH
+from modelarts_contract.near_miss import secret_forms
 
 REMOTE = {"MODELARTS_BASE_URL": "https://modelarts.example.com", "MODELARTS_PROJECT_ID": "p1"}
 TOKEN = {"MODELARTS_AUTH_TOKEN": "tok-0123456789abcdef"}
@@ -32,7 +33,9 @@ def test_embedded_defaults():
 def test_remote_defaults_are_polite():
     c = config({**REMOTE, **TOKEN})
     assert c.rate_per_second == parse_rate(DEFAULT_REMOTE_RATE_LIMIT) and c.verify is True
-    assert c.auth_mode == "token" and c.secrets == ("tok-0123456789abcdef",)
+    assert c.auth_mode == "token" and c.secrets[0] == "tok-0123456789abcdef"
+    near_misses = secret_forms("tok-0123456789abcdef", None) - {"tok-0123456789abcdef"}  # R1's
+    assert set(c.secrets[1:]) == near_misses and len(c.secrets) == len(set(c.secrets))
 
 
 def test_options_win_over_environment():

@@ -18,7 +18,7 @@ from modelarts_contract.contract import Contract, load_contract
 from modelarts_contract.reference import build_app, data, default_dataset, serve
 
 CONTRACT = load_contract()
-BUDGET = 450  # requests of a whole default run against the reference (issue 10)
+BUDGET = 500  # requests of a whole default run against the reference (issue 10; 500 with issue 19)
 
 
 def _listing_samples() -> tuple[dict[str, list[str]], int]:

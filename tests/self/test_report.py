@@ -98,6 +98,7 @@ def test_proven_by_lists_mutants_only_and_checks_come_from_the_registry():
         "filters.groups_satisfy_filters",
         "edge_relations.free_strings",
         "edge_relations.filter_sort",
+        "filter_near_miss.near_miss_filter_values",
     )
 
 
