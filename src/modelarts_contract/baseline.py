@@ -101,8 +101,9 @@ def _entry(path: Path, node: yaml.Node, clause_ids: Collection[str]) -> Entry:
             why = "repeated" if key in fields else f"unknown (expected {', '.join(ENTRY_KEYS)})"
             raise _fail(path, key_node, f"key {neutral(key)[:40]!r}: {why}")
         fields[key] = value
-    for key in (k for k, required in ENTRY_KEYS.items() if required and k not in fields):
-        raise _fail(path, node, f"an entry without {key}")
+    missing = [k for k, required in ENTRY_KEYS.items() if required and k not in fields]
+    if missing:
+        raise _fail(path, node, f"an entry without {' and '.join(missing)}")
     clause = _scalar(path, fields["clause"], "clause")
     if clause not in clause_ids:
         close = difflib.get_close_matches(clause, list(clause_ids), n=1)
