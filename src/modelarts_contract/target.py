@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from urllib.parse import quote, urlsplit
 
+import pytest
 import requests
 
 from modelarts_contract.auth import auth_for
@@ -44,6 +45,8 @@ class Target:
         )
         self.session = GuardedSession(guard, verify=config.verify)
         self.session.auth = self.auth
+        # What other modules keep for this target's run (under a StashKey of their own), never in globals.
+        self.stash = pytest.Stash()
 
     def url(self, project_id: str | None = None) -> str:
         path = OPERATION_PATH.replace("{project_id}", quote(project_id or self.project_id, safe=""))
