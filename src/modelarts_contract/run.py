@@ -349,16 +349,7 @@ class Run:
                 "suite_version": __version__,
                 "spec_version": load_contract().version,
                 "seed": c.seed,
-                "options": {
-                    "auth": c.auth_mode,
-                    "max_requests": c.max_requests,
-                    "rate_per_second": c.rate_per_second,
-                    "request_timeout": c.timeout,
-                    "max_response_bytes": c.max_response_bytes,
-                    "max_duration": c.max_duration,
-                    "max_examples": c.max_examples,
-                    "strict_fields": c.strict,
-                },
+                "options": {"auth": c.auth_mode, **c.recorded_options()},
             },
         }
 
