@@ -34,7 +34,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from importlib.metadata import version
-from typing import Any, ClassVar, TypeAlias, TypeVar
+from typing import Any, TypeAlias
 from urllib.parse import unquote, urlsplit
 
 import requests
@@ -44,6 +44,7 @@ from urllib3.response import HTTPResponse
 
 from modelarts_contract.environment import describe_deadline, describe_unreachable
 from modelarts_contract.meter import BudgetSpent, Meter, TimeSpent, TransportStats
+from modelarts_contract.patching import PATCH_LOCK, Patch, holding
 
 MAX_RETRIES = 3
 MAX_RETRY_WAIT = 60.0  # seconds; a longer Retry-After is capped so a run stays bounded
@@ -278,56 +279,7 @@ def _check_urllib3() -> None:
         )
 
 
-_PATCH_LOCK = threading.Lock()  # no state: only one thread at a time installs, counts or restores
-_HELD_BY = "_modelarts_contract_patch"  # the attribute by which a replacement names its `_Patch`
-_P = TypeVar("_P", bound="_Patch")
-
-
-class _Patch:
-    """A method of a third-party class replaced while anyone holds the patch (reference-counted:
-    nested or parallel holders); the original is back when the last one lets go.
-
-    The patch is found on the class itself (the replacement names it), never in a module global:
-    importing the transport changes nothing, and nothing of one run outlives it.
-    """
-
-    owner: ClassVar[type]
-    name: ClassVar[str]
-
-    def __init__(self, original: Callable[..., Any]) -> None:
-        self.original = original
-        self.holders = 0
-
-    @staticmethod
-    def check() -> None:
-        """Raise when the class lacks what the replacement relies on (called before installing)."""
-
-    def replacement(self) -> Callable[..., Any]:
-        raise NotImplementedError
-
-
-@contextlib.contextmanager
-def _holding(kind: type[_P]) -> Iterator[_P]:
-    """The installed patch of `kind`, installed first when nobody holds it."""
-    with _PATCH_LOCK:
-        patch = getattr(vars(kind.owner).get(kind.name), _HELD_BY, None)
-        if not isinstance(patch, kind):
-            kind.check()
-            patch = kind(vars(kind.owner)[kind.name])
-            replacement = patch.replacement()
-            setattr(replacement, _HELD_BY, patch)
-            setattr(kind.owner, kind.name, replacement)
-        patch.holders += 1
-    try:
-        yield patch
-    finally:
-        with _PATCH_LOCK:
-            patch.holders -= 1
-            if patch.holders == 0:
-                setattr(kind.owner, kind.name, patch.original)
-
-
-class _WireWatch(_Patch):
+class _WireWatch(Patch):
     """urllib3's getresponse, first handing the socket to the running exchange's deadline and then
     capping the body's socket file (`_WireCap`).
 
@@ -457,7 +409,7 @@ class Guard:
         response: requests.Response | None = None
         complete = False
         try:
-            with _holding(_WireWatch) as wire, wire.watching(deadline):
+            with holding(_WireWatch) as wire, wire.watching(deadline):
                 response = transmit()
             deadline.answered()
             complete = self._read_body(response, deadline) and not deadline.expired
@@ -571,7 +523,7 @@ class GuardedSession(requests.Session):
         return super().send(request, **kwargs)
 
 
-class _Fence(_Patch):
+class _Fence(Patch):
     """`HTTPAdapter.send` for every adapter in the process: a request to the origin of an open
     fence's guard obeys that guard; any other goes out as requests sends it."""
 
@@ -579,7 +531,7 @@ class _Fence(_Patch):
 
     def __init__(self, original: Callable[..., Any]) -> None:
         super().__init__(original)
-        self.guards: list[Guard] = []  # of the open fences, changed under _PATCH_LOCK
+        self.guards: list[Guard] = []  # of the open fences, changed under PATCH_LOCK
 
     def replacement(self) -> Callable[..., Any]:
         def send(
@@ -623,11 +575,11 @@ def fence(guard: Guard) -> Iterator[Guard]:
 
     Other origins are untouched. `GuardedAdapter` keeps its own path, so nothing is counted twice.
     """
-    with _holding(_Fence) as fenced, _holding(_WireWatch):
-        with _PATCH_LOCK:
+    with holding(_Fence) as fenced, holding(_WireWatch):
+        with PATCH_LOCK:
             fenced.guards.append(guard)
         try:
             yield guard
         finally:
-            with _PATCH_LOCK:
+            with PATCH_LOCK:
                 fenced.guards.remove(guard)
