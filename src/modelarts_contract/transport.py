@@ -20,6 +20,9 @@ the adapter, where every request of `requests` passes:
 origin, so credentials go nowhere else, and never follows a redirect: a 3xx comes back to the
 checks as a contract failure. `fence` extends the guard to every other session in the process,
 because schemathesis sends some probes (ignored_auth, auth inference) on fresh sessions of its own.
+The two patches this takes (requests' `HTTPAdapter.send`, urllib3's `HTTPConnection.getresponse`)
+are in place only while a fence is open or a guarded exchange runs (`patching`): importing this
+module changes nothing, and a urllib3 they do not fit is refused with its version named.
 """
 
 from __future__ import annotations
@@ -274,8 +277,8 @@ def _check_urllib3() -> None:
     if missing:
         raise Urllib3Unsupported(
             f"urllib3 {version('urllib3')} lacks {' and '.join(missing)}, on which the byte cap and "
-            "the deadline of every answer rely: modelarts-contract needs urllib3>=2,<3 "
-            "(python -m pip install 'urllib3>=2,<3')"
+            "the deadline of every answer rely: modelarts-contract needs urllib3>=2.6,<3 "
+            "(python -m pip install 'urllib3>=2.6,<3')"
         )
 
 
