@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from pathlib import Path
 
 import pytest
 
@@ -245,3 +246,13 @@ def test_the_ledger_records_the_recorded_rows_by_name_and_never_a_secret():
     assert recorded["rate_limit"] == 2.0 and recorded["strict_fields"] is True
     assert recorded["max_requests"] == DEFAULT_MAX_REQUESTS
     assert not {"auth_token", "ak", "sk", "base_url", "project_id"} & set(recorded)
+
+
+def test_the_readme_options_table_names_every_row():
+    """The README documents the options by hand: every row's flag (or variable) must be in its table."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    table = readme.split("### Options", 1)[1].split("\n## ", 1)[0]
+    for option in OPTIONS:
+        assert option.env in table, f"README's options table lacks {option.env}"
+        if option.command_line:
+            assert f"`{option.flag}`" in table, f"README's options table lacks {option.flag}"
