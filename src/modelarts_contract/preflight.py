@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from modelarts_contract.checks.core import Exchange
 from modelarts_contract.contract import OPERATION_PATH
+from modelarts_contract.stops import TargetUnreachable
 from modelarts_contract.target import Target
-from modelarts_contract.transport import TargetUnreachable
 
 PREFLIGHT_QUERY = {"limit": "1"}
 SERVICE_ERROR_PREFIX = "ModelArts."  # error codes of the service itself, not of a gateway in front

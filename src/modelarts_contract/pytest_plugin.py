@@ -17,13 +17,14 @@ import pluggy
 import pytest
 from schemathesis.pytest.plugin import SchemathesisCase
 
-from modelarts_contract import generation
+from modelarts_contract import generation, hooks
 from modelarts_contract.config import ConfigError, SuiteConfig
 from modelarts_contract.environment import EXIT_ENVIRONMENT, EXIT_INCOMPLETE
-from modelarts_contract.options import OPTIONS
+from modelarts_contract.options import OPTION, OPTIONS
 from modelarts_contract.run import Run, RunOutcome
+from modelarts_contract.stops import LimitReached, SuiteStop, TargetUnreachable
 from modelarts_contract.target import Target
-from modelarts_contract.transport import LimitReached, SuiteStop, TargetUnreachable
+from modelarts_contract.variants import plugin as catalogue_plugin
 
 TARGET_FIXTURE = "target"
 RUN_KEY = pytest.StashKey[Run]()
@@ -34,6 +35,12 @@ WORKER_KEY = "modelarts_contract"  # in xdist's workerinput / workeroutput
 def run_of(config: pytest.Config) -> Run:
     """The run of this pytest session."""
     return config.stash[RUN_KEY]
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    """The catalogue reaches the run through a hook (docs/architecture.md, Layers), not an import."""
+    pluginmanager.add_hookspecs(hooks)
+    pluginmanager.register(catalogue_plugin, catalogue_plugin.NAME)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -63,7 +70,19 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"modelarts-contract: {exc}") from None
     # xdist sets workerinput on a worker's config; pytest's types do not know it.
     shared = config.workerinput.get(WORKER_KEY) if _is_worker(config) else None  # type: ignore[attr-defined]
-    config.stash[RUN_KEY] = Run(suite_config, shared=shared)
+    config.stash[RUN_KEY] = Run(suite_config, shared=shared, catalogue=_catalogue(config, suite_config))
+
+
+def _catalogue(config: pytest.Config, suite_config: SuiteConfig) -> hooks.Catalogue | None:
+    """The variant catalogue, as the hook answers; a --reference-variant it lacks is a usage error."""
+    catalogue: hooks.Catalogue | None = config.hook.pytest_modelarts_variant_catalogue()
+    name = suite_config.reference_variant
+    if name is not None and name not in (catalogue or {}):
+        known = "python -m modelarts_contract.matrix --list shows them all" if catalogue else "no catalogue"
+        raise pytest.UsageError(
+            f"modelarts-contract: {OPTION['reference_variant'].label}: no variant {name!r}; {known}"
+        )
+    return catalogue
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

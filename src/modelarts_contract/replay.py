@@ -20,7 +20,8 @@ from modelarts_contract.config import ConfigError, SuiteConfig
 from modelarts_contract.environment import EXIT_ENVIRONMENT
 from modelarts_contract.meter import Meter
 from modelarts_contract.redact import Redactor
-from modelarts_contract.transport import MAX_RETRIES, Guard, GuardedSession, Limits, SuiteStop
+from modelarts_contract.stops import SuiteStop
+from modelarts_contract.transport import MAX_RETRIES, Guard, GuardedSession, Limits
 
 _PROJECT = re.compile(r"/v1/([^/]+)/")
 

@@ -23,11 +23,15 @@ from modelarts_contract.checks.core import ClauseViolation, Ledger, Violations, 
 from modelarts_contract.config import ENVIRONMENT, SuiteConfig
 from modelarts_contract.contract import load_contract
 from modelarts_contract.environment import EXIT_ENVIRONMENT
+from modelarts_contract.hooks import Catalogue
 from modelarts_contract.meter import Meter, SharedMeter, TransportStats, exclusive
 from modelarts_contract.preflight import preflight
 from modelarts_contract.redact import Redactor
+from modelarts_contract.reference import build_app, default_dataset, serve
+from modelarts_contract.report import write_reports
+from modelarts_contract.stops import LimitReached
 from modelarts_contract.target import Target
-from modelarts_contract.transport import LimitReached, fence
+from modelarts_contract.transport import fence
 
 FALLBACK_OTHER_PROJECT = "0" * 31 + "1"
 PREFLIGHT = "the first request (before any test)"
@@ -101,8 +105,11 @@ class RunOutcome:
 
 
 class Run:
-    def __init__(self, config: SuiteConfig, shared: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, config: SuiteConfig, shared: dict[str, Any] | None = None, catalogue: Catalogue | None = None
+    ) -> None:
         self.config = config
+        self.catalogue = catalogue  # the variants (modelarts_contract.hooks), from the pytest plugin
         self.redactor = Redactor(config.secrets)
         self.outcome = RunOutcome()
         self._stack = ExitStack()
@@ -137,15 +144,11 @@ class Run:
         return self._target
 
     def _embedded(self, config: SuiteConfig) -> SuiteConfig:
-        from modelarts_contract.reference import build_app, default_dataset, serve
-
         if config.reference_variant is None:
             dataset, aksk = default_dataset(), bool(config.ak)
             app = build_app(dataset)
         else:
-            from modelarts_contract.variants import get
-
-            variant = get(config.reference_variant)
+            variant = (self.catalogue or {})[config.reference_variant]  # the plugin checked the name
             dataset, aksk = variant.dataset(), variant.auth == "aksk" or bool(config.ak)
             app = variant.build(dataset)
         # A crash of a mutant is its verdict (a 500), not a server traceback in every test's report.
@@ -366,11 +369,9 @@ class Run:
         )
 
     def write_reports(self, report_dir: Path, exitstatus: int) -> None:
-        from modelarts_contract.report import write_reports
-
         ledger_path = report_dir / "ledger.json"
         self.outcome.ledger.dump(ledger_path, **self.ledger_context(exitstatus))
-        write_reports(ledger_path, report_dir)
+        write_reports(ledger_path, report_dir, catalogue=self.catalogue)
 
     def close(self) -> None:
         self._stack.close()

@@ -13,6 +13,7 @@ from types import SimpleNamespace
 import pytest
 
 from modelarts_contract.contract import load_contract
+from modelarts_contract.matrix.harness import ENV_PREFIXES, suite_environment
 from modelarts_contract.reference import ListQuery, ReferenceApp, build_app, data, default_dataset, serve
 from modelarts_contract.report import (
     LedgerError,
@@ -24,7 +25,6 @@ from modelarts_contract.report import (
 )
 from modelarts_contract.report.__main__ import main
 from modelarts_contract.report.model import redact_url
-from modelarts_contract.variants.harness import ENV_PREFIXES, suite_environment
 
 ROOT = Path(__file__).resolve().parents[2]
 WHEN = datetime(2024, 6, 18, 12, 0, tzinfo=UTC)
@@ -95,8 +95,8 @@ def test_proven_by_lists_mutants_only_and_checks_come_from_the_registry():
     assert rows["R9.pages"].checks == ("paging.pages",)
     assert rows["R10.namespace-filter"].checks == (
         "filters.groups_satisfy_filters",
-        "relations.edge_free_strings",
-        "relations.edge_filter_sort",
+        "edge_relations.free_strings",
+        "edge_relations.filter_sort",
     )
 
 

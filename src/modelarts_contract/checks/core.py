@@ -10,18 +10,20 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec
 from urllib.parse import parse_qs, urlsplit
 
 import requests
 
-from modelarts_contract.checks.registry import Check, Entry
+from modelarts_contract.checks.registry import Check, Entry, ExchangeCheck
 from modelarts_contract.contract import Clause, Contract
+from modelarts_contract.ledger_file import stamp, write_atomic
 from modelarts_contract.redact import Redactor
 from modelarts_contract.sources import SourceError, render_source
-from modelarts_contract.transport import AnswerTooLarge
+from modelarts_contract.stops import AnswerTooLarge
 
 NOT_JSON = object()
+P = ParamSpec("P")
 
 
 @dataclass
@@ -215,7 +217,7 @@ class Ledger:
 
     def dump(self, path: Path, **extra: Any) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps({"clauses": self.as_dict(), **extra}, indent=2), encoding="utf-8")
+        write_atomic(path, json.dumps({**stamp(), "clauses": self.as_dict(), **extra}, indent=2))
 
 
 class UndeclaredClause(RuntimeError):
@@ -256,6 +258,14 @@ class Verifier:
             self.ledger.broken(violation, self.current_test)
             raise violation
 
+    def holds(self, ok: bool, expected: str, actual: str, exchange: Exchange | None = None) -> None:
+        """`expect` on the one clause the running check declares (its declaration names it once)."""
+        declared = self._judging[-1].clauses if self._judging else ()
+        if len(declared) != 1:
+            who = self._judging[-1].name if self._judging else "code outside any registered check"
+            raise UndeclaredClause(f"{who} gave a verdict without naming which of {declared} it concerns")
+        self.expect(declared[0], ok, expected, actual, exchange)
+
     @contextmanager
     def buffered(self) -> Iterator[Ledger]:
         """Verdicts inside go to a fresh ledger, for the caller to merge or drop."""
@@ -265,16 +275,16 @@ class Verifier:
         finally:
             self.ledger = real
 
-    def run(self, entry: Check, *args: Any) -> None:
+    def run(self, entry: Check[P], /, *args: P.args, **kwargs: P.kwargs) -> None:
         with self.judging(entry):
-            entry(self, *args)
+            entry(self, *args, **kwargs)
 
-    def run_all(self, checks: Iterable[Check], exchange: Exchange, *args: Any) -> None:
+    def run_all(self, checks: Iterable[ExchangeCheck], exchange: Exchange) -> None:
         """Run every check, so each broken clause is counted, then fail with all of them."""
         failures: list[ClauseViolation] = []
         for entry in checks:
             try:
-                self.run(entry, exchange, *args)
+                self.run(entry, exchange)
             except ClauseViolation as violation:
                 failures.append(violation)
         if failures:

@@ -8,7 +8,6 @@ reported as a pass. The headline figure is held / (held + broken): it counts ver
 
 from __future__ import annotations
 
-import importlib
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from urllib.parse import urlsplit
 from modelarts_contract import __version__
 from modelarts_contract.checks import registry
 from modelarts_contract.contract import Contract
+from modelarts_contract.ledger_file import LedgerError as LedgerError  # re-exported: the report names it
 from modelarts_contract.redact import REDACTED
 
 EMBEDDED = "embedded reference server"  # what a ledger of a run without a base URL names as target
@@ -26,10 +26,6 @@ HELD, BROKEN, NOT_EXERCISED, DATA_CHANGED = "held", "broken", "not exercised", "
 VERDICTS = (HELD, BROKEN, NOT_EXERCISED, DATA_CHANGED)
 DEFAULT_TITLE = 'ModelArts "Obtaining User Image Groups" — contract conformance'
 FAILURE_KEYS = ("request", "expected", "actual")
-
-
-class LedgerError(ValueError):
-    """The ledger is not the {"clauses": {id: record}} document the pytest plugin writes."""
 
 
 @dataclass(frozen=True)
@@ -98,15 +94,6 @@ def validate(ledger: object) -> dict[str, dict[str, Any]]:
         ):
             raise LedgerError(f"clause {cid!r}: first_failure is not an object of strings")
     return clauses
-
-
-def load_catalogue() -> Mapping[str, Any] | None:
-    """The mutant catalogue, or None when it cannot be imported: the report then has no 'proven by'."""
-    try:
-        catalogue: Mapping[str, Any] = importlib.import_module("modelarts_contract.variants").CATALOGUE
-    except Exception:  # a broken catalogue must not cost the run its report
-        return None
-    return catalogue
 
 
 def build_rows(

@@ -1,5 +1,8 @@
 """The variant catalogue: mutants of the reference server the contract suite must fail, and benign
-variants (freedoms the contract allows) it must pass. ``python -m modelarts_contract.variants`` runs them.
+variants (freedoms the contract allows) it must pass.
+
+Data: it imports the reference server and nothing else of the suite. ``python -m
+modelarts_contract.matrix`` (the kill-matrix runner, above it) runs the suite against each variant.
 """
 
 from __future__ import annotations
