@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from email.utils import formatdate
 from importlib.metadata import version
+from pathlib import Path
 
 import pytest
 import requests
@@ -294,48 +295,69 @@ def test_importing_the_transport_patches_nothing():
     assert done.returncode == 0, done.stderr[-2000:]
 
 
-def test_fences_patch_while_open_and_restore_after_the_last(reference):
-    first, second = Guard(reference.url, Meter(10)), Guard(reference.url, Meter(10))
-    assert _patched() == (False, False)
-    outer, inner = fence(first), fence(second)
-    outer.__enter__()
-    assert _patched() == (True, True)
-    inner.__enter__()
-    outer.__exit__(None, None, None)  # closed before the other, as parallel fences may be
-    assert _patched() == (True, True)
-    requests.get(reference.url + PATH, timeout=5)
-    assert second.meter.stats.sent == 1 and first.meter.stats.sent == 0
-    inner.__exit__(None, None, None)
-    assert _patched() == (False, False)
+ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_a_guarded_exchange_outside_any_fence_restores_what_it_patched(reference):
-    session = session_for(reference.url)
-    assert session.get(reference.url + PATH).status_code == 200
-    assert _patched() == (False, False)
+def _in_a_fresh_process(function: str, *args: str) -> None:
+    """`function` of this module, run in a new interpreter: the patches live as long as their
+    holders in the whole process, and the session running these tests may hold a fence of its own
+    (the contract suite's run, when `python -m pytest` runs everything)."""
+    code = f"import tests.self.test_transport_guard as t; t.{function}(*{args!r})"
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+
+
+def fences_nest_and_overlap() -> None:
+    with serve(build_app(default_dataset())) as reference:
+        first, second = Guard(reference.url, Meter(10)), Guard(reference.url, Meter(10))
+        assert _patched() == (False, False)
+        outer, inner = fence(first), fence(second)
+        outer.__enter__()
+        assert _patched() == (True, True)
+        inner.__enter__()
+        outer.__exit__(None, None, None)  # closed before the other, as parallel fences may be
+        assert _patched() == (True, True)
+        requests.get(reference.url + PATH, timeout=5)
+        assert second.meter.stats.sent == 1 and first.meter.stats.sent == 0
+        inner.__exit__(None, None, None)
+        assert _patched() == (False, False)
+
+
+def exchange_outside_a_fence() -> None:
+    with serve(build_app(default_dataset())) as reference:
+        session = session_for(reference.url)
+        assert session.get(reference.url + PATH).status_code == 200
+        assert _patched() == (False, False)
 
 
 def _without_fp(self: HTTPResponse, *args: object, **kwargs: object) -> None:
     """urllib3's response as it would be without `_fp`."""
 
 
-@pytest.mark.parametrize(
-    ("owner", "name", "value", "missing"),
-    [
-        (HTTPConnection, "getresponse", None, "urllib3.connection.HTTPConnection.getresponse"),
-        (HTTPResponse, "__init__", _without_fp, "urllib3.response.HTTPResponse._fp"),
-    ],
-)
-def test_a_urllib3_without_what_the_cap_relies_on_fails_loudly(
-    monkeypatch, reference, owner, name, value, missing
-):
-    if value is None:
-        monkeypatch.delattr(owner, name)  # as on urllib3 1.26, which inherits http.client's
+def urllib3_lacking(missing: str) -> None:
+    if missing.endswith("getresponse"):
+        del HTTPConnection.getresponse  # as on urllib3 1.26, which inherits http.client's
     else:
-        monkeypatch.setattr(owner, name, value)
+        HTTPResponse.__init__ = _without_fp  # type: ignore[method-assign]  # a throwaway process
     expected = f"urllib3 {version('urllib3')} lacks {missing}.*urllib3>=2\\.6,<3"
-    with pytest.raises(Urllib3Unsupported, match=expected), fence(Guard(reference.url, Meter(10))):
-        pass
-    with pytest.raises(Urllib3Unsupported, match=expected):
-        session_for(reference.url).get(reference.url + PATH)
-    assert vars(HTTPAdapter)["send"] is ORIGINAL_SEND and len(reference.requests) == 0
+    with serve(build_app(default_dataset())) as reference:
+        with pytest.raises(Urllib3Unsupported, match=expected), fence(Guard(reference.url, Meter(10))):
+            pass
+        with pytest.raises(Urllib3Unsupported, match=expected):
+            session_for(reference.url).get(reference.url + PATH)
+        assert vars(HTTPAdapter)["send"] is ORIGINAL_SEND and len(reference.requests) == 0
+
+
+def test_fences_patch_while_open_and_restore_after_the_last():
+    _in_a_fresh_process("fences_nest_and_overlap")
+
+
+def test_a_guarded_exchange_outside_any_fence_restores_what_it_patched():
+    _in_a_fresh_process("exchange_outside_a_fence")
+
+
+@pytest.mark.parametrize(
+    "missing", ["urllib3.connection.HTTPConnection.getresponse", "urllib3.response.HTTPResponse._fp"]
+)
+def test_a_urllib3_without_what_the_cap_relies_on_fails_loudly(missing):
+    _in_a_fresh_process("urllib3_lacking", missing)
