@@ -75,6 +75,7 @@ class SuiteConfig:
         """Merge command-line options (None = not given) over the environment and validate: each
         option on its own (its row in `options.OPTIONS`), then the rules that tie them together."""
         env = os.environ if env is None else env
+        _refuse_empty_base_url(options.get("base_url"), env)
         values = {option.name: option.read(options.get(option.name), env) for option in OPTIONS}
         _check_target(values)
         _check_credentials(values)
@@ -89,6 +90,12 @@ class SuiteConfig:
     def recorded_options(self) -> dict[str, object]:
         """The options the ledger records (no secret, no target), by name, as the run used them."""
         return {option.name: getattr(self, option.attribute) for option in OPTIONS if option.recorded}
+
+
+def _refuse_empty_base_url(given: object, env: Mapping[str, str]) -> None:
+    """Set but empty is a mistake (a missing CI variable), not "embedded"."""
+    if (str(given) if given is not None else env.get(OPTION["base_url"].env, "-")).strip() == "":
+        raise ConfigError(f"{_option_label('base_url')} is set but empty: give the target's URL, or unset it")
 
 
 def _check_target(values: Mapping[str, Any]) -> None:
