@@ -244,16 +244,7 @@ class Run:
                 "duration_s": round(time.monotonic() - self.started, 1),
                 "subset": self.subset,
                 "unused": unused_settings(self.config),
-                "options": {
-                    "auth": c.auth_mode,
-                    "max_requests": c.max_requests,
-                    "rate_per_second": c.rate_per_second,
-                    "request_timeout": c.timeout,
-                    "max_response_bytes": c.max_response_bytes,
-                    "max_duration": c.max_duration,
-                    "max_examples": c.max_examples,
-                    "strict_fields": c.strict,
-                },
+                "options": {"auth": c.auth_mode, **c.recorded_options()},
             },
         }
 

@@ -21,7 +21,7 @@ from modelarts_contract.auth import TokenAuth
 from modelarts_contract.environment import EXIT_ENVIRONMENT, EXIT_INCOMPLETE
 from modelarts_contract.meter import Meter, TimeSpent
 from modelarts_contract.reference import ReferenceApp, build_app, data, default_dataset, serve
-from modelarts_contract.transport import GuardedSession, TransportRefused, fence
+from modelarts_contract.transport import Guard, GuardedSession, TransportRefused, fence
 
 ONE_TEST = ("-k", "configured_credentials_are_accepted")  # the preflight and one request
 ERROR = '{"error_code": "ModelArts.0000", "error_msg": "scripted"}'
@@ -75,7 +75,7 @@ def operation(project_id: str) -> str:
 def test_the_transport_sends_nothing_but_the_operations_paths(reference, path):
     """A second fence behind the config's check, for the suite's session and any other in the process."""
     allowed = {operation(data.MAIN_PROJECT_ID), operation(data.OTHER_PROJECT_ID)}
-    session = GuardedSession(reference.url, max_requests=10, paths=allowed)
+    session = GuardedSession(Guard(reference.url, Meter(10), paths=allowed))
     session.auth = TokenAuth(data.MAIN_TOKEN)
     with pytest.raises(TransportRefused, match="not the operation's path"):
         session.get(reference.url + path)

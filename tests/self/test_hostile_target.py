@@ -33,9 +33,17 @@ from modelarts_contract.checks.core import NOT_JSON, ClauseViolation, Exchange, 
 from modelarts_contract.checks.registry import Scope, response_checks
 from modelarts_contract.config import SuiteConfig
 from modelarts_contract.contract import load_contract
+from modelarts_contract.meter import Meter
 from modelarts_contract.reference import Credentials, ReferenceApp, build_app, data, default_dataset, serve
 from modelarts_contract.target import Target
-from modelarts_contract.transport import DEADLINE_THREAD, AnswerTooLarge, GuardedSession, TargetUnreachable
+from modelarts_contract.transport import (
+    DEADLINE_THREAD,
+    AnswerTooLarge,
+    Guard,
+    GuardedSession,
+    Limits,
+    TargetUnreachable,
+)
 
 _HEX = hashlib.sha256(b"modelarts-contract hostile target test").hexdigest()
 TOKEN = "SECRET-TOKEN-9c1e" + _HEX * 4 + "-END"
@@ -151,9 +159,11 @@ def target_for(url: str, time: FakeTime | None = None, **limits: float) -> Targe
     """A target at `url` whose session reads at most CAP bytes and waits on `time` (when given)."""
     config = SuiteConfig(base_url=url, project_id=data.MAIN_PROJECT_ID, auth_token=TOKEN, timeout=DEADLINE)
     target = Target(config, load_contract())
-    waits = {"sleep": time.sleep, "clock": time.clock} if time else {}
     limits.setdefault("max_body_bytes", CAP)
-    target.session = GuardedSession(url, max_requests=100, timeout=DEADLINE, **waits, **limits)
+    meter = Meter(100, None, time.clock) if time else Meter(100)
+    waits = {"sleep": time.sleep} if time else {}
+    guard = Guard(url, meter, Limits(timeout=DEADLINE, **limits), **waits)
+    target.session = GuardedSession(guard)
     return target
 
 

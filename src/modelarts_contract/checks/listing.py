@@ -22,7 +22,8 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeAlias
-from weakref import WeakKeyDictionary
+
+import pytest
 
 from modelarts_contract.checks.core import (
     ClauseViolation,
@@ -44,6 +45,7 @@ class Target(Protocol):
 
     contract: Contract
     verifier: Verifier
+    stash: pytest.Stash  # what this run keeps per target (the listings read), never in module globals
 
     def get(self, params: Mapping[str, str] | None = None) -> Exchange: ...
 
@@ -85,7 +87,7 @@ class _Memory:
         self.snapshot, self.listings = None, {}
 
 
-_MEMORIES: WeakKeyDictionary[Target, _Memory] = WeakKeyDictionary()  # one per run's target
+_MEMORY = pytest.StashKey[_Memory]()  # in the target's stash: one memory per run
 
 
 def identity_order(contract: Contract) -> dict[str, str]:
@@ -134,7 +136,7 @@ class Lister:
         self._before: Snapshot | None = None  # the current attempt's first snapshot
         self.snapshot_params = identity_order(self.contract)
         self._read_now: dict[ListingKey, Listing] = {}  # clean listings read in the current attempt
-        self.memory = _MEMORIES.setdefault(target, _Memory())
+        self.memory = target.stash.setdefault(_MEMORY, _Memory())
 
     def key(self, item: Mapping[str, Any]) -> tuple[Any, ...]:
         return _values(item, self.identity)
