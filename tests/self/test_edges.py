@@ -9,7 +9,7 @@ from collections import Counter
 from urllib.parse import parse_qs
 
 import pytest
-from tests.self.test_safety_readonly import remote_env, run_suite
+from tests.self.helpers import remote_env, run_suite
 
 from modelarts_contract import edges
 from modelarts_contract.checks.listing import LISTING_PAGE

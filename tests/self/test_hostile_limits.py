@@ -12,9 +12,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 import requests
-from tests.self.test_hostile_target import AfterPreflight
-from tests.self.test_safety_readonly import SuiteRun, remote_env, run_suite
-from tests.self.test_transport_guard import FakeTime
+from tests.self.helpers import AfterPreflight, FakeTime, SlowAfterFirst, SuiteRun, remote_env, run_suite
 from werkzeug.wrappers import Request, Response
 
 from modelarts_contract.auth import TokenAuth
@@ -111,14 +109,6 @@ def test_a_wait_that_would_outlast_the_time_limit_ends_the_run_instead():
     assert waiting.allow_wait(20.0, allowance=120.0)
     with pytest.raises(TimeSpent, match=r"asked to wait 30 s: Retry-After"):
         waiting.allow_wait(30.0, allowance=120.0)
-
-
-class SlowAfterFirst(AfterPreflight):
-    """The reference, each answer after the preflight 0.4 s late: a slow service, not a broken one."""
-
-    def after(self, request: Request, turn: int) -> Response:
-        time.sleep(0.4)
-        return self.reference(request)
 
 
 def timed_run(app: Callable, *args: str, **env: str) -> tuple[SuiteRun, float, int]:

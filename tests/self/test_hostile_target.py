@@ -13,7 +13,6 @@ import base64
 import contextlib
 import gzip
 import hashlib
-import itertools
 import re
 import resource
 import socket
@@ -25,8 +24,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from tests.self.test_safety_readonly import SuiteRun, remote_env, run_suite
-from tests.self.test_transport_guard import FakeTime
+from tests.self.helpers import AfterPreflight, FakeTime, SuiteRun, remote_env, run_suite
 from werkzeug.wrappers import Request, Response
 
 from modelarts_contract.checks.core import NOT_JSON, ClauseViolation, Exchange, Ledger, Verifier, Violations
@@ -455,24 +453,6 @@ def test_an_echoed_token_appears_in_no_verdict(raw_server, form):
 
 
 # --- the real contract suite against hostile targets -----------------------------------------------
-
-
-class AfterPreflight(ReferenceApp):
-    """The reference for the first request (the preflight); every later one gets `after`."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.turns = itertools.count(1)  # next() is atomic: the server's threads share it
-
-    def reference(self, request: Request) -> Response:
-        return super().handle(request)
-
-    def after(self, request: Request, turn: int) -> Response:
-        raise NotImplementedError
-
-    def handle(self, request: Request) -> Response:
-        turn = next(self.turns)
-        return self.reference(request) if turn == 1 else self.after(request, turn)
 
 
 class Hostile(AfterPreflight):

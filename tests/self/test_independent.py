@@ -11,14 +11,13 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 from urllib.error import HTTPError
 from urllib.request import Request, urlopen
 
 import pytest
+from tests.self.helpers import ROOT
 from tests.self.independent.server import MAIN_PROJECT, MAIN_TOKEN, OTHER_PROJECT, start
 
-ROOT = Path(__file__).resolve().parents[2]
 PATH = f"/v1/{MAIN_PROJECT}/images/group"
 
 

@@ -7,8 +7,7 @@ import json
 import time
 import xml.etree.ElementTree as ET
 
-from tests.self.test_hostile_limits import SlowAfterFirst
-from tests.self.test_safety_readonly import remote_env, run_suite
+from tests.self.helpers import SlowAfterFirst, remote_env, run_suite
 
 from modelarts_contract.environment import EXIT_INCOMPLETE
 from modelarts_contract.reference import build_app, default_dataset, serve

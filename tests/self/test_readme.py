@@ -13,11 +13,10 @@ import re
 import shlex
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+from tests.self.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
 _BLOCK = re.compile(r"```console\n\$ (?P<command>[^\n]+)\n(?P<sample>.*?)```", re.S)
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")

@@ -13,7 +13,7 @@ import time
 
 import pytest
 import requests
-from tests.self.test_safety_readonly import ROOT, run_suite
+from tests.self.helpers import ROOT, run_suite
 
 from modelarts_contract.reference import MAIN_PROJECT_ID, MAIN_TOKEN, OTHER_PROJECT_ID, single_group_dataset
 from modelarts_contract.reference import data as reference_data

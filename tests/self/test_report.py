@@ -7,10 +7,10 @@ import os
 import subprocess
 import sys
 from datetime import UTC, datetime
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from tests.self.helpers import ROOT
 
 from modelarts_contract.contract import load_contract
 from modelarts_contract.reference import ListQuery, ReferenceApp, build_app, data, default_dataset, serve
@@ -26,7 +26,6 @@ from modelarts_contract.report.__main__ import main
 from modelarts_contract.report.model import redact_url
 from modelarts_contract.variants.harness import ENV_PREFIXES, suite_environment
 
-ROOT = Path(__file__).resolve().parents[2]
 WHEN = datetime(2024, 6, 18, 12, 0, tzinfo=UTC)
 EVIL = "<script>alert('x')</script> ``` | **bold**"
 

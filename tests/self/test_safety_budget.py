@@ -7,7 +7,7 @@ import itertools
 import json
 import xml.etree.ElementTree as ET
 
-from tests.self.test_safety_readonly import remote_env, run_suite
+from tests.self.helpers import remote_env, run_suite
 from werkzeug.wrappers import Request, Response
 
 from modelarts_contract.environment import EXIT_INCOMPLETE

@@ -18,7 +18,7 @@ from pathlib import Path
 from urllib.parse import parse_qs
 
 import pytest
-from tests.self.test_safety_readonly import remote_env, run_suite
+from tests.self.helpers import remote_env, run_suite
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from urllib.parse import urlsplit
 
-from tests.self.test_safety_readonly import remote_env, run_suite
+from tests.self.helpers import remote_env, run_suite
 from werkzeug.wrappers import Request, Response
 
 from modelarts_contract.reference import ReferenceApp, build_app, data, default_dataset, serve

@@ -19,7 +19,7 @@ from pathlib import Path
 from urllib.parse import quote, quote_plus
 
 import pytest
-from tests.self.test_safety_readonly import SuiteRun, remote_env, run_suite
+from tests.self.helpers import SuiteRun, remote_env, run_suite
 from werkzeug.wrappers import Request, Response
 
 from modelarts_contract import redact

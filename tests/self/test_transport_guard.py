@@ -11,6 +11,7 @@ from email.utils import formatdate
 
 import pytest
 import requests
+from tests.self.helpers import FakeTime
 
 from modelarts_contract.auth import TokenAuth
 from modelarts_contract.reference import build_app, default_dataset, serve
@@ -29,21 +30,6 @@ from modelarts_contract.transport import (
 )
 
 PATH = f"/v1/{MAIN_PROJECT_ID}/images/group"
-
-
-class FakeTime:
-    """A monotonic clock that only moves when someone sleeps."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 def scripted(answers: Iterable[tuple[int, dict[str, str]]]) -> Callable:
