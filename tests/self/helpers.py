@@ -17,11 +17,15 @@ from pathlib import Path
 
 from werkzeug.wrappers import Request, Response
 
-from modelarts_contract.reference import ReferenceApp, data
+from modelarts_contract.reference import ReferenceApp, build_app, data, default_dataset, serve
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACT = ROOT / "tests" / "contract"
 ENV_PREFIXES = ("MODELARTS_", "HUAWEICLOUD_SDK_")
+SLOW_ANSWER = 0.4  # seconds SlowAfterFirst takes over each answer after the preflight
+# --max-duration of a time-limited run, in turn: a run the limit stopped before any test's request
+# (the machine was too busy to start pytest, or its xdist workers, within it) proves nothing.
+TIME_LIMITS = (4, 8, 16)
 _SENT = re.compile(
     r"requests sent: (\d+), retries: (\d+), waited: ([\d.]+) s .* refused: (\d+), budget left: (\d+)"
 )
@@ -104,8 +108,16 @@ class AfterPreflight(ReferenceApp):
 
 
 class SlowAfterFirst(AfterPreflight):
-    """The reference, each answer after the preflight 0.4 s late: a slow service, not a broken one."""
+    """The reference, each answer after the preflight SLOW_ANSWER s late: a slow service, not a broken one."""
 
     def after(self, request: Request, turn: int) -> Response:
-        time.sleep(0.4)
+        time.sleep(SLOW_ANSWER)
         return self.reference(request)
+
+
+def time_limited_run(limit: int, *args: str) -> tuple[SuiteRun, list[float]]:
+    """The contract suite against a slow reference (SlowAfterFirst) with --max-duration `limit`: the
+    run, and when each request arrived at the server (its monotonic clock, the machine's)."""
+    with serve(build_app(default_dataset(), app_cls=SlowAfterFirst)) as server:
+        run = run_suite(remote_env(server.url, MODELARTS_MAX_DURATION=str(limit)), *args, timeout=120)
+        return run, sorted(r.received_at for r in server.requests)

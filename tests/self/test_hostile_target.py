@@ -300,6 +300,7 @@ def trickle(prefix: bytes, byte: bytes = b"[") -> Callable:
     ],
     ids=["body", "body-without-length", "headers"],
 )
+@pytest.mark.slow
 def test_a_trickled_answer_ends_at_the_deadline(raw_server, what, prefix, said):
     server = raw_server(trickle(prefix))
     message, elapsed = unreachable(target_for(server.url))
@@ -317,6 +318,7 @@ def continue_forever(connection: socket.socket, request: bytes, stop: threading.
         time.sleep(0.001)
 
 
+@pytest.mark.slow
 def test_endless_interim_answers_end_at_the_deadline(raw_server):
     message, elapsed = unreachable(target_for(raw_server(continue_forever).url))
     assert "sent no answer within 1 s" in message and elapsed < DEADLINE + SLACK
@@ -523,6 +525,7 @@ def assert_a_verdict(run: SuiteRun) -> None:
     assert_no_secret(run.stdout, run.stderr)
 
 
+@pytest.mark.e2e
 def test_the_contract_suite_judges_a_hostile_target(tmp_path):
     run = hostile_run(Hostile, tmp_path)
     assert_a_verdict(run)
@@ -531,6 +534,7 @@ def test_the_contract_suite_judges_a_hostile_target(tmp_path):
         assert clause in run.stdout, clause
 
 
+@pytest.mark.e2e
 def test_the_contract_suite_stops_at_a_trickling_target(tmp_path):
     run = hostile_run(Trickling, tmp_path, MODELARTS_REQUEST_TIMEOUT="1")
     assert_a_verdict(run)

@@ -119,6 +119,7 @@ def test_other_project_and_unknown_path_get_404(url):
 
 
 @pytest.mark.slow
+@pytest.mark.e2e
 def test_contract_suite_passes_against_independent_server():
     base, stop = start()
     try:

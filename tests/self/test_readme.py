@@ -68,6 +68,7 @@ def test_the_readme_has_output_samples():
 
 
 @pytest.mark.parametrize(("command", "sample"), samples(), ids=[c for c, _ in samples()])
+@pytest.mark.e2e
 def test_each_sample_is_what_its_command_prints(command, sample):
     output = run(command)
     missing = unmatched(sample, output)

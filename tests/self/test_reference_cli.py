@@ -135,6 +135,7 @@ def test_cli_serves_exactly_the_example_groups(tmp_path):
     assert len(workspaces) == 2 and max(example_groups("0").values()) >= 10
 
 
+@pytest.mark.e2e
 def test_the_contract_suite_passes_against_the_example(tmp_path):
     proc, exports = launch("--data", str(EXAMPLE), stderr_path=tmp_path / "stderr.txt")
     try:

@@ -172,6 +172,7 @@ class PagesRoundedDown(ReferenceApp):
         return {**super().envelope(groups, total, q), "pages": total // q.limit}
 
 
+@pytest.mark.e2e
 def test_a_mutant_run_reports_its_clause_broken(tmp_path):
     dataset = default_dataset()
     with serve(build_app(dataset, app_cls=PagesRoundedDown)) as server:

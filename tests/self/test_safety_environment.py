@@ -27,6 +27,8 @@ from modelarts_contract.environment import EXIT_ENVIRONMENT
 from modelarts_contract.reference import ReferenceApp, build_app, data, default_dataset, serve
 from modelarts_contract.reference.server import RecordingMiddleware, RequestLog
 
+pytestmark = pytest.mark.e2e  # each test runs the contract suite against a server (a subprocess)
+
 ONE_TEST = ("-k", "configured_credentials_are_accepted")
 
 

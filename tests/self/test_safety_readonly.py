@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import textwrap
 
+import pytest
 from tests.self.helpers import remote_env, run_suite
 
 from modelarts_contract.reference import build_app, data, default_dataset, serve
+
+pytestmark = pytest.mark.e2e  # each test runs the contract suite against a server (a subprocess)
 
 
 def test_the_contract_suite_sends_only_get_and_counts_every_request():

@@ -146,6 +146,7 @@ def report_files(folder: Path) -> None:
 
 
 @pytest.mark.parametrize("mode", ["token", "aksk"])
+@pytest.mark.e2e
 def test_no_secret_in_any_output(tmp_path, mode):
     out, cwd, home = tmp_path / "out", tmp_path / "cwd", tmp_path / "home"
     for folder in (out, cwd, home):
@@ -218,6 +219,7 @@ LEAKING = textwrap.dedent(
 )
 
 
+@pytest.mark.e2e
 def test_the_last_net_catches_a_leaking_test(tmp_path):
     out, cwd = tmp_path / "out", tmp_path / "cwd"
     out.mkdir(), cwd.mkdir()
