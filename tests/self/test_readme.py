@@ -8,6 +8,7 @@ with no MODELARTS_* or HUAWEICLOUD_SDK_* variable set, as a newcomer would run i
 
 from __future__ import annotations
 
+import configparser
 import os
 import re
 import shlex
@@ -82,3 +83,16 @@ def test_the_matcher_sees_a_changed_line():
         "clauses checked: 12, failed: 1 (R9.size)"
     ]
     assert unmatched("requests sent: 309, retries: 0\nclauses checked: 27, failed: 1 (R9.pages)", output)
+
+
+def test_ci_and_tox_run_the_readmes_test_command():
+    """The figure the README gives is the command CI runs: the same words in all three places."""
+    command = re.search(
+        r"^(python -m pytest[^#\n]*?)\s+# every test of the project", README.read_text("utf-8"), re.M
+    )
+    assert command, "no test command in the README's quick start"
+    ci_last_line = (ROOT / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()[-1]
+    tox_all = configparser.ConfigParser(interpolation=None)
+    tox_all.read(ROOT / "tox.ini", encoding="utf-8")
+    assert ci_last_line == command[1]
+    assert tox_all["testenv:all"]["commands"].strip() == f"{command[1]} {{posargs}}"
