@@ -40,7 +40,7 @@ TOKEN = "SECRET-TOKEN-9c1e" + _HEX * 4 + "-END"
 WINDOW = 16  # no run of this many characters of any form of the token may appear either
 CAP = 1 << 20  # the byte cap of the unit tests' targets (the default is 8 MiB)
 DEADLINE = 1.0  # seconds: the request timeout of the unit tests' targets
-SLACK = 2.0  # seconds a bounded exchange may take beyond its deadline on a busy machine
+SLACK = 5.0  # seconds a bounded exchange may take beyond its deadline on a busy machine
 JSON = b"Content-Type: application/json\r\n"
 
 
@@ -145,13 +145,13 @@ def respond(head: bytes, body: bytes, status: bytes = b"200 OK") -> Callable:
     return answer
 
 
-def target_for(url: str, time: FakeTime | None = None, **limits: float) -> Target:
+def target_for(url: str, time: FakeTime | None = None, timeout: float = DEADLINE, **limits: float) -> Target:
     """A target at `url` whose session reads at most CAP bytes and waits on `time` (when given)."""
-    config = SuiteConfig(base_url=url, project_id=data.MAIN_PROJECT_ID, auth_token=TOKEN, timeout=DEADLINE)
+    config = SuiteConfig(base_url=url, project_id=data.MAIN_PROJECT_ID, auth_token=TOKEN, timeout=timeout)
     target = Target(config, load_contract())
     waits = {"sleep": time.sleep, "clock": time.clock} if time else {}
     limits.setdefault("max_body_bytes", CAP)
-    target.session = GuardedSession(url, max_requests=100, timeout=DEADLINE, **waits, **limits)
+    target.session = GuardedSession(url, max_requests=100, timeout=timeout, **waits, **limits)
     return target
 
 
@@ -251,12 +251,10 @@ def endless_empty_gzip(connection: socket.socket, request: bytes, stop: threadin
 
 def test_a_body_that_decodes_to_nothing_is_cut_at_the_cap_on_the_wire(raw_server):
     server = raw_server(endless_empty_gzip)
-    target = target_for(server.url, max_body_bytes=CAP)
-    start = time.monotonic()
-    exchange = target.get({"limit": "1"})
-    elapsed = time.monotonic() - start
+    # A deadline far off: an exchange the deadline ended raises TargetUnreachable, whatever the load.
+    target = target_for(server.url, timeout=60, max_body_bytes=CAP)
+    exchange = target.get({"limit": "1"})  # an answer, so the wire count stopped it, not the deadline
     assert exchange.truncated_at == CAP and exchange.content == b""
-    assert elapsed < DEADLINE, f"{elapsed:.1f} s: stopped by the deadline, not by the wire count"
     assert "with a body larger than" in too_large(target, exchange)
 
 
@@ -362,9 +360,10 @@ def test_no_deadline_timer_outlives_its_exchange(raw_server):
 )
 def test_an_answer_that_is_not_http_is_one_clear_line(raw_server, answer, said):
     server = raw_server(answer)
-    message, elapsed = unreachable(target_for(server.url))
+    message, _ = unreachable(target_for(server.url))
+    # Not the deadline's message: it ended on its own reason, before the deadline, however busy the machine.
     assert said in message and server.url.removeprefix("http://") in message
-    assert elapsed < SLACK
+    assert "within 1 s (--request-timeout)" not in message
     assert_no_secret(message)
 
 
