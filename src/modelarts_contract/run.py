@@ -23,11 +23,11 @@ from modelarts_contract.checks.core import ClauseViolation, Ledger, Violations, 
 from modelarts_contract.config import ENVIRONMENT, SuiteConfig
 from modelarts_contract.contract import load_contract
 from modelarts_contract.environment import EXIT_ENVIRONMENT
-from modelarts_contract.meter import Meter, SharedMeter, TransportStats, exclusive
+from modelarts_contract.meter import Meter, SharedMeter, TransportStats, describe_duration, exclusive
 from modelarts_contract.preflight import preflight
 from modelarts_contract.redact import Redactor
 from modelarts_contract.target import Target
-from modelarts_contract.transport import LimitReached, fence
+from modelarts_contract.transport import LimitReached, RunDeadlinePassed, fence
 
 FALLBACK_OTHER_PROJECT = "0" * 31 + "1"
 PREFLIGHT = "the first request (before any test)"
@@ -204,8 +204,16 @@ class Run:
             return stop
 
     def limit_reached(self) -> bool:
-        """No request may go out any more: the budget is spent or the time limit has passed."""
-        return self.meter.remaining == 0 or self.meter.out_of_time()
+        """No request may go out any more: the budget is spent or the time limit has passed. A time
+        limit that passed between requests is noted as one a refused request met would be (else the
+        summary would blame the budget)."""
+        if self.meter.out_of_time():
+            limit = describe_duration(self.config.max_duration)
+            self.outcome.reached(
+                RunDeadlinePassed(f"the run's time limit of {limit} (--max-duration) is reached"), "the run"
+            )
+            return True
+        return self.meter.remaining == 0
 
     def transport(self) -> TransportStats:
         return self.meter.stats

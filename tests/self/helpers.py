@@ -7,6 +7,7 @@ Test modules import from here, never from one another (test_helpers.py checks it
 from __future__ import annotations
 
 import itertools
+import math
 import os
 import re
 import subprocess
@@ -15,17 +16,16 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 from werkzeug.wrappers import Request, Response
 
+from modelarts_contract.environment import EXIT_INCOMPLETE
 from modelarts_contract.reference import ReferenceApp, build_app, data, default_dataset, serve
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACT = ROOT / "tests" / "contract"
 ENV_PREFIXES = ("MODELARTS_", "HUAWEICLOUD_SDK_")
 SLOW_ANSWER = 0.4  # seconds SlowAfterFirst takes over each answer after the preflight
-# --max-duration of a time-limited run, in turn: a run the limit stopped before any test's request
-# (the machine was too busy to start pytest, or its xdist workers, within it) proves nothing.
-TIME_LIMITS = (4, 8, 16)
 _SENT = re.compile(
     r"requests sent: (\d+), retries: (\d+), waited: ([\d.]+) s .* refused: (\d+), budget left: (\d+)"
 )
@@ -119,5 +119,28 @@ def time_limited_run(limit: int, *args: str) -> tuple[SuiteRun, list[float]]:
     """The contract suite against a slow reference (SlowAfterFirst) with --max-duration `limit`: the
     run, and when each request arrived at the server (its monotonic clock, the machine's)."""
     with serve(build_app(default_dataset(), app_cls=SlowAfterFirst)) as server:
-        run = run_suite(remote_env(server.url, MODELARTS_MAX_DURATION=str(limit)), *args, timeout=120)
+        run = run_suite(remote_env(server.url, MODELARTS_MAX_DURATION=str(limit)), *args, timeout=limit + 120)
         return run, sorted(r.received_at for r in server.requests)
+
+
+def time_limited_run_under_way(*args: str, workers: int = 1) -> tuple[int, SuiteRun, list[float]]:
+    """A time_limited_run that was under way when its limit passed (a test's request reached the
+    server), and its limit.
+
+    The limit runs from pytest's start, so on a busy machine a short one can pass before pytest, or
+    its xdist workers, have even started; such a run proves nothing, and is repeated with a limit 4 s
+    longer than that whole run took (three runs at most). Every run must end with exit 7 and no more
+    requests than `workers` could send before the limit, SLOW_ANSWER s apart.
+    """
+    limit = 4
+    for _ in range(3):
+        started = time.monotonic()
+        run, arrivals = time_limited_run(limit, *args)
+        assert run.code == EXIT_INCOMPLETE, run.output[-3000:]
+        assert len(arrivals) <= 1 + workers * (limit / SLOW_ANSWER + 1), (
+            f"{len(arrivals)} requests in {limit} s"
+        )
+        if len(arrivals) > workers:  # the preflight, and a test's request from each worker at least once
+            return limit, run, arrivals
+        limit = math.ceil(time.monotonic() - started) + 4
+    pytest.fail(f"no run got under way before its limit, the last of {limit} s:\n{run.output[-3000:]}")

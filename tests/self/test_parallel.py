@@ -7,7 +7,7 @@ import json
 import xml.etree.ElementTree as ET
 
 import pytest
-from tests.self.helpers import SLOW_ANSWER, TIME_LIMITS, remote_env, run_suite, time_limited_run
+from tests.self.helpers import remote_env, run_suite, time_limited_run_under_way
 
 from modelarts_contract.environment import EXIT_INCOMPLETE
 from modelarts_contract.reference import build_app, default_dataset, serve
@@ -58,15 +58,7 @@ def test_a_parallel_run_merges_summary_ledger_and_report(tmp_path):
 
 def test_workers_share_one_time_limit():
     """The limit runs from the run's start, for every worker: no request starts after it."""
-    for limit in TIME_LIMITS:  # the next, longer limit only when this one passed before the workers sent
-        run, arrivals = time_limited_run(limit, "-n", "2")
-        assert run.code == EXIT_INCOMPLETE, run.output[-3000:]
-        # Each worker waits SLOW_ANSWER s for each answer: the limit stopped them, not the suite's end.
-        assert len(arrivals) <= 1 + 2 * (limit / SLOW_ANSWER + 1)
-        if len(arrivals) > 2:  # the workers were under way at the limit
-            break
-    else:
-        pytest.fail(f"the workers sent at most one request within {limit} s: {run.output[-3000:]}")
+    limit, run, arrivals = time_limited_run_under_way("-n", "2", workers=2)
     assert f"STOPPED: the run's time limit of {limit} s (--max-duration) is reached" in run.stdout
     # The limit started before the first request (the preflight): none may start `limit` s after that.
     span = arrivals[-1] - arrivals[0]
