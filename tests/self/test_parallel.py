@@ -40,8 +40,11 @@ def test_workers_share_one_pace():
         times = sorted(r.received_at for r in server.requests)
     assert run.code == EXIT_INCOMPLETE, run.output[-3000:]
     assert len(times) == 10
-    busiest = max(sum(1 for t in times if start <= t < start + 1.0) for start in times)
-    assert busiest <= 3, f"{busiest} requests within one second at 2/s"
+    # Every request waits for its own slot in the one pace, 0.5 s after the one before: the k-th to
+    # arrive came at least k - 1 slots after the first (one slot for the first request's own way to
+    # the server). A request held up on a busy machine only arrives later: this cannot fail for load.
+    early = [f"#{k} after {t - times[0]:.2f} s" for k, t in enumerate(times) if t - times[0] < (k - 1) * 0.5]
+    assert not early, f"requests faster than one pace of 2/s: {early}"
 
 
 def test_a_parallel_run_merges_summary_ledger_and_report(tmp_path):
