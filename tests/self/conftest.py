@@ -1,6 +1,7 @@
-"""The mutant self-test's shared run: the whole variant catalogue against the contract suite, once,
-in two worker processes started as soon as collection ends, so that it runs while the other
-self-tests do; a line per variant as its verdict arrives, and the matrix in the summary."""
+"""The mutant self-test's shared run: the selected variants against the contract suite, once, in two
+worker processes started as soon as collection ends (under xdist: by the worker that takes the
+kill-matrix group, first, as the largest group), so that it runs while the other self-tests do; a
+line per variant as its verdict arrives, and the matrix in the summary."""
 
 from __future__ import annotations
 
