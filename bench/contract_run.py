@@ -21,8 +21,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from modelarts_contract.matrix.harness import ENV_PREFIXES, suite_environment
 from modelarts_contract.reference import build_app, default_dataset, large_dataset, serve
-from modelarts_contract.variants.harness import ENV_PREFIXES, suite_environment
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -27,8 +27,8 @@ from pathlib import Path
 
 from werkzeug.wrappers import Request, Response
 
+from modelarts_contract.matrix.harness import ENV_PREFIXES
 from modelarts_contract.reference import Credentials, ReferenceApp, build_app, data, default_dataset, serve
-from modelarts_contract.variants.harness import ENV_PREFIXES
 
 ROOT = Path(__file__).resolve().parents[1]
 AK, SK = "BENCHAK0123456789AB", "bench-secret-key-0123456789abcdef"

@@ -11,7 +11,7 @@ requests and wall time. Not a test: nothing here asserts.
     python bench/tenant_sizes.py [--sizes 0,1,300,2000,20000] [--mutant-groups 20000] [--no-mutants]
         [--only-mutants] [--full]
 
-Every run is in this process, through the kill-matrix harness (`variants.harness.run_variant`), with
+Every run is in this process, through the kill-matrix harness (`matrix.harness.run_variant`), with
 the heavy imports paid before the first timing; a run's wall time covers the dataset's server start,
 collection and the tests.
 """
@@ -26,9 +26,7 @@ from collections import Counter
 
 from modelarts_contract import variants
 from modelarts_contract.cli import suite_dir
-from modelarts_contract.reference import Dataset, large_dataset
-from modelarts_contract.variants import Variant
-from modelarts_contract.variants.harness import (
+from modelarts_contract.matrix.harness import (
     REFERENCE,
     VariantResult,
     _relative,
@@ -36,6 +34,8 @@ from modelarts_contract.variants.harness import (
     run_variant,
     select_tests,
 )
+from modelarts_contract.reference import Dataset, large_dataset
+from modelarts_contract.variants import Variant
 
 DEFAULT_SIZES = (0, 1, 300, 2000, 20000)
 _COUNTS = re.compile(r"(\d+) (passed|failed|skipped|errors?|xfailed|xpassed|deselected)")

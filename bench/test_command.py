@@ -21,7 +21,7 @@ import sys
 import time
 from pathlib import Path
 
-from modelarts_contract.variants.harness import ENV_PREFIXES
+from modelarts_contract.matrix.harness import ENV_PREFIXES
 
 ROOT = Path(__file__).resolve().parents[1]
 # The README's quick start: "python -m pytest ...   # every test of the project: ..."

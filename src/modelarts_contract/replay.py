@@ -19,7 +19,8 @@ from modelarts_contract.auth import auth_for
 from modelarts_contract.config import ConfigError, SuiteConfig
 from modelarts_contract.environment import EXIT_ENVIRONMENT
 from modelarts_contract.redact import Redactor
-from modelarts_contract.transport import MAX_RETRIES, GuardedSession, SuiteStop
+from modelarts_contract.stops import SuiteStop
+from modelarts_contract.transport import MAX_RETRIES, GuardedSession
 
 _PROJECT = re.compile(r"/v1/([^/]+)/")
 

@@ -41,6 +41,8 @@ from urllib3.response import HTTPResponse
 
 from modelarts_contract.environment import describe_deadline, describe_unreachable
 from modelarts_contract.meter import BudgetSpent, Meter, TimeSpent, TransportStats
+from modelarts_contract.stops import AnswerTooLarge as AnswerTooLarge  # re-exported: tests catch it here
+from modelarts_contract.stops import BudgetExhausted, RunDeadlinePassed, TargetUnreachable, TransportRefused
 
 MAX_RETRIES = 3
 MAX_RETRY_WAIT = 60.0  # seconds; a longer Retry-After is capped so a run stays bounded
@@ -67,46 +69,6 @@ _TRANSPORT_ERRORS = (
     requests.exceptions.ContentDecodingError,
     requests.exceptions.InvalidHeader,  # inside the adapter, only from the response's headers
 )
-
-
-class TransportRefused(RuntimeError):
-    """The transport refused to send a request that would break R16."""
-
-
-class SuiteStop(BaseException):
-    """Ends the run's use of the target.
-
-    A BaseException so that no `except Exception` swallows it and hypothesis re-raises it at once
-    instead of shrinking (which would mean more requests, or more timeouts).
-    """
-
-
-class LimitReached(SuiteStop):
-    """A limit the user set for the run is reached: what was checked stands, the rest is not run."""
-
-    kind = "limit"
-
-
-class BudgetExhausted(LimitReached):
-    """The request budget (--max-requests) is spent."""
-
-    kind = "request-budget"
-
-
-class RunDeadlinePassed(LimitReached):
-    """The run's time limit (--max-duration) is reached."""
-
-    kind = "run-deadline"
-
-
-class TargetUnreachable(SuiteStop):
-    """The target cannot be used: connection refused, DNS, TLS, a timeout, an answer that does not
-    finish in time or is not HTTP at all."""
-
-
-class AnswerTooLarge(TargetUnreachable):
-    """An answer larger than the byte cap that breaks no clause in what was read: the suite cannot
-    judge what it does not read, so the run stops (a larger --max-response-bytes may be needed)."""
 
 
 def _segments(path: str) -> list[str]:

@@ -11,8 +11,8 @@ import sys
 
 import pytest
 
+from modelarts_contract.matrix.harness import Matrix, VariantResult, format_matrix
 from modelarts_contract.variants import CATALOGUE
-from modelarts_contract.variants.harness import Matrix, VariantResult, format_matrix
 
 # The self-tests start pytest in dozens of subprocesses (and the matrix in two worker processes).
 # Where PYTHONDONTWRITEBYTECODE is set, each of them would compile our modules and re-rewrite the

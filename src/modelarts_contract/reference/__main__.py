@@ -1,10 +1,16 @@
-"""CLI: ``python -m modelarts_contract.reference [--host H] [--port P] [--data F.json] [--variant NAME]``."""
+"""CLI: ``python -m modelarts_contract.reference [--host H] [--port P] [--data F.json]``.
+
+``--variant NAME`` needs the variant catalogue, which sits above the reference (docs/architecture.md,
+Layers): ``modelarts-reference`` (`modelarts_contract.matrix.serve`) passes it to `main`.
+"""
 
 from __future__ import annotations
 
 import argparse
 import ipaddress
 import sys
+from collections.abc import Mapping
+from typing import Protocol
 
 from .app import ReferenceApp, build_app
 from .data import Dataset, DatasetError, default_dataset, load_dataset
@@ -12,6 +18,13 @@ from .server import start
 
 EXAMPLE_DATA = "examples/datasets/small-tenant.json"  # in the source tree
 FORMAT_DOC = "python -m pydoc modelarts_contract.reference.data"
+SERVES_VARIANTS = "modelarts-reference"  # the console script: this command with the catalogue
+
+
+class Servable(Protocol):
+    """A variant of the reference (`modelarts_contract.variants.Variant` is one)."""
+
+    def build(self, dataset: Dataset | None = None) -> ReferenceApp: ...
 
 
 def _is_loopback(host: str) -> bool:
@@ -30,20 +43,25 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="bind address (loopback only unless --allow-remote)")
     p.add_argument("--port", type=int, default=8080, help="port; 0 picks a free one")
     p.add_argument("--data", help=f"dataset JSON file (example: {EXAMPLE_DATA}; format: {FORMAT_DOC})")
-    p.add_argument("--variant", help="serve a named variant (modelarts_contract.variants) instead")
+    p.add_argument("--variant", help=f"serve a named variant of the catalogue instead ({SERVES_VARIANTS})")
     p.add_argument("--allow-remote", action="store_true", help="allow a non-loopback --host")
     return p
 
 
-def _build(dataset: Dataset, variant: str | None) -> ReferenceApp:
+def _build(dataset: Dataset, variant: str | None, catalogue: Mapping[str, Servable] | None) -> ReferenceApp:
     if variant is None:
         return build_app(dataset)
-    from modelarts_contract import variants  # lazy: optional module, only needed for --variant
+    if catalogue is None:
+        raise LookupError(
+            f"this command serves the reference only; {SERVES_VARIANTS} --variant NAME serves a variant"
+        )
+    if variant not in catalogue:
+        raise LookupError("no such variant; python -m modelarts_contract.matrix --list shows them all")
+    return catalogue[variant].build(dataset)
 
-    return variants.get(variant).build(dataset)
 
-
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, catalogue: Mapping[str, Servable] | None = None) -> int:
+    """The server; `catalogue` (variants by name) lets --variant serve one of them."""
     args = _parser().parse_args(argv)
     if not args.allow_remote and not _is_loopback(args.host):
         print(f"refusing to bind {args.host}: not a loopback address (use --allow-remote)", file=sys.stderr)
@@ -54,8 +72,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"--data {exc}. Start from {EXAMPLE_DATA}; the format: {FORMAT_DOC}", file=sys.stderr)
         return 2
     try:
-        app = _build(dataset, args.variant)
-    except (ImportError, LookupError, ValueError) as exc:  # no variants module, or an unknown name
+        app = _build(dataset, args.variant, catalogue)
+    except (LookupError, ValueError) as exc:  # no catalogue, or an unknown name
         print(f"cannot build variant {args.variant!r}: {exc}", file=sys.stderr)
         return 2
     running = start(app, args.host, args.port, log_requests=True)

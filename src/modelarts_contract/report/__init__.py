@@ -6,10 +6,11 @@ and writes DIR/conformance.md and DIR/conformance.html.
 
 from __future__ import annotations
 
-import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from modelarts_contract import ledger_file
 from modelarts_contract.contract import Contract, load_contract
 
 from .html import render_html
@@ -23,7 +24,6 @@ from .model import (
     build_report,
     build_rows,
     headline,
-    load_catalogue,
 )
 
 __all__ = [
@@ -34,7 +34,6 @@ __all__ = [
     "build_report",
     "build_rows",
     "headline",
-    "load_catalogue",
     "read_ledger",
     "render_html",
     "render_markdown",
@@ -45,14 +44,9 @@ MARKDOWN_NAME, HTML_NAME = "conformance.md", "conformance.html"
 
 
 def read_ledger(path: Path) -> dict[str, Any]:
-    """The ledger document; LedgerError when it is missing, not JSON or not shaped like a ledger."""
-    try:
-        ledger = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise LedgerError(f"{path}: {exc}") from None
-    if not isinstance(ledger, dict):
-        raise LedgerError(f"{path}: expected a JSON object")
-    return ledger
+    """The ledger document; LedgerError when it is missing, not JSON, of another schema version or
+    not shaped like a ledger (the one reader, shared with compare and history)."""
+    return ledger_file.read_ledger(path)
 
 
 def write_reports(
@@ -62,12 +56,14 @@ def write_reports(
     target: str | None = None,
     title: str = DEFAULT_TITLE,
     contract: Contract | None = None,
+    catalogue: Mapping[str, Any] | None = None,
 ) -> tuple[Path, Path]:
-    """Write conformance.md and conformance.html for a ledger; returns their paths."""
+    """Write conformance.md and conformance.html for a ledger; returns their paths. The variant
+    catalogue, for the "proven by" column, comes from the caller (the report sits below it)."""
     report = build_report(
         read_ledger(ledger_path),
         contract or load_contract(),
-        catalogue=load_catalogue(),
+        catalogue=catalogue,
         target=target,
         title=title,
     )

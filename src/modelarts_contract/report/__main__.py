@@ -9,6 +9,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from modelarts_contract.variants import CATALOGUE
+
 from . import write_reports
 from .model import DEFAULT_TITLE, LedgerError
 
@@ -30,7 +32,9 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # argparse exits on bad usage and --help; return the status instead
         return int(exc.code or 0)
     try:
-        md, page = write_reports(args.dir / "ledger.json", args.dir, target=args.target, title=args.title)
+        md, page = write_reports(
+            args.dir / "ledger.json", args.dir, target=args.target, title=args.title, catalogue=CATALOGUE
+        )
     except LedgerError as exc:
         print(f"report: error: {exc}", file=sys.stderr)
         return 2

@@ -1,4 +1,4 @@
-"""CLI: ``python -m modelarts_contract.variants [--only NAME ...] [--workers 2] [--list]``."""
+"""CLI: ``python -m modelarts_contract.matrix [--only NAME ...] [--workers 2] [--full] [--list]``."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ import sys
 import time
 
 from modelarts_contract.checks import registry
+from modelarts_contract.variants import CATALOGUE, get
 
-from . import CATALOGUE, get
 from .harness import Matrix, format_matrix
 
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="python -m modelarts_contract.variants",
+        prog="python -m modelarts_contract.matrix",
         description="Run the contract suite against every variant of the reference server.",
     )
     p.add_argument("--only", nargs="+", metavar="NAME", help="run only these variants")

@@ -27,10 +27,11 @@ from typing import Any
 
 import pytest
 
+from modelarts_contract import variants
 from modelarts_contract.cli import PLUGIN, suite_dir
+from modelarts_contract.pytest_plugin import run_of
 from modelarts_contract.reference import Dataset, serve
-
-from .base import Variant
+from modelarts_contract.variants import Variant
 
 ENV_PREFIXES = ("MODELARTS_", "HUAWEICLOUD_SDK_")
 TAIL_LINES = 40
@@ -143,15 +144,11 @@ class _Watch:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if not (self.stop_when_killed and report.failed and self.session is not None):
             return
-        from modelarts_contract.pytest_plugin import run_of
-
         if self.expected & set(run_of(self.session.config).outcome.ledger.broken_clauses()):
             self.session.shouldfail = "variant killed by its clause"
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        from modelarts_contract.pytest_plugin import run_of
-
         self.outcome = run_of(session.config).outcome
 
 
@@ -226,20 +223,13 @@ def _relative(exercised: dict[str, list[str]], root: Path) -> dict[str, list[str
 def _worker_run(
     name: str, tests: Sequence[str], stop_when_killed: bool, extra: Sequence[str]
 ) -> VariantResult:
-    from modelarts_contract import variants
-
     variant = variants.reference_variant(name) if name.startswith(REFERENCE) else variants.get(name)
     return run_variant(variant, tests=tests, stop_when_killed=stop_when_killed, extra_args=extra)
 
 
 def _warm_up() -> None:
-    """Import what every run needs once per worker, so no run pays for it and none re-imports it."""
-    import hypothesis  # noqa: F401
-    import schemathesis  # noqa: F401
-
-    import modelarts_contract.checks
-    import modelarts_contract.pytest_plugin
-    import modelarts_contract.variants  # noqa: F401
+    """Nothing to do: a worker imports this module to call it, and with it, once, what every run
+    needs (the pytest plugin, schemathesis, hypothesis, the checks, the catalogue)."""
 
 
 class Matrix:
