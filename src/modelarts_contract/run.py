@@ -204,14 +204,12 @@ class Run:
             return stop
 
     def limit_reached(self) -> bool:
-        """No request may go out any more: the budget is spent or the time limit has passed. A time
-        limit that passed between requests is noted as one a refused request met would be (else the
-        summary would blame the budget)."""
+        """No request may go out any more: the budget is spent or the time limit has passed (one that
+        passed between requests is noted here: no refused request named it, and the summary would not)."""
         if self.meter.out_of_time():
             limit = describe_duration(self.config.max_duration)
-            self.outcome.reached(
-                RunDeadlinePassed(f"the run's time limit of {limit} (--max-duration) is reached"), "the run"
-            )
+            stop = RunDeadlinePassed(f"the run's time limit of {limit} (--max-duration) is reached")
+            self.outcome.reached(stop, "the run")
             return True
         return self.meter.remaining == 0
 
