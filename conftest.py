@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["modelarts_contract.pytest_plugin"]
+# The kill matrix's terminal output: here, because an xdist controller loads no conftest below this one.
+pytest_plugins = ["modelarts_contract.pytest_plugin", "tests.self.kill_matrix_report"]
 
 CONTRACT_SUITE = Path(__file__).resolve().parent / "tests" / "contract"
 

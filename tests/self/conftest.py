@@ -1,7 +1,7 @@
 """The mutant self-test's shared run: the selected variants against the contract suite, once, in two
 worker processes started as soon as collection ends (under xdist: by the worker that takes the
 kill-matrix group, first, as the largest group), so that it runs while the other self-tests do; a
-line per variant as its verdict arrives, and the matrix in the summary."""
+verdict per variant in its test's report (tests/self/kill_matrix_report.py prints them)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ import os
 import sys
 
 import pytest
+from tests.self.kill_matrix_report import VERDICT
 
-from modelarts_contract.matrix.harness import Matrix, VariantResult, format_matrix
+from modelarts_contract.matrix.harness import Matrix, VariantResult
 from modelarts_contract.variants import CATALOGUE
 
 # The self-tests start pytest in dozens of subprocesses (and the matrix in two worker processes).
@@ -22,10 +23,8 @@ os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 sys.dont_write_bytecode = False
 
 MATRIX = pytest.StashKey[Matrix]()
-RESULTS = pytest.StashKey[dict[str, VariantResult]]()
 SELECTED = pytest.StashKey[set[str]]()  # the variants whose tests were selected
 KILL_MATRIX_FIXTURE = "variant_result"
-VERDICT = "kill_matrix_verdict"  # the user property that carries a variant's result
 
 
 def _start(config: pytest.Config) -> Matrix:
@@ -71,42 +70,3 @@ def variant_result(request: pytest.FixtureRequest) -> VariantResult:
     selected = len(request.config.stash.get(SELECTED, ()))
     request.node.user_properties.append((VERDICT, {"result": fields, "of": selected}))
     return result
-
-
-class _Progress:
-    """A line per variant as its verdict arrives, and the verdicts kept for the summary (taken from
-    the report: during the test itself output is captured, and under xdist it runs in a worker)."""
-
-    def __init__(self, config: pytest.Config, reporter: pytest.TerminalReporter) -> None:
-        self.config = config
-        self.reporter = reporter
-
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        verdict = dict(report.user_properties).get(VERDICT) if report.when == "call" else None
-        if verdict is None:
-            return
-        fields = verdict["result"]
-        result = VariantResult(
-            **{**fields, "methods": set(fields["methods"]), "expected": tuple(fields["expected"])}
-        )
-        results = self.config.stash.setdefault(RESULTS, {})
-        results[result.name] = result
-        self.reporter.ensure_newline()
-        self.reporter.write_line(f"kill matrix [{len(results)}/{verdict['of']}] {result.line()}")
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_configure(config: pytest.Config) -> None:
-    reporter = config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        config.pluginmanager.register(_Progress(config, reporter), "kill-matrix-progress")
-
-
-def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
-    results = config.stash.get(RESULTS, {})
-    if not results:
-        return
-    terminalreporter.write_sep("-", "variant kill matrix")
-    ordered = [results[name] for name in CATALOGUE if name in results]
-    for line in format_matrix(ordered).splitlines():
-        terminalreporter.write_line(line)
