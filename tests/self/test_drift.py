@@ -462,6 +462,7 @@ def test_usage_errors_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]
     assert capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_cli_as_a_module() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "modelarts_contract.drift", str(page(LAYOUTS[2], "fields")), f"--spec={SPEC}"],

@@ -70,6 +70,7 @@ def stop(proc: subprocess.Popen) -> int:
         proc.stdout.close()
 
 
+@pytest.mark.slow
 def test_cli_serves_and_prints_exports(tmp_path):
     proc, exports = launch(stderr_path=tmp_path / "stderr.txt")
     try:
@@ -85,6 +86,7 @@ def test_cli_serves_and_prints_exports(tmp_path):
         assert stop(proc) == 0
 
 
+@pytest.mark.slow
 def test_cli_loads_a_data_file(tmp_path):
     data = tmp_path / "data.json"
     data.write_text(json.dumps(single_group_dataset().to_json()))
@@ -115,6 +117,7 @@ def example_groups(workspace: str) -> dict[tuple[str, str], int]:
     return counts
 
 
+@pytest.mark.slow
 def test_cli_serves_exactly_the_example_groups(tmp_path):
     doc = json.loads(EXAMPLE.read_text(encoding="utf-8"))
     workspaces = sorted({i["workspace_id"] for i in doc["images"]})
