@@ -24,12 +24,12 @@ import pytest
 import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tests.self import test_hostile_target as hostile
-from tests.self.test_hostile_target import (
+from tests.self.helpers import AfterPreflight, SuiteRun, remote_env, run_suite
+from tests.self.hostile import (
     DEADLINE,
     JSON,
     SLACK,
-    AfterPreflight,
+    RawServer,
     assert_a_verdict,
     named,
     respond,
@@ -37,7 +37,6 @@ from tests.self.test_hostile_target import (
     unreachable,
     verdict,
 )
-from tests.self.test_safety_readonly import SuiteRun, remote_env, run_suite
 from werkzeug.wrappers import Request, Response
 
 from modelarts_contract import outputs
@@ -52,7 +51,6 @@ from modelarts_contract.reference import build_app, default_dataset, serve
 from modelarts_contract.report import HTML_NAME, LEDGER_NAME, MARKDOWN_NAME, write_run_reports
 from modelarts_contract.transport import Guard, GuardedSession, Limits, TargetUnreachable, fence
 
-raw_server = hostile.raw_server  # the fixture: small servers on 127.0.0.1
 ONE_TEST = ("-k", "configured_credentials_are_accepted")  # the preflight and one request
 # What a hostile target puts in its words: escapes that clear the screen, retitle the window, make a
 # hyperlink or erase what came before; C1 CSI; NUL; bidi overrides and isolates; a lone surrogate.
@@ -168,7 +166,7 @@ class Scripted:
 @pytest.fixture(scope="module")
 def scripted() -> Iterator[tuple[Scripted, str]]:
     script = Scripted()
-    server = hostile.RawServer(script)
+    server = RawServer(script)
     yield script, server.url
     server.close()
 

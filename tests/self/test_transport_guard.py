@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import requests
 from requests.adapters import HTTPAdapter
+from tests.self.helpers import FakeTime
 from urllib3.connection import HTTPConnection
 from urllib3.response import HTTPResponse
 
@@ -39,21 +40,6 @@ from modelarts_contract.transport import (
 )
 
 PATH = f"/v1/{MAIN_PROJECT_ID}/images/group"
-
-
-class FakeTime:
-    """A monotonic clock that only moves when someone sleeps."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 def scripted(answers: Iterable[tuple[int, dict[str, str]]]) -> Callable:
