@@ -27,6 +27,8 @@ from modelarts_contract.contract import load_contract
 from modelarts_contract.run import Run
 from modelarts_contract.timings import SLO_ID, SLO_OPTION, ResponseTimeError, parse_limit
 
+UPDATE_KEY = pytest.StashKey[str]()  # the line --baseline-update's writing left for the summary
+
 
 @dataclass(frozen=True)
 class NightlyOptions:
@@ -87,10 +89,16 @@ def known_breakage(run: Run, errors: list[BaseException]) -> str | None:
     return known_failure(run.baseline.active(), errors) if run.baseline is not None else None
 
 
-def beyond_baseline(run: Run, records: dict[str, Any]) -> dict[str, Any]:
-    """The clause records less those of known clauses (the preflight's findings, say)."""
+def skip_known(report: pytest.TestReport, item: pytest.Item, note: str) -> None:
+    """A failed test of known breakage becomes a skip that says why (terminal, JUnit)."""
+    report.outcome = "skipped"
+    report.longrepr = (str(item.path), (item.location[1] or 0) + 1, f"Skipped: {note}")
+
+
+def beyond_baseline(run: Run) -> dict[str, Any]:
+    """The run's clause records less those of known clauses (the preflight's findings, say)."""
     known = run.baseline.active() if run.baseline is not None else {}
-    return {cid: record for cid, record in records.items() if cid not in known}
+    return {cid: record for cid, record in run.outcome.ledger.as_dict().items() if cid not in known}
 
 
 def final_status(run: Run, status: int) -> int:
@@ -106,9 +114,16 @@ def final_status(run: Run, status: int) -> int:
     return 1 if judged.expired or SLO_ID in judged.new else status
 
 
-def update_baseline(config: pytest.Config, run: Run) -> str | None:
-    """With --baseline-update, the baseline file rewritten from this run; the line that says so."""
+def update_baseline(config: pytest.Config, run: Run) -> None:
+    """With --baseline-update, the baseline file rewritten from this run; the summary says so."""
     if run.baseline is None or not config.getoption("modelarts_baseline_update", False):
-        return None
+        return
     slo = run.outcome.times.record_for_ledger().get("slo")
-    return write_update(run.baseline, verdicts_of(run.outcome.ledger.as_dict(), slo))
+    config.stash[UPDATE_KEY] = write_update(run.baseline, verdicts_of(run.outcome.ledger.as_dict(), slo))
+
+
+def with_update_line(config: pytest.Config, lines: list[str]) -> list[str]:
+    """The summary's lines with what --baseline-update wrote, before the verdict line (the last)."""
+    if UPDATE_KEY not in config.stash:
+        return lines
+    return [*lines[:-1], config.stash[UPDATE_KEY], *lines[-1:]]

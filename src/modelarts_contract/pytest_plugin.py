@@ -20,10 +20,11 @@ import pytest
 from schemathesis.pytest.plugin import SchemathesisCase
 
 from modelarts_contract import generation, hooks, nightly, summary
-from modelarts_contract.config import ENVIRONMENT, ConfigError, SuiteConfig
+from modelarts_contract.config import ConfigError, SuiteConfig
 from modelarts_contract.environment import EXIT_ENVIRONMENT, EXIT_INCOMPLETE
 from modelarts_contract.junit import write_usage_error
 from modelarts_contract.neutral import neutral
+from modelarts_contract.options import OPTION, OPTIONS
 from modelarts_contract.outputs import output_problems
 from modelarts_contract.preflight import PREFLIGHT_TEST, preflight_findings
 from modelarts_contract.run import Run, RunOutcome, redact_report
@@ -31,31 +32,11 @@ from modelarts_contract.stops import LimitReached, SuiteStop, TargetUnreachable
 from modelarts_contract.target import Target
 from modelarts_contract.variants import plugin as catalogue_plugin
 
-_HELP = {
-    "base_url": "base URL of the target, e.g. https://modelarts.eu-de.otc.t-systems.com (none: embedded server)",
-    "project_id": "project id whose image groups are listed",
-    "auth_token": "IAM token sent as X-Auth-Token (prefer the environment variable)",
-    "other_project_id": "a project the credentials may NOT read (default: a made-up id)",
-    "max_requests": "request budget for the whole run, retries and preflight included (default 2000)",
-    "rate_limit": "pace, e.g. 10/s or 300/m, or none (default 10/s against a base URL, none embedded)",
-    "request_timeout": "seconds for each whole exchange: connect, headers and body (default 10)",
-    "max_response_bytes": "largest answer read, on the wire and decoded, e.g. 8MiB (default 8 MiB)",
-    "max_duration": "time limit of the run, e.g. 1800, 30m or 2h; then it stops with what it "
-    "checked, exit 7 (default 30m)",
-    "ca_bundle": "CA bundle file for TLS verification (verification is always on)",
-    "seed": "seed of the request generation (same seed, same requests)",
-    "max_examples": "generated examples per generation phase",
-    "strict_fields": "report undocumented response fields (R8 allows them)",
-    "reference_variant": "embedded server only: serve this variant of the reference instead, e.g. a "
-    "mutant such as pages-rounded-down, to see what a failure looks like",
-}
-_NO_OPTION = {"ak", "sk"}  # secrets that only come from the environment
 TARGET_FIXTURE = "target"
 RUN_KEY = pytest.StashKey[Run]()
 FINDINGS_KEY = pytest.StashKey[str]()
 DESELECTED_KEY = pytest.StashKey[int]()
 STATUS_KEY = pytest.StashKey[int]()
-UPDATE_KEY = pytest.StashKey[str]()  # what --baseline-update wrote, for the summary
 WORKER_KEY = "modelarts_contract"  # in xdist's workerinput / workeroutput
 
 
@@ -72,11 +53,10 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("modelarts", "ModelArts contract suite")
-    for name, env in ENVIRONMENT.items():
-        if name in _NO_OPTION:
-            continue
-        flag = "--" + name.replace("_", "-")
-        group.addoption(flag, dest=f"modelarts_{name}", default=None, help=f"{_HELP[name]} [env {env}]")
+    for option in OPTIONS:  # one row each (modelarts_contract.options)
+        if option.command_line:
+            help_text = f"{option.help} [env {option.env}]"
+            group.addoption(option.flag, dest=f"modelarts_{option.name}", default=None, help=help_text)
     group.addoption(
         "--report-dir",
         dest="modelarts_report_dir",
@@ -92,7 +72,7 @@ def _is_worker(config: pytest.Config) -> bool:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    options = {name: config.getoption(f"modelarts_{name}", None) for name in ENVIRONMENT}
+    options = {option.name: config.getoption(f"modelarts_{option.name}", None) for option in OPTIONS}
     try:
         suite_config = SuiteConfig.from_sources(options)
         extras = nightly.read_options(config)
@@ -121,8 +101,7 @@ def _catalogue(config: pytest.Config, suite_config: SuiteConfig) -> hooks.Catalo
         hint = f"did you mean {close[0]!r}? " if close else ""
         known = "python -m modelarts_contract.matrix --list shows them all" if catalogue else "no catalogue"
         raise pytest.UsageError(
-            f"modelarts-contract: --reference-variant ({ENVIRONMENT['reference_variant']}): no variant "
-            f"{name!r}; {hint}{known}"
+            f"modelarts-contract: {OPTION['reference_variant'].label}: no variant {name!r}; {hint}{known}"
         )
     return catalogue
 
@@ -193,7 +172,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 def _report_preflight(session: pytest.Session, run: Run) -> None:
     """The clauses the first request broke, as a failed test case of their own (terminal, JUnit);
     logged at the end, since a failure logged before the tests would read as a collection error."""
-    findings = preflight_findings(nightly.beyond_baseline(run, run.outcome.ledger.as_dict()))
+    findings = preflight_findings(nightly.beyond_baseline(run))  # a known clause is no finding
     if findings is None:
         return
     report = pytest.TestReport(
@@ -244,9 +223,11 @@ def pytest_runtest_makereport(
     elif limits := [s for s in stops if isinstance(s, LimitReached)]:
         run.outcome.reached(limits[0], item.nodeid)
         if len(stops) == len(leaves):  # nothing but a limit: not a verdict on the target
-            _skipped(report, item, f"stopped here: {limits[0]}")
+            report.outcome = "skipped"
+            line = (item.location[1] or 0) + 1
+            report.longrepr = (str(item.path), line, f"Skipped: stopped here: {limits[0]}")
     elif report.failed and (known := nightly.known_breakage(run, leaves)) is not None:
-        _skipped(report, item, known)  # in the baseline: skipped with its reason, never passed
+        nightly.skip_known(report, item, known)  # skipped with the entry's reason, never passed
     elif (
         report.failed
         and (findings := summary.findings(run.told, run.outcome.ledger.as_dict(), item.nodeid, leaves))
@@ -256,11 +237,6 @@ def pytest_runtest_makereport(
         item.stash[FINDINGS_KEY] = findings
     redact_report(run.redactor, report)
     return report
-
-
-def _skipped(report: pytest.TestReport, item: pytest.Item, why: str) -> None:
-    report.outcome = "skipped"
-    report.longrepr = (str(item.path), (item.location[1] or 0) + 1, f"Skipped: {why}")
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -308,8 +284,7 @@ def _final_status(run: Run, session: pytest.Session, exitstatus: int) -> int:
         return EXIT_ENVIRONMENT
     if run.outcome.cut_short():
         return 1 if session.testsfailed else EXIT_INCOMPLETE
-    # xdist: a worker's preflight; a clause of the baseline is known there too
-    if exitstatus == 0 and preflight_findings(nightly.beyond_baseline(run, run.outcome.ledger.as_dict())):
+    if exitstatus == 0 and preflight_findings(nightly.beyond_baseline(run)):  # xdist: a worker's preflight
         return 1
     return exitstatus
 
@@ -356,8 +331,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         _report_stop(session, run)
     _report_preflight(session, run)
     session.exitstatus = config.stash[STATUS_KEY] = status
-    if (written := nightly.update_baseline(config, run)) is not None:
-        config.stash[UPDATE_KEY] = written
+    nightly.update_baseline(config, run)  # --baseline-update
     report_dir = config.getoption("modelarts_report_dir", None)
     if report_dir:
         for problem in run.write_reports(Path(report_dir), status):  # the verdict stands
@@ -372,7 +346,5 @@ def pytest_terminal_summary(
         return
     terminalreporter.write_sep("-", "modelarts-contract")
     lines = summary.summary_lines(run, config.stash.get(STATUS_KEY, int(exitstatus)))
-    if UPDATE_KEY in config.stash:  # before the verdict line, which stays last
-        lines.insert(-1, config.stash[UPDATE_KEY])
-    for line in lines:
+    for line in nightly.with_update_line(config, lines):
         terminalreporter.write_line(neutral(run.redactor.scrub(line)))

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
+from tests.self.helpers import remote_env, run_suite
 from werkzeug.wrappers import Request, Response
 
 from modelarts_contract.auth import AkSkAuth
@@ -245,9 +246,8 @@ def test_token_client_sees_documented_errors(server, query, token, project, stat
     assert (caught.value.status, caught.value.error_code) == (status, code) and caught.value.error_msg
 
 
+@pytest.mark.e2e
 def test_the_suite_itself_signs_with_aksk_and_the_reference_verifies(server):
-    from tests.self.test_safety_readonly import remote_env, run_suite
-
     env = remote_env(
         server.url, MODELARTS_AUTH_TOKEN="", HUAWEICLOUD_SDK_AK=data.MAIN_AK, HUAWEICLOUD_SDK_SK=data.MAIN_SK
     )

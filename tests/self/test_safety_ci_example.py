@@ -9,14 +9,13 @@ import re
 import shlex
 import subprocess
 import sys
-from pathlib import Path
 
 import yaml
+from tests.self.helpers import ROOT
 
 from modelarts_contract.commands import COMMANDS
 from modelarts_contract.config import ENVIRONMENT, SuiteConfig
 
-ROOT = Path(__file__).resolve().parents[2]
 WORKFLOW = ROOT / "examples" / "github-actions" / "contract-staging.yml"
 
 

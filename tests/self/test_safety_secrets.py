@@ -19,7 +19,7 @@ from pathlib import Path
 from urllib.parse import quote, quote_plus
 
 import pytest
-from tests.self.test_safety_readonly import SuiteRun, remote_env, run_suite
+from tests.self.helpers import SuiteRun, remote_env, run_suite
 from werkzeug.wrappers import Request, Response
 
 from modelarts_contract import redact
@@ -153,6 +153,7 @@ def report_files(folder: Path) -> None:
 
 
 @pytest.mark.parametrize("mode", ["token", "aksk"])
+@pytest.mark.e2e
 def test_no_secret_in_any_output(tmp_path, mode):
     out, cwd, home = tmp_path / "out", tmp_path / "cwd", tmp_path / "home"
     for folder in (out, cwd, home):
@@ -225,6 +226,7 @@ LEAKING = textwrap.dedent(
 )
 
 
+@pytest.mark.e2e
 def test_the_last_net_catches_a_leaking_test(tmp_path):
     out, cwd = tmp_path / "out", tmp_path / "cwd"
     out.mkdir(), cwd.mkdir()
