@@ -153,6 +153,7 @@ def _junit_cases(path: Path) -> dict[str, ET.Element]:
     return {case.get("name", ""): case for case in ET.parse(path).getroot().iter("testcase")}
 
 
+@pytest.mark.e2e
 def test_known_breakage_exits_0_and_reads_as_known_everywhere(tmp_path):
     baseline = write(tmp_path, GOOD.replace("2026-12-01", "2099-01-01"))
     junit, reports = tmp_path / "junit.xml", tmp_path / "reports"
@@ -173,6 +174,7 @@ def test_known_breakage_exits_0_and_reads_as_known_everywhere(tmp_path):
     assert "broken, known</span>" in (reports / "conformance.html").read_text(encoding="utf-8")
 
 
+@pytest.mark.e2e
 def test_new_breakage_and_an_expired_entry_exit_1_saying_which(tmp_path):
     other = write(tmp_path, "known:\n  - clause: R9.size\n    reason: r\n    expires: 2099-01-01\n")
     run = run_suite({}, *BREAKS_PAGES, "--baseline", str(other))
@@ -185,6 +187,7 @@ def test_new_breakage_and_an_expired_entry_exit_1_saying_which(tmp_path):
     assert "FIXED [R9.pages] holds now: remove it from the baseline" in run.stdout
 
 
+@pytest.mark.e2e
 def test_a_malformed_baseline_is_exit_4_before_any_request(tmp_path):
     bad = write(tmp_path, "known:\n  - clause: R9.pages\n    reason: r\n    expires: 31.01.2027\n")
     with serve(build_app(default_dataset())) as server:
@@ -195,6 +198,7 @@ def test_a_malformed_baseline_is_exit_4_before_any_request(tmp_path):
     assert 'name="usage-error"' in (tmp_path / "j.xml").read_text(encoding="utf-8")
 
 
+@pytest.mark.e2e
 def test_baseline_update_writes_the_current_set_keeping_reasons(tmp_path):
     path = tmp_path / "known.yml"
     run = run_suite({}, *BREAKS_PAGES, "--baseline", str(path), "--baseline-update")

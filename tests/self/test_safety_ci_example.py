@@ -10,6 +10,7 @@ import shlex
 import subprocess
 import sys
 
+import pytest
 import yaml
 from tests.self.helpers import ROOT
 
@@ -91,6 +92,7 @@ def suite_invocations() -> list[tuple[str, list[str]]]:
     return found
 
 
+@pytest.mark.slow
 def test_every_command_it_runs_is_a_real_command_and_option_of_the_suite():
     invocations = suite_invocations()
     assert {command for command, _ in invocations} == {"run", "report", "compare", "history"}

@@ -98,6 +98,7 @@ def test_a_slow_answer_breaks_the_objective_not_a_clause_of_the_contract():
     verifier.run_all([], Exchange("GET", "http://x/", {}, 200, {}, b"{}", "curl y", elapsed=0.5))
 
 
+@pytest.mark.e2e
 def test_a_run_shows_its_times_and_its_objective_apart_from_the_contract(tmp_path):
     reports = tmp_path / "reports"
     with serve(build_app(default_dataset())) as server:
@@ -126,6 +127,7 @@ def test_a_run_shows_its_times_and_its_objective_apart_from_the_contract(tmp_pat
     )
 
 
+@pytest.mark.e2e
 def test_a_baselined_objective_is_known(tmp_path):
     known = tmp_path / "known.yml"
     known.write_text(f"known:\n  - clause: {SLO_ID}\n    reason: staging is slow\n    expires: 2099-01-01\n")
@@ -134,6 +136,7 @@ def test_a_baselined_objective_is_known(tmp_path):
     assert f"KNOWN [{SLO_ID}] broken, in the baseline until 2099-01-01: staging is slow" in run.stdout
 
 
+@pytest.mark.e2e
 def test_under_xdist_every_workers_answers_are_merged_into_the_ledger(tmp_path):
     """Every request is a judged answer (the shared preflight's too), whichever worker sent it."""
     run = run_suite({}, "-n", "2", "-k", "relation and (page or offsets)", "--report-dir", str(tmp_path))
