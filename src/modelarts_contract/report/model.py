@@ -223,7 +223,8 @@ def run_facts(ledger: Mapping[str, Any]) -> dict[str, str]:
     run, transport = as_mapping(ledger.get("run")), as_mapping(ledger.get("transport"))
     options = as_mapping(run.get("options"))
     sent, budget = _number(transport.get("sent")), _number(options.get("max_requests"))
-    rate, paced = _number(options.get("rate_per_second")), _number(transport.get("paced"))
+    pace = "rate_limit" if "rate_limit" in options else "rate_per_second"  # the name since the option table
+    rate, paced = _number(options.get(pace)), _number(transport.get("paced"))
     duration, seed = _number(run.get("duration_s")), run.get("seed")
     facts = {
         "Seed": str(seed) if isinstance(seed, int) else None,
@@ -232,7 +233,7 @@ def run_facts(ledger: Mapping[str, Any]) -> dict[str, str]:
         else None,
         "Duration": f"{duration:.1f} s" if duration is not None else None,
         "Pace": (f"{rate:g}/s" if rate else "none") + (f", {paced:.1f} s waited" if paced is not None else "")
-        if "rate_per_second" in options
+        if pace in options
         else None,
     }
     return {name: value for name, value in facts.items() if value is not None}
