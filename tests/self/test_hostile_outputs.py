@@ -337,6 +337,7 @@ def _unusable(tmp_path: Path) -> dict[str, tuple[tuple[str, ...], str]]:
     }
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(
     "case",
     ["report-dir-is-a-file", "report-dir-under-a-file", "junitxml-is-a-directory", "junitxml-under-a-file"],
@@ -387,6 +388,7 @@ _write, report.write_atomically = report.write_atomically, _full
 """
 
 
+@pytest.mark.e2e
 def test_a_report_the_disk_cannot_hold_is_one_line_and_the_verdict_stands(tmp_path):
     (tmp_path / "diskfull.py").write_text(DISK_FULL)
     reports, junit = tmp_path / "reports", tmp_path / "junit.xml"
@@ -417,6 +419,7 @@ class RedirectsFirst(AfterPreflight):
         return self.reference(request)
 
 
+@pytest.mark.e2e
 def test_a_target_redirecting_only_the_first_request_breaks_r16(tmp_path):
     junit = tmp_path / "junit.xml"
     with serve(build_app(default_dataset(), app_cls=RedirectsFirst)) as server:
@@ -451,6 +454,7 @@ class Nasty(AfterPreflight):
         return answers[(turn - 2) % len(answers)]()
 
 
+@pytest.mark.e2e
 def test_no_output_carries_a_raw_control_character_and_each_parses(tmp_path):
     reports, junit = tmp_path / "reports", tmp_path / "junit.xml"
     with serve(build_app(default_dataset(), app_cls=Nasty)) as server:
@@ -482,6 +486,7 @@ class SurrogateName(AfterPreflight):
         return Response(json.dumps(body), content_type="application/json")
 
 
+@pytest.mark.e2e
 def test_a_name_that_is_not_unicode_is_r8_and_the_filter_relations_go_on(tmp_path):
     reports = tmp_path / "reports"
     with serve(build_app(default_dataset(), app_cls=SurrogateName)) as server:

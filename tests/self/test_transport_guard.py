@@ -269,6 +269,7 @@ ORIGINAL_GETRESPONSE = vars(HTTPConnection)["getresponse"]
 ORIGINAL_SEND = vars(HTTPAdapter)["send"]
 
 
+@pytest.mark.slow
 def test_importing_the_transport_patches_nothing():
     probe = (
         "from urllib3.connection import HTTPConnection\n"
@@ -334,14 +335,17 @@ def urllib3_lacking(missing: str) -> None:
         assert vars(HTTPAdapter)["send"] is ORIGINAL_SEND and len(reference.requests) == 0
 
 
+@pytest.mark.slow
 def test_fences_patch_while_open_and_restore_after_the_last():
     _in_a_fresh_process("fences_nest_and_overlap")
 
 
+@pytest.mark.slow
 def test_a_guarded_exchange_outside_any_fence_restores_what_it_patched():
     _in_a_fresh_process("exchange_outside_a_fence")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "missing", ["urllib3.connection.HTTPConnection.getresponse", "urllib3.response.HTTPResponse._fp"]
 )
