@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from tests.self.test_safety_readonly import remote_env, run_suite
+from tests.self.helpers import remote_env, run_suite
 
 from modelarts_contract.baseline import (
     NEW_REASON,

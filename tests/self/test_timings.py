@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 import requests
-from tests.self.test_safety_readonly import remote_env, run_suite
+from tests.self.helpers import remote_env, run_suite
 
 from modelarts_contract.checks.core import Exchange, Ledger, Verifier, Violations
 from modelarts_contract.config import SuiteConfig
