@@ -9,6 +9,8 @@ their own. Exit statuses: see `modelarts_contract.environment` (6 environment, 7
 
 from __future__ import annotations
 
+import dataclasses
+import os
 from collections.abc import Generator
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,9 @@ from schemathesis.pytest.plugin import SchemathesisCase
 from modelarts_contract import generation, hooks
 from modelarts_contract.config import ENVIRONMENT, ConfigError, SuiteConfig
 from modelarts_contract.environment import EXIT_ENVIRONMENT, EXIT_INCOMPLETE
+from modelarts_contract.recording.player import NotInRecording
+from modelarts_contract.recording.reader import Har, HarError
+from modelarts_contract.recording.session import Recording, replay_config
 from modelarts_contract.run import Run, RunOutcome
 from modelarts_contract.stops import LimitReached, SuiteStop, TargetUnreachable
 from modelarts_contract.target import Target
@@ -48,6 +53,7 @@ TARGET_FIXTURE = "target"
 RUN_KEY = pytest.StashKey[Run]()
 FINDINGS_KEY = pytest.StashKey[str]()
 WORKER_KEY = "modelarts_contract"  # in xdist's workerinput / workeroutput
+RECORDING_KEY = "modelarts_contract_recording"  # a worker's part of --record, in its workeroutput
 
 
 def run_of(config: pytest.Config) -> Run:
@@ -75,6 +81,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="DIR",
         help="write ledger.json and the conformance report (conformance.md, conformance.html) here",
     )
+    group.addoption(
+        "--record",
+        dest="modelarts_record",
+        default=None,
+        metavar="FILE",
+        help="write every exchange of the run, credentials redacted, to FILE as HAR 1.2",
+    )
+    group.addoption(
+        "--replay",
+        dest="modelarts_replay",
+        default=None,
+        metavar="FILE",
+        help="answer the run from a --record FILE instead of the network (no request is sent)",
+    )
 
 
 def _is_worker(config: pytest.Config) -> bool:
@@ -84,12 +104,38 @@ def _is_worker(config: pytest.Config) -> bool:
 def pytest_configure(config: pytest.Config) -> None:
     options = {name: config.getoption(f"modelarts_{name}", None) for name in ENVIRONMENT}
     try:
-        suite_config = SuiteConfig.from_sources(options)
+        suite_config, recording = _recording(config, options)
     except ConfigError as exc:
         raise pytest.UsageError(f"modelarts-contract: {exc}") from None
     # xdist sets workerinput on a worker's config; pytest's types do not know it.
     shared = config.workerinput.get(WORKER_KEY) if _is_worker(config) else None  # type: ignore[attr-defined]
-    config.stash[RUN_KEY] = Run(suite_config, shared=shared, catalogue=_catalogue(config, suite_config))
+    catalogue = _catalogue(config, suite_config)
+    config.stash[RUN_KEY] = Run(suite_config, shared=shared, catalogue=catalogue, recording=recording)
+
+
+def _recording(config: pytest.Config, options: dict[str, Any]) -> tuple[SuiteConfig, Recording]:
+    """The options, and --record / --replay: a replay takes its target from the recording."""
+    record, replay = config.getoption("modelarts_record", None), config.getoption("modelarts_replay", None)
+    record_path = Path(record) if record else None
+    if record_path is not None and not record_path.parent.is_dir():
+        raise ConfigError(
+            f"--record: no directory {str(record_path.parent)!r} to write {record_path.name} in"
+        )
+    if replay is None:
+        return SuiteConfig.from_sources(options), Recording(record_path)
+    if record_path is not None and record_path.resolve() == Path(replay).resolve():
+        raise ConfigError("--record and --replay name the same file")
+    try:
+        recording = Har(Path(replay))
+    except HarError as exc:
+        raise ConfigError(f"--replay: {exc}") from None
+    # The recording names the target; a base URL given too must be the recorded one.
+    base_url = options.get("base_url") or os.environ.get(ENVIRONMENT["base_url"]) or None
+    environment = {k: v for k, v in os.environ.items() if k != ENVIRONMENT["base_url"]}
+    given = SuiteConfig.from_sources({**options, "base_url": None}, environment)
+    if base_url:
+        given = dataclasses.replace(given, base_url=str(base_url).rstrip("/"))
+    return replay_config(recording, given), Recording(record_path, recording)
 
 
 def _catalogue(config: pytest.Config, suite_config: SuiteConfig) -> hooks.Catalogue | None:
@@ -122,6 +168,9 @@ def pytest_testnodedown(node: Any, error: object) -> None:
     output = getattr(node, "workeroutput", {}).get(WORKER_KEY)
     if output is not None:
         run_of(node.config).outcome.merge(RunOutcome.from_dict(output))
+    recorded = getattr(node, "workeroutput", {}).get(RECORDING_KEY)
+    if recorded is not None:
+        run_of(node.config).recording.collect(recorded)
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -209,6 +258,11 @@ def pytest_runtest_makereport(
             report.outcome = "skipped"
             line = (item.location[1] or 0) + 1
             report.longrepr = (str(item.path), line, f"Skipped: stopped here: {limits[0]}")
+    elif missing := [s for s in stops if isinstance(s, NotInRecording)]:
+        if len(stops) == len(leaves):  # only answers the recording lacks: not exercised
+            run.recording.not_recorded.append(f"{item.nodeid}: {missing[0]}")
+            report.outcome = "skipped"
+            report.longrepr = (str(item.path), (item.location[1] or 0) + 1, f"Skipped: {missing[0]}")
     elif report.failed and (findings := run.findings(item.nodeid, leaves)) is not None:
         report.longrepr = findings  # the clauses it broke, not the frames of schemathesis or hypothesis
         item.stash[FINDINGS_KEY] = findings
@@ -269,7 +323,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     run = run_of(config)
     if _is_worker(config):
         config.workeroutput[WORKER_KEY] = run.outcome.as_dict()  # type: ignore[attr-defined]  # set by xdist
+        config.workeroutput[RECORDING_KEY] = run.recording.worker_output()  # type: ignore[attr-defined]
         return
+    run.recording.finish()
     if not run.involved():
         return
     status = _final_status(run, session, int(exitstatus))

@@ -61,6 +61,10 @@ _ORIGINAL_GETRESPONSE = HTTPConnection.getresponse
 # The parameters of `HTTPAdapter.send`, as requests' stubs spell them.
 Timeout: TypeAlias = float | tuple[float, float] | tuple[float, None] | None
 Cert: TypeAlias = bytes | str | tuple[bytes | str, bytes | str] | None
+# The recording's seam: a stand-in for the network (the request -> its answer, body unread), and a
+# listener told of each exchange (the request, its answer with the body read, start, seconds taken).
+Wire: TypeAlias = Callable[[requests.PreparedRequest], requests.Response]
+Tap: TypeAlias = Callable[[requests.PreparedRequest, requests.Response, float, float], None]
 # Errors of a target that answers badly or not at all; any of them ends the run's use of it.
 _TRANSPORT_ERRORS = (
     requests.exceptions.ConnectionError,
@@ -264,6 +268,10 @@ class Guard:
         self._prefix = _segments(urlsplit(self.base_url).path)
         self._paths = None if paths is None else {tuple(_segments(p)) for p in paths}
         self._witness = witness
+        # The seam of recorded traffic (modelarts_contract.recording): `wire` answers in the network's
+        # place (a recording; nothing is sent, nothing is waited for); `tap` sees every exchange made.
+        self.wire: Wire | None = None
+        self.tap: Tap | None = None
 
     def covers(self, url: str) -> bool:
         return origin(url) == self.origin
@@ -301,7 +309,10 @@ class Guard:
                 self._witness(signature.group(1))
         for attempt in range(MAX_RETRIES + 1):
             self._admit()
+            started, began = time.time(), time.monotonic()
             response = self._exchange(transmit)
+            if self.tap is not None:
+                self.tap(request, response, started, time.monotonic() - began)
             wait = retry_after_seconds(response.headers.get("Retry-After"))
             if response.status_code not in RETRY_STATUSES or wait is None or attempt == MAX_RETRIES:
                 return response
@@ -311,7 +322,8 @@ class Guard:
                     return response
             except TimeSpent as exc:
                 raise RunDeadlinePassed(str(exc)) from None
-            self._sleep(wait)
+            if self.wire is None:  # a recorded answer needs no waiting for
+                self._sleep(wait)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _exchange(self, transmit: Callable[[], requests.Response]) -> requests.Response:
@@ -382,7 +394,7 @@ class Guard:
             raise BudgetExhausted(str(exc)) from None
         except TimeSpent as exc:
             raise RunDeadlinePassed(str(exc)) from None
-        if wait > 0:
+        if wait > 0 and self.wire is None:
             self._sleep(wait)
 
 
@@ -494,6 +506,9 @@ def _streamed(
     proxies: Mapping[str, str] | None,
 ) -> Callable[[], requests.Response]:
     """The adapter's own send, body unread (the guard reads it), never without a read timeout."""
+    wire = guard.wire
+    if wire is not None:
+        return lambda: wire(request)
     if timeout is None:
         timeout = guard.timeout
     return lambda: _ORIGINAL_SEND(adapter, request, True, timeout, verify, cert, proxies)

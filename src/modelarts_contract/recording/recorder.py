@@ -1,0 +1,56 @@
+"""`--record`: each exchange the transport makes, as it is made, into a part file of entry lines.
+
+Every process of a run (each pytest-xdist worker, or the only one) records into a part of its own in
+the recording's directory; at the end of the run the controller merges the parts by start time into
+the recording (har.write_recording) and removes them.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import requests
+
+from modelarts_contract.recording import har
+from modelarts_contract.recording.credentials import CredentialLabels
+from modelarts_contract.redact import Redactor
+
+
+class Recorder:
+    """The transport's `tap`: one redacted HAR entry per exchange, appended to this process's part."""
+
+    def __init__(self, recording: Path, redactor: Redactor, labels: CredentialLabels) -> None:
+        self._redactor = redactor
+        self._labels = labels
+        handle, name = tempfile.mkstemp(dir=recording.parent, prefix=f".{recording.name}.", suffix=".part")
+        self.part = Path(name)
+        self._out = os.fdopen(handle, "w", encoding="utf-8")
+
+    def __call__(
+        self, request: requests.PreparedRequest, response: requests.Response, started: float, seconds: float
+    ) -> None:
+        raw_headers = getattr(response.raw, "headers", None)
+        pairs = list(raw_headers.items()) if raw_headers is not None else list(response.headers.items())
+        item = har.entry(
+            method=request.method or "GET",
+            url=request.url or "",
+            request_headers=request.headers,
+            status=response.status_code,
+            reason=response.reason or "",
+            headers=pairs,
+            body=response.content,
+            truncated_at=getattr(response, "truncated_at", None),
+            started=started,
+            seconds=seconds,
+            credential=self._labels.label(request),
+            redactor=self._redactor,
+        )
+        har.append(self._out, item)
+
+    def close(self) -> Path:
+        """Done recording: the part, for the controller to merge."""
+        if not self._out.closed:
+            self._out.close()
+        return self.part
