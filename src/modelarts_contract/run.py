@@ -364,7 +364,7 @@ class Run:
             "transport": dataclasses.asdict(self.transport()),
             "run": {
                 "target": self.recording.recorded_target() or self.config.base_url or EMBEDDED,
-                "replay": self.recording.replayed(),
+                "recording": self.recording.replayed(),
                 "suite_version": __version__,
                 "spec_version": load_contract().version,
                 "seed": c.seed,

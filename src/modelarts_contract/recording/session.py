@@ -105,7 +105,7 @@ class Recording:
         """For the ledger: the recording a replay answered from."""
         if self.replay is None:
             return None
-        return {"recording": self.replay.where, "not_in_recording": sorted(self.not_recorded)}
+        return {"file": self.replay.where, "use": "replay", "not_in_recording": sorted(self.not_recorded)}
 
     def worker_output(self) -> dict[str, Any]:
         """An xdist worker's recording, for the controller: its part file and what it recorded from."""

@@ -175,9 +175,14 @@ def build_report(
     recorded_run = ledger.get("run")
     run: dict[str, Any] = recorded_run if isinstance(recorded_run, dict) else {}
     recorded_target = run.get("target") if isinstance(run.get("target"), str) else None
-    replay = run.get("replay")
-    recording = replay.get("recording") if isinstance(replay, dict) else None
-    replayed = f" (a replay of the recording {recording})" if isinstance(recording, str) else ""
+    recorded = run.get("recording")
+    file = recorded.get("file") if isinstance(recorded, dict) else None
+    how = (
+        "judged offline from"
+        if isinstance(recorded, dict) and recorded.get("use") == "judge"
+        else "a replay of"
+    )
+    replayed = f" ({how} the recording {file})" if isinstance(file, str) else ""
     return Report(
         title=title,
         target=redact_url(target or recorded_target) + replayed,
