@@ -344,5 +344,5 @@ def pytest_terminal_summary(
     if _is_worker(config) or not run.involved():
         return
     terminalreporter.write_sep("-", "modelarts-contract")
-    for line in run.summary_lines():
+    for line in run.summary_lines() + run.recording.summary_lines():
         terminalreporter.write_line(run.redactor.scrub(line))

@@ -149,7 +149,9 @@ class Har:
         try:
             answer = answer_of(json.loads(text))
         except (ValueError, RecursionError) as exc:
-            raise self._fail(f"entry at byte {offset}: {printable(str(exc))[:200]}") from None
+            raise self._fail(
+                f"entry at byte {offset} is not JSON, or truncated ({printable(str(exc))[:200]})"
+            ) from None
         return Indexed(offset, len(text), answer.method, answer.url, answer.credential)
 
     def _load_whole(self, path: Path) -> None:

@@ -79,6 +79,7 @@ class Recording:
         self.parts: list[Path] = []
         self.not_recorded: list[str] = []  # "test: request" of each test a replay could not answer
         self._recorder: Recorder | None = None
+        self.written: int | None = None  # entries in the recording written at the end
 
     def attach(self, guard: Guard, config: SuiteConfig, redactor: Redactor, where: str) -> None:
         """Put the player and the recorder at the guard's seam, for the target `config` describes."""
@@ -107,6 +108,20 @@ class Recording:
             return None
         return {"file": self.replay.where, "use": "replay", "not_in_recording": sorted(self.not_recorded)}
 
+    def summary_lines(self) -> list[str]:
+        """What the run's summary says of its recording or replay."""
+        lines = []
+        if self.replay is not None:
+            missing = len(self.not_recorded)
+            lines.append(
+                f"{self.describe()}: no request sent; {missing} test(s) not exercised: not in the recording"
+            )
+        if self.record is not None and self.written is not None:
+            lines.append(
+                f"recorded {self.written} exchange(s), credentials redacted, to {printable(str(self.record))}"
+            )
+        return lines
+
     def worker_output(self) -> dict[str, Any]:
         """An xdist worker's recording, for the controller: its part file and what it recorded from."""
         part = self._recorder.close() if self._recorder is not None else None
@@ -126,7 +141,8 @@ class Recording:
         if self._recorder is not None:
             self.parts.append(self._recorder.close())
         try:
-            return har.write_recording(self.record, self.meta, self.parts)
+            self.written = har.write_recording(self.record, self.meta, self.parts)
+            return self.written
         finally:
             for part in self.parts:
                 part.unlink(missing_ok=True)
