@@ -76,6 +76,8 @@ def answer_of(item: Any) -> Answer:
         raise HarError("an entry without a request URL or a numeric response status")
     content = response.get("content")
     cut = item.get(har.TRUNCATED_KEY)
+    if not isinstance(content, dict) or not isinstance(content.get("text"), str):
+        cut = 0  # the HAR left the body out (browsers do, for large or binary ones): judged as cut
     credential = item.get(har.CREDENTIAL_KEY)
     return Answer(
         method=str(request.get("method", "GET")).upper(),
@@ -114,9 +116,7 @@ class Har:
         try:
             with path.open("rb") as stream:
                 first = stream.readline(1 << 20)
-                if first.startswith(b'{"log": ') and first.rstrip().endswith(b'"entries": ['):
-                    self._index(stream, first)
-                else:
+                if not (self._ours(first) and self._index(stream, first)):
                     self._load_whole(path)
         except FileNotFoundError:
             raise HarError(f"{self.where}: no such file") from None
@@ -126,12 +126,19 @@ class Har:
     def _fail(self, why: str) -> HarError:
         return HarError(f"{self.where}: {why}")
 
-    def _index(self, stream: Any, first: bytes) -> None:
+    @staticmethod
+    def _ours(first: bytes) -> bool:
+        return first.startswith(b'{"log": ') and first.rstrip().endswith(b', "entries": [')
+
+    def _index(self, stream: Any, first: bytes) -> bool:
+        """Index a file laid out as har.py writes; False when its first line is not a log's header."""
         try:
             header = json.loads(first.rstrip()[: -len(b', "entries": [')] + b"}}")
         except (ValueError, RecursionError):
-            raise self._fail("not a HAR file (its first line is not the start of a HAR log)") from None
-        self.meta = header["log"] if isinstance(header.get("log"), dict) else {}
+            return False
+        if not isinstance(header, dict) or not isinstance(header.get("log"), dict):
+            return False
+        self.meta = header["log"]
         offset, closed = len(first), False
         for line in iter(stream.readline, b""):
             length, text = len(line), line.strip()
@@ -144,6 +151,7 @@ class Har:
             offset += length
         if not closed:
             raise self._fail("truncated: the HAR log does not end (was the run stopped while writing?)")
+        return True
 
     def _indexed(self, offset: int, text: bytes) -> Indexed:
         try:
