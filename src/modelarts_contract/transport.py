@@ -121,7 +121,7 @@ class _Deadline:
     a read blocked in another thread), whether the status line, the headers or the body is coming.
     """
 
-    def __init__(self, seconds: float, wire_cap: int) -> None:
+    def __init__(self, seconds: float, wire_cap: int, *, timed: bool = True) -> None:
         self.expired = False
         self.expired_unanswered = False  # before the status line and headers were all in
         self.wire_cap = wire_cap
@@ -132,7 +132,8 @@ class _Deadline:
         self._lock = threading.Lock()
         self._timer = threading.Timer(seconds, self._expire)
         self._timer.name, self._timer.daemon = DEADLINE_THREAD, True
-        self._timer.start()
+        if timed:  # untimed: a recording answers (no socket to shut down), the cap alone applies
+            self._timer.start()
 
     def watch(self, sock: socket.socket) -> None:
         """The socket the answer comes on (called as the connection starts reading the answer)."""
@@ -328,7 +329,7 @@ class Guard:
 
     def _exchange(self, transmit: Callable[[], requests.Response]) -> requests.Response:
         """One request and its whole answer, within the deadline and the byte cap."""
-        deadline = _Deadline(self.timeout, self.max_body_bytes)
+        deadline = _Deadline(self.timeout, self.max_body_bytes, timed=self.wire is None)
         response: requests.Response | None = None
         complete = False
         outer, _current.deadline = getattr(_current, "deadline", None), deadline
