@@ -53,6 +53,9 @@ def judge(recording: Har, ledger: Ledger, strict: bool) -> tuple[Judged, bool]:
             judged.leave_out(f"unreadable ({printable(str(answer))[:120]})")
             continue
         operation = operation_of(answer)
+        if answer.error is not None or answer.status == 0:
+            judged.leave_out("no answer came (the exchange failed)")
+            continue
         if operation is None:
             judged.leave_out("not a GET of the operation")
             continue

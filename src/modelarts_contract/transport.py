@@ -62,9 +62,12 @@ _ORIGINAL_GETRESPONSE = HTTPConnection.getresponse
 Timeout: TypeAlias = float | tuple[float, float] | tuple[float, None] | None
 Cert: TypeAlias = bytes | str | tuple[bytes | str, bytes | str] | None
 # The recording's seam: a stand-in for the network (the request -> its answer, body unread), and a
-# listener told of each exchange (the request, its answer with the body read, start, seconds taken).
+# listener told of each exchange (the request, its answer with the body read, or why none came,
+# start, seconds taken).
 Wire: TypeAlias = Callable[[requests.PreparedRequest], requests.Response]
-Tap: TypeAlias = Callable[[requests.PreparedRequest, requests.Response, float, float], None]
+Tap: TypeAlias = Callable[
+    [requests.PreparedRequest, requests.Response | TargetUnreachable, float, float], None
+]
 # Errors of a target that answers badly or not at all; any of them ends the run's use of it.
 _TRANSPORT_ERRORS = (
     requests.exceptions.ConnectionError,
@@ -311,7 +314,12 @@ class Guard:
         for attempt in range(MAX_RETRIES + 1):
             self._admit()
             started, began = time.time(), time.monotonic()
-            response = self._exchange(transmit)
+            try:
+                response = self._exchange(transmit)
+            except TargetUnreachable as failed:  # no answer: recorded as such, then the run stops
+                if self.tap is not None:
+                    self.tap(request, failed, started, time.monotonic() - began)
+                raise
             if self.tap is not None:
                 self.tap(request, response, started, time.monotonic() - began)
             wait = retry_after_seconds(response.headers.get("Retry-After"))

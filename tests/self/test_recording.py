@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import json
 import os
+import time
 
 import pytest
 from hario_core.models import Entry, HarLog
 from tests.self.recordings import AUTH_TESTS, record, replay
-from tests.self.test_safety_readonly import CONTRACT, run_suite
+from tests.self.test_hostile_target import AfterPreflight
+from tests.self.test_safety_readonly import CONTRACT, remote_env, run_suite
 
+from modelarts_contract.environment import EXIT_ENVIRONMENT
 from modelarts_contract.recording import har
 from modelarts_contract.recording.reader import Har
 from modelarts_contract.redact import REDACTED, encoded_forms
-from modelarts_contract.reference import data
+from modelarts_contract.reference import build_app, data, default_dataset, serve
 
 
 @pytest.fixture(scope="module")
@@ -129,3 +132,27 @@ def test_record_into_a_missing_directory_is_a_usage_error(tmp_path):
     run = run_suite({}, "--record", str(tmp_path / "nowhere" / "run.har"), "--co", tests=AUTH_TESTS)
     assert run.code == 4 and "--record: no directory" in run.output
     assert not os.path.exists(tmp_path / "nowhere")
+
+
+class SilentAfterPreflight(AfterPreflight):
+    """The reference for the preflight, then answers that come later than the request timeout."""
+
+    def after(self, request, turn):
+        time.sleep(2.0)
+        return self.reference(request)
+
+
+def test_an_exchange_that_got_no_answer_is_recorded_and_replayed_as_such(tmp_path):
+    recording = tmp_path / "silent.har"
+    with serve(build_app(default_dataset(), app_cls=SilentAfterPreflight)) as server:
+        env = remote_env(server.url, MODELARTS_REQUEST_TIMEOUT="0.5")
+        live = run_suite(env, "--record", str(recording), tests=AUTH_TESTS)
+    assert live.code == EXIT_ENVIRONMENT, live.output[-3000:]
+    log = json.loads(recording.read_text(encoding="utf-8"))["log"]
+    HarLog.model_validate({**log, "entries": [Entry.model_validate(e) for e in log["entries"]]})
+    failed = [e for e in log["entries"] if "_error" in e]
+    assert len(failed) == 1 and failed[0]["response"]["status"] == 0
+    replayed = run_suite({}, "--replay", str(recording), tests=AUTH_TESTS)
+    assert replayed.code == EXIT_ENVIRONMENT, replayed.output[-3000:]
+    problem = "sent no answer within 0.5 s"
+    assert problem in live.output and problem in replayed.output

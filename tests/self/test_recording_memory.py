@@ -52,12 +52,11 @@ def _write_recording(path) -> None:
     with part.open("w", encoding="utf-8") as out:
         for n in range(ENTRIES):
             body = (f'{{"n": {n}, "pad": "' + "x" * (BODY - 30)).encode() + b'"}'
-            item = har.entry(
-                method="GET", url=f"{BASE}{PATH}?offset={n}", request_headers={"X-Auth-Token": "t"},
-                status=200, reason="OK", headers=[("Content-Type", "application/json")], body=body,
-                truncated_at=None, started=1_700_000_000 + n, seconds=0.01, credential="configured",
-                redactor=redactor,
+            made = har.Exchanged(
+                "GET", f"{BASE}{PATH}?offset={n}", {"X-Auth-Token": "t"}, 200, "OK",
+                [("Content-Type", "application/json")], body, None, 1_700_000_000 + n, 0.01, "configured",
             )  # fmt: skip
+            item = har.entry(made, redactor)
             har.append(out, item)
     meta = {"base_url": BASE, "project_id": "p0123456789", "other_project_id": "p9", "target": BASE}
     har.write_recording(path, meta, [part])

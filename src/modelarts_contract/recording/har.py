@@ -15,6 +15,7 @@ import json
 import os
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from http import HTTPStatus
 from pathlib import Path
@@ -29,6 +30,7 @@ VERSION = 1
 META_KEY = "_modelarts_contract"
 CREDENTIAL_KEY = "_credential"
 TRUNCATED_KEY = "_truncated_at"
+ERROR_KEY = "_error"  # why no answer came (the run stopped there: a replay stops there too)
 # Header values that are credentials whatever they hold (a signature's date: with it, a signature
 # could be checked, or replayed within its window).
 SECRET_HEADERS = frozenset({"x-auth-token", "authorization", "x-security-token", "x-sdk-date", "cookie"})
@@ -65,58 +67,70 @@ def _content(body: bytes, mime: str, cut: int | None, redactor: Redactor) -> dic
     return content
 
 
-def entry(
-    *,
-    method: str,
-    url: str,
-    request_headers: Mapping[str, str],
-    status: int,
-    reason: str,
-    headers: Iterable[tuple[str, str]],
-    body: bytes,
-    truncated_at: int | None,
-    started: float,
-    seconds: float,
-    credential: str,
-    redactor: Redactor,
-) -> dict[str, Any]:
-    """One exchange as a HAR 1.2 entry, every credential redacted."""
-    clean_url = redactor.text(url)
-    response_headers = list(headers)
-    mime = next((v for n, v in response_headers if n.lower() == "content-type"), "")
-    milliseconds = round(seconds * 1000, 3)
+@dataclass(frozen=True)
+class Exchanged:
+    """One exchange as the transport made it: the answer, or `error` when none came."""
+
+    method: str
+    url: str
+    request_headers: Mapping[str, str]
+    status: int
+    reason: str
+    headers: list[tuple[str, str]]
+    body: bytes
+    truncated_at: int | None
+    started: float
+    seconds: float
+    credential: str
+    error: str | None = None
+
+
+def _request(made: Exchanged, url: str, redactor: Redactor) -> dict[str, Any]:
     return {
-        "startedDateTime": _iso(started),
+        "method": made.method,
+        "url": url,
+        "httpVersion": "HTTP/1.1",
+        "cookies": [],
+        "headers": _headers(made.request_headers.items(), redactor),
+        "queryString": [
+            {"name": n, "value": v} for n, v in parse_qsl(urlsplit(url).query, keep_blank_values=True)
+        ],
+        "headersSize": -1,
+        "bodySize": 0,
+    }
+
+
+def _response(made: Exchanged, redactor: Redactor) -> dict[str, Any]:
+    mime = next((v for n, v in made.headers if n.lower() == "content-type"), "")
+    return {
+        "status": made.status,  # 0 when no answer came, as browsers record a failed request
+        "statusText": made.reason or _phrase(made.status),
+        "httpVersion": "HTTP/1.1",
+        "cookies": [],
+        "headers": _headers(made.headers, redactor),
+        "content": _content(made.body, mime, made.truncated_at, redactor),
+        "redirectURL": "",
+        "headersSize": -1,
+        "bodySize": len(made.body),
+    }
+
+
+def entry(made: Exchanged, redactor: Redactor) -> dict[str, Any]:
+    """One exchange as a HAR 1.2 entry, every credential redacted."""
+    milliseconds = round(made.seconds * 1000, 3)
+    item = {
+        "startedDateTime": _iso(made.started),
         "time": milliseconds,
-        "request": {
-            "method": method,
-            "url": clean_url,
-            "httpVersion": "HTTP/1.1",
-            "cookies": [],
-            "headers": _headers(request_headers.items(), redactor),
-            "queryString": [
-                {"name": n, "value": v}
-                for n, v in parse_qsl(urlsplit(clean_url).query, keep_blank_values=True)
-            ],
-            "headersSize": -1,
-            "bodySize": 0,
-        },
-        "response": {
-            "status": status,
-            "statusText": reason or _phrase(status),
-            "httpVersion": "HTTP/1.1",
-            "cookies": [],
-            "headers": _headers(response_headers, redactor),
-            "content": _content(body, mime, truncated_at, redactor),
-            "redirectURL": "",
-            "headersSize": -1,
-            "bodySize": len(body),
-        },
+        "request": _request(made, redactor.text(made.url), redactor),
+        "response": _response(made, redactor),
         "cache": {},
         "timings": {"send": 0, "wait": milliseconds, "receive": 0},
-        CREDENTIAL_KEY: credential,
-        TRUNCATED_KEY: truncated_at,
+        CREDENTIAL_KEY: made.credential,
+        TRUNCATED_KEY: made.truncated_at,
     }
+    if made.error is not None:
+        item[ERROR_KEY] = redactor.text(made.error)
+    return item
 
 
 def _phrase(status: int) -> str:

@@ -22,7 +22,7 @@ from urllib3 import HTTPHeaderDict, HTTPResponse
 from modelarts_contract.recording.credentials import CredentialLabels, path_and_query
 from modelarts_contract.recording.reader import Answer, Har
 from modelarts_contract.redact import printable
-from modelarts_contract.stops import SuiteStop
+from modelarts_contract.stops import SuiteStop, TargetUnreachable
 
 NOT_RECORDED = "not exercised: not in the recording"
 # Framing a recording has already undone: the body it keeps is the decoded one, read whole.
@@ -55,6 +55,8 @@ class Player:
         if not queue:
             raise NotInRecording(f"{NOT_RECORDED}: {self._describe(request, credential)}")
         answer = self._recording.answer(queue.popleft())
+        if answer.error is not None:  # no answer came then: the run stops as it stopped
+            raise TargetUnreachable(answer.error)
         if answer.truncated_at is not None and answer.truncated_at < self._max_body_bytes:
             raise NotInRecording(
                 f"{NOT_RECORDED}: the recorded answer was cut at {answer.truncated_at} bytes, and this "

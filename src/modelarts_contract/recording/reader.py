@@ -40,6 +40,7 @@ class Answer:
     truncated_at: int | None
     credential: str | None
     started: str
+    error: str | None = None  # no answer came (our recording says why)
 
 
 def _pairs(value: Any) -> tuple[tuple[str, str], ...]:
@@ -78,7 +79,7 @@ def answer_of(item: Any) -> Answer:
     cut = item.get(har.TRUNCATED_KEY)
     if not isinstance(content, dict) or not isinstance(content.get("text"), str):
         cut = 0  # the HAR left the body out (browsers do, for large or binary ones): judged as cut
-    credential = item.get(har.CREDENTIAL_KEY)
+    credential, error = item.get(har.CREDENTIAL_KEY), item.get(har.ERROR_KEY)
     return Answer(
         method=str(request.get("method", "GET")).upper(),
         url=request["url"],
@@ -90,6 +91,7 @@ def answer_of(item: Any) -> Answer:
         truncated_at=cut if type(cut) is int else None,
         credential=credential if isinstance(credential, str) else None,
         started=str(item.get("startedDateTime", "")),
+        error=error if isinstance(error, str) else None,
     )
 
 

@@ -16,6 +16,7 @@ import requests
 from modelarts_contract.recording import har
 from modelarts_contract.recording.credentials import CredentialLabels
 from modelarts_contract.redact import Redactor
+from modelarts_contract.stops import TargetUnreachable
 
 
 class Recorder:
@@ -29,25 +30,25 @@ class Recorder:
         self._out = os.fdopen(handle, "w", encoding="utf-8")
 
     def __call__(
-        self, request: requests.PreparedRequest, response: requests.Response, started: float, seconds: float
+        self,
+        request: requests.PreparedRequest,
+        outcome: requests.Response | TargetUnreachable,
+        started: float,
+        seconds: float,
     ) -> None:
-        raw_headers = getattr(response.raw, "headers", None)
-        pairs = list(raw_headers.items()) if raw_headers is not None else list(response.headers.items())
-        item = har.entry(
-            method=request.method or "GET",
-            url=request.url or "",
-            request_headers=request.headers,
-            status=response.status_code,
-            reason=response.reason or "",
-            headers=pairs,
-            body=response.content,
-            truncated_at=getattr(response, "truncated_at", None),
-            started=started,
-            seconds=seconds,
-            credential=self._labels.label(request),
-            redactor=self._redactor,
-        )
-        har.append(self._out, item)
+        method, url, credential = request.method or "GET", request.url or "", self._labels.label(request)
+        if isinstance(outcome, TargetUnreachable):
+            made = har.Exchanged(
+                method, url, request.headers, 0, "", [], b"", None, started, seconds, credential, str(outcome)
+            )
+        else:
+            raw_headers = getattr(outcome.raw, "headers", None)
+            pairs = list((raw_headers if raw_headers is not None else outcome.headers).items())
+            made = har.Exchanged(
+                method, url, request.headers, outcome.status_code, outcome.reason or "", pairs,
+                outcome.content, getattr(outcome, "truncated_at", None), started, seconds, credential,
+            )  # fmt: skip
+        har.append(self._out, har.entry(made, self._redactor))
 
     def close(self) -> Path:
         """Done recording: the part, for the controller to merge."""

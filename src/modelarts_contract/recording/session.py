@@ -42,13 +42,7 @@ def replay_config(recording: Har, config: SuiteConfig) -> SuiteConfig:
     recorded: dict[str, str] = {n: ours[n] for n in _SAME if isinstance(ours.get(n), str)}
     if len(recorded) != len(_SAME):
         raise ConfigError(f"--replay: {recording.where}: its {har.META_KEY} field lacks the target")
-    for name in _SAME:
-        given = getattr(config, name)
-        if given is not None and given != recorded[name]:
-            raise ConfigError(
-                f"--replay: {recording.where} is a recording of another {name.replace('_', ' ')} "
-                f"({printable(str(recorded[name]))[:200]}); {_label(name)} asks for {printable(given)[:200]}"
-            )
+    _same_target(recording, recorded, config)
     if config.reference_variant is not None:
         raise ConfigError("--replay answers from the recording: leave out --reference-variant")
     aksk = ours.get("auth") == "aksk"
@@ -68,6 +62,16 @@ def replay_config(recording: Har, config: SuiteConfig) -> SuiteConfig:
         project_id=recorded["project_id"],
         other_project_id=recorded["other_project_id"],
     )
+
+
+def _same_target(recording: Har, recorded: dict[str, str], config: SuiteConfig) -> None:
+    for name in _SAME:
+        given = getattr(config, name)
+        if given is not None and given != recorded[name]:
+            raise ConfigError(
+                f"--replay: {recording.where} is a recording of another {name.replace('_', ' ')} "
+                f"({printable(str(recorded[name]))[:200]}); {_label(name)} asks for {printable(given)[:200]}"
+            )
 
 
 class Recording:
