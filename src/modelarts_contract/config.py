@@ -141,6 +141,11 @@ class SuiteConfig:
                 )
             return value or None
 
+        given = options.get("base_url")  # set but empty is a mistake (a missing CI variable), not "embedded"
+        if (str(given) if given is not None else env.get(ENVIRONMENT["base_url"], "-")).strip() == "":
+            raise ConfigError(
+                f"{_option_label('base_url')} is set but empty: give the target's URL, or unset it"
+            )
         base_url = get("base_url")
         if base_url is not None:
             base_url = _valid_base_url(base_url)

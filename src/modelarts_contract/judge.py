@@ -16,9 +16,10 @@ from pathlib import Path
 from modelarts_contract import __version__
 from modelarts_contract.checks.core import Ledger, Verifier, describe_source
 from modelarts_contract.contract import load_contract
+from modelarts_contract.neutral import neutral
 from modelarts_contract.recording.judging import Judged, judge_one, judge_pages, operation_of, secrets_in
 from modelarts_contract.recording.reader import Har, HarError
-from modelarts_contract.redact import Redactor, printable
+from modelarts_contract.redact import Redactor
 from modelarts_contract.report import write_reports
 from modelarts_contract.variants import CATALOGUE
 
@@ -50,7 +51,7 @@ def judge(recording: Har, ledger: Ledger, strict: bool) -> tuple[Judged, bool]:
     home = (recording.ours or {}).get("project_id") if _ours_readable(recording) else None
     for position, answer in recording.answers():
         if isinstance(answer, HarError):
-            judged.leave_out(f"unreadable ({printable(str(answer))[:120]})")
+            judged.leave_out(f"unreadable ({neutral(str(answer))[:120]})")
             continue
         operation = operation_of(answer)
         if answer.error is not None or answer.status == 0:
@@ -127,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     status = 0 if kept else EXIT_BROKEN
     for line in summary(ledger, judged, recording):
-        print(printable(line) if not line.startswith(" ") else " " + printable(line[1:]))
+        print(neutral(line) if not line.startswith(" ") else " " + neutral(line[1:]))
     if args.report_dir is not None:
         _write_report(ledger, judged, recording, args.report_dir, status)
         print(f"report: {args.report_dir / 'conformance.md'}, {args.report_dir / 'conformance.html'}")

@@ -112,7 +112,9 @@ def test_a_body_in_base64_is_read_and_a_missing_text_judged_on_status_alone(tmp_
     code = main([str(_har(tmp_path, encoded, missing)), "--report-dir", str(tmp_path / "r")])
     assert code == 0, capsys.readouterr().out
     ledger = json.loads((tmp_path / "r" / "ledger.json").read_text(encoding="utf-8"))
-    assert ledger["clauses"]["R8.body-schema"]["exercised"] == 1  # the base64 body; not the missing one
+    # The base64 body read and judged; the missing one judged as a cut answer: no false alarm.
+    assert ledger["clauses"]["R8.body-schema"]["exercised"] >= 1
+    assert not [c for c, record in ledger["clauses"].items() if record["broken"]]
     assert ledger["clauses"]["R14.no-server-error"]["exercised"] == 2
 
 
@@ -146,12 +148,9 @@ def test_a_missing_file_and_bad_usage_are_exit_4(tmp_path, capsys):
     assert main(["--no-such-option"]) == 4
 
 
-def test_the_judge_finds_in_a_recording_what_the_recorded_tests_did_not_look_for(tmp_path, capsys):
-    """The R1 tests hold their exchanges to R1 and the clauses of any answer only; the judge holds
-    the accepted one to every clause of a configured request, R9.pages among them."""
+def test_a_recording_of_a_mutant_is_judged_broken_by_its_clause(tmp_path, capsys):
     recording, live = record(tmp_path, "mutant", "--reference-variant", "pages-always-one", tests=AUTH_TESTS)
-    assert live.code == 0 and "R9.pages" not in live.exercised
     assert main([str(recording)]) == 1
     out = capsys.readouterr().out
-    assert "BROKEN [R9.pages]" in out and "pages == 1" in out
+    assert "BROKEN [R9.pages]" in out and "pages == 1" in out and "R9.pages" in live.broken
     assert data.MAIN_TOKEN not in out

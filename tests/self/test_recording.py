@@ -10,12 +10,15 @@ import time
 import pytest
 from hario_core.models import Entry, HarLog
 from tests.self.recordings import AUTH_TESTS, record, replay
-from tests.self.test_hostile_target import AfterPreflight
+from tests.self.test_hostile_outputs import short_answers
+from tests.self.test_hostile_target import AfterPreflight, target_for
+from tests.self.test_hostile_target import raw_server as raw_server  # a fixture
 from tests.self.test_safety_readonly import CONTRACT, remote_env, run_suite
 
 from modelarts_contract.environment import EXIT_ENVIRONMENT
 from modelarts_contract.recording import har
 from modelarts_contract.recording.reader import Har
+from modelarts_contract.recording.session import Recording
 from modelarts_contract.redact import REDACTED, encoded_forms
 from modelarts_contract.reference import build_app, data, default_dataset, serve
 
@@ -156,3 +159,20 @@ def test_an_exchange_that_got_no_answer_is_recorded_and_replayed_as_such(tmp_pat
     assert replayed.code == EXIT_ENVIRONMENT, replayed.output[-3000:]
     problem = "sent no answer within 0.5 s"
     assert problem in live.output and problem in replayed.output
+
+
+def test_an_answer_cut_short_of_its_content_length_is_replayed_cut_short(raw_server, tmp_path):
+    """R8: an answer short on its retry too is the target's fault; the replay shows the same fault."""
+    server = raw_server(short_answers(2))
+    live_target, path = target_for(server.url), tmp_path / "short.har"
+    recording = Recording(path)
+    recording.attach(live_target.session.guard, live_target.config, live_target.redactor, server.url)
+    live = live_target.get({"limit": "1"})
+    assert recording.finish() == 2 and live.short_of is not None
+    replay_target = target_for(server.url)
+    Recording(replay=Har(path)).attach(
+        replay_target.session.guard, replay_target.config, replay_target.redactor, ""
+    )
+    replayed = replay_target.get({"limit": "1"})
+    assert replayed.short_of == live.short_of and replayed.content == live.content
+    assert len(server.heads) == 2  # the replay sent nothing

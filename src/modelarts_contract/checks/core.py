@@ -17,7 +17,9 @@ import requests
 
 from modelarts_contract.checks.registry import Check, Entry, ExchangeCheck
 from modelarts_contract.contract import Clause, Contract
-from modelarts_contract.ledger_file import stamp, write_atomic
+from modelarts_contract.ledger_file import stamp
+from modelarts_contract.neutral import neutral
+from modelarts_contract.outputs import write_atomically
 from modelarts_contract.redact import Redactor
 from modelarts_contract.sources import SourceError, render_source
 from modelarts_contract.stops import AnswerTooLarge
@@ -38,6 +40,7 @@ class Exchange:
     content: bytes
     reproduce: str  # a runnable, redacted command
     truncated_at: int | None = None  # the body was larger than the transport reads: cut here
+    short_of: tuple[int, int] | None = None  # (received, Content-Length): cut short twice by the target
 
     @classmethod
     def from_prepared(
@@ -58,6 +61,7 @@ class Exchange:
             content=content,
             reproduce=redactor.curl(request.url or "", sent),
             truncated_at=getattr(request, "truncated_at", None),  # the transport marks the request
+            short_of=getattr(request, "short_of", None),
         )
 
     @classmethod
@@ -79,7 +83,7 @@ class Exchange:
     def body(self) -> Any:
         """The parsed JSON body, or NOT_JSON: also for a cut body, a nesting deeper than the parser
         recurses (RecursionError) and an integer longer than Python converts (ValueError)."""
-        if self.truncated_at is not None:
+        if self.truncated_at is not None or self.short_of is not None:
             return NOT_JSON
         try:
             return json.loads(self.content)
@@ -104,9 +108,13 @@ class ClauseViolation(AssertionError):
         self, clause: Clause, expected: str, actual: str, exchange: Exchange | None, redactor: Redactor
     ) -> None:
         self.clause = clause
-        self.expected = redactor.text(expected)
-        self.actual = redactor.text(actual)
+        # What the target sent is in these texts: neutralised once here, for every output.
+        self.expected = neutral(redactor.text(expected))
+        self.actual = neutral(redactor.text(actual))
         self.reproduce = exchange.reproduce if exchange else ""
+        # How simple its request is (fewest, then shortest parameters): summaries show the simplest.
+        pairs = [f"{k}={v}" for k, values in (exchange.query if exchange else {}).items() for v in values]
+        self.rank = (len(pairs), sum(map(len, pairs)))
         lines = [
             f"[{clause.id}] {clause.text}",
             f"  source:   {describe_source(clause.source)}",
@@ -153,8 +161,16 @@ class ClauseRecord:
     broken: int = 0
     data_changed: int = 0
     first_failure: dict[str, str] | None = None
+    simplest_failure: dict[str, Any] | None = None  # the failure whose request has the fewest parameters
     tests: set[str] = field(default_factory=set)  # the tests that exercised the clause
     broken_by: Counter[str] = field(default_factory=Counter)  # test -> how many times it found it broken
+
+
+def _simpler(mine: dict[str, Any] | None, theirs: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The failure with the simpler request; the earlier one on a tie."""
+    if mine is None or (theirs is not None and theirs["rank"] < mine["rank"]):
+        return theirs
+    return mine
 
 
 @dataclass
@@ -180,12 +196,16 @@ class Ledger:
             record = self._record(violation.clause.id)
             record.broken += 1
             record.broken_by[test or ""] += 1
+            failure = {
+                "request": violation.reproduce,
+                "expected": violation.expected,
+                "actual": violation.actual,
+            }
             if record.first_failure is None:
-                record.first_failure = {
-                    "request": violation.reproduce,
-                    "expected": violation.expected,
-                    "actual": violation.actual,
-                }
+                record.first_failure = failure
+            record.simplest_failure = _simpler(
+                record.simplest_failure, {**failure, "rank": list(violation.rank)}
+            )
 
     def changed(self, clause_id: str) -> None:
         with self._lock:
@@ -201,6 +221,7 @@ class Ledger:
                 mine.broken += theirs["broken"]
                 mine.data_changed += theirs["data_changed"]
                 mine.first_failure = mine.first_failure or theirs["first_failure"]
+                mine.simplest_failure = _simpler(mine.simplest_failure, theirs.get("simplest_failure"))
                 mine.tests.update(theirs.get("tests", ()))
                 mine.broken_by.update(theirs.get("broken_by", {}))
 
@@ -216,8 +237,7 @@ class Ledger:
             return sorted(cid for cid, rec in self.records.items() if rec.broken)
 
     def dump(self, path: Path, **extra: Any) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, json.dumps({**stamp(), "clauses": self.as_dict(), **extra}, indent=2))
+        write_atomically(path, json.dumps({**stamp(), "clauses": self.as_dict(), **extra}, indent=2))
 
 
 class UndeclaredClause(RuntimeError):

@@ -30,6 +30,7 @@ VERSION = 1
 META_KEY = "_modelarts_contract"
 CREDENTIAL_KEY = "_credential"
 TRUNCATED_KEY = "_truncated_at"
+SHORT_KEY = "_short_of"  # [bytes received, Content-Length] of an answer that ended early
 ERROR_KEY = "_error"  # why no answer came (the run stopped there: a replay stops there too)
 # Header values that are credentials whatever they hold (a signature's date: with it, a signature
 # could be checked, or replayed within its window).
@@ -83,6 +84,7 @@ class Exchanged:
     seconds: float
     credential: str
     error: str | None = None
+    short_of: tuple[int, int] | None = None  # (received, Content-Length): the answer ended early
 
 
 def _request(made: Exchanged, url: str, redactor: Redactor) -> dict[str, Any]:
@@ -130,6 +132,8 @@ def entry(made: Exchanged, redactor: Redactor) -> dict[str, Any]:
     }
     if made.error is not None:
         item[ERROR_KEY] = redactor.text(made.error)
+    if made.short_of is not None:
+        item[SHORT_KEY] = list(made.short_of)
     return item
 
 

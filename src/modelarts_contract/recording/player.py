@@ -19,9 +19,9 @@ from requests.structures import CaseInsensitiveDict
 from requests.utils import get_encoding_from_headers
 from urllib3 import HTTPHeaderDict, HTTPResponse
 
+from modelarts_contract.neutral import neutral
 from modelarts_contract.recording.credentials import CredentialLabels, path_and_query
 from modelarts_contract.recording.reader import Answer, Har
-from modelarts_contract.redact import printable
 from modelarts_contract.stops import SuiteStop, TargetUnreachable
 
 NOT_RECORDED = "not exercised: not in the recording"
@@ -67,9 +67,9 @@ class Player:
     @staticmethod
     def _describe(request: requests.PreparedRequest, credential: str) -> str:
         path, query = path_and_query(request.url or "")
-        return printable(
-            f"{request.method} {path}{'?' + query if query else ''} (credentials: {credential})"
-        )[:600]
+        return neutral(f"{request.method} {path}{'?' + query if query else ''} (credentials: {credential})")[
+            :600
+        ]
 
 
 def _response(request: requests.PreparedRequest, answer: Answer) -> requests.Response:
@@ -81,6 +81,10 @@ def _response(request: requests.PreparedRequest, answer: Answer) -> requests.Res
     if answer.truncated_at is not None:  # one byte past the cap: the guard cuts it where it was cut
         body += b"\0"
     raw_headers = HTTPHeaderDict({n: v for n, v in headers.items() if n.lower() not in _FRAMING})
+    if answer.short_of is not None:  # it ended before its Content-Length: so again, for the guard
+        received, announced = answer.short_of  # the bytes read past what the body kept were lost then
+        body += b"\0" * max(0, received - len(body))
+        raw_headers["Content-Length"] = str(announced)
     raw = HTTPResponse(
         body=io.BytesIO(body),
         headers=raw_headers,

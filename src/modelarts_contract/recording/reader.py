@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from modelarts_contract.neutral import neutral
 from modelarts_contract.recording import har
-from modelarts_contract.redact import printable
 
 MAX_FOREIGN_BYTES = 256 * 1024 * 1024  # a HAR not laid out by us is parsed whole
 
@@ -41,6 +41,7 @@ class Answer:
     credential: str | None
     started: str
     error: str | None = None  # no answer came (our recording says why)
+    short_of: tuple[int, int] | None = None  # it ended before its Content-Length (our recording says)
 
 
 def _pairs(value: Any) -> tuple[tuple[str, str], ...]:
@@ -92,7 +93,14 @@ def answer_of(item: Any) -> Answer:
         credential=credential if isinstance(credential, str) else None,
         started=str(item.get("startedDateTime", "")),
         error=error if isinstance(error, str) else None,
+        short_of=_short(item.get(har.SHORT_KEY)),
     )
+
+
+def _short(value: Any) -> tuple[int, int] | None:
+    if isinstance(value, list) and len(value) == 2 and all(type(n) is int for n in value):
+        return value[0], value[1]
+    return None
 
 
 @dataclass(frozen=True)
@@ -111,7 +119,7 @@ class Har:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.where = printable(str(path))
+        self.where = neutral(str(path))
         self.meta: dict[str, Any] = {}
         self.index: list[Indexed] = []
         self._foreign: list[Any] | None = None
@@ -123,7 +131,7 @@ class Har:
         except FileNotFoundError:
             raise HarError(f"{self.where}: no such file") from None
         except (OSError, UnicodeDecodeError) as exc:
-            raise HarError(f"{self.where}: cannot be read ({printable(str(exc))})") from None
+            raise HarError(f"{self.where}: cannot be read ({neutral(str(exc))})") from None
 
     def _fail(self, why: str) -> HarError:
         return HarError(f"{self.where}: {why}")
@@ -160,7 +168,7 @@ class Har:
             answer = answer_of(json.loads(text))
         except (ValueError, RecursionError) as exc:
             raise self._fail(
-                f"entry at byte {offset} is not JSON, or truncated ({printable(str(exc))[:200]})"
+                f"entry at byte {offset} is not JSON, or truncated ({neutral(str(exc))[:200]})"
             ) from None
         return Indexed(offset, len(text), answer.method, answer.url, answer.credential)
 
@@ -172,7 +180,7 @@ class Har:
         try:
             document = json.loads(path.read_bytes())
         except (ValueError, RecursionError) as exc:
-            raise self._fail(f"not JSON, or truncated ({printable(str(exc))[:200]})") from None
+            raise self._fail(f"not JSON, or truncated ({neutral(str(exc))[:200]})") from None
         log = document.get("log") if isinstance(document, dict) else None
         if not isinstance(log, dict) or not isinstance(log.get("entries"), list):
             raise self._fail('not a HAR file (expected {"log": {"entries": [...]}})')
@@ -210,7 +218,7 @@ class Har:
             return None
         if mine.get("version") != har.VERSION:
             raise self._fail(
-                f"a recording of schema version {printable(repr(mine.get('version')))[:20]}; this "
+                f"a recording of schema version {neutral(repr(mine.get('version')))[:20]}; this "
                 f"modelarts-contract reads version {har.VERSION}"
             )
         return mine

@@ -47,6 +47,7 @@ class Recorder:
             made = har.Exchanged(
                 method, url, request.headers, outcome.status_code, outcome.reason or "", pairs,
                 outcome.content, getattr(outcome, "truncated_at", None), started, seconds, credential,
+                short_of=getattr(outcome, "short_of", None),
             )  # fmt: skip
         har.append(self._out, har.entry(made, self._redactor))
 

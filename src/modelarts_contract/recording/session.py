@@ -8,12 +8,13 @@ from typing import Any
 
 from modelarts_contract import __version__
 from modelarts_contract.config import ConfigError, SuiteConfig
+from modelarts_contract.neutral import neutral
 from modelarts_contract.recording import har
 from modelarts_contract.recording.credentials import CredentialLabels
 from modelarts_contract.recording.player import Player
 from modelarts_contract.recording.reader import Har, HarError
 from modelarts_contract.recording.recorder import Recorder
-from modelarts_contract.redact import Redactor, printable
+from modelarts_contract.redact import Redactor
 from modelarts_contract.transport import Guard
 
 # Credentials a replay signs with when none are given: the recording has none, and a request carries
@@ -70,7 +71,7 @@ def _same_target(recording: Har, recorded: dict[str, str], config: SuiteConfig) 
         if given is not None and given != recorded[name]:
             raise ConfigError(
                 f"--replay: {recording.where} is a recording of another {name.replace('_', ' ')} "
-                f"({printable(str(recorded[name]))[:200]}); {_label(name)} asks for {printable(given)[:200]}"
+                f"({neutral(str(recorded[name]))[:200]}); {_label(name)} asks for {neutral(given)[:200]}"
             )
 
 
@@ -104,7 +105,7 @@ class Recording:
     def recorded_target(self) -> str | None:
         """The target of the run the replayed recording holds (a base URL, or the embedded server)."""
         ours = (self.replay.ours or {}) if self.replay is not None else {}
-        return printable(str(ours["target"])) if "target" in ours else None
+        return neutral(str(ours["target"])) if "target" in ours else None
 
     def replayed(self) -> dict[str, Any] | None:
         """For the ledger: the recording a replay answered from."""
@@ -122,7 +123,7 @@ class Recording:
             )
         if self.record is not None and self.written is not None:
             lines.append(
-                f"recorded {self.written} exchange(s), credentials redacted, to {printable(str(self.record))}"
+                f"recorded {self.written} exchange(s), credentials redacted, to {neutral(str(self.record))}"
             )
         return lines
 
