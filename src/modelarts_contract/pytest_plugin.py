@@ -27,6 +27,8 @@ from modelarts_contract.neutral import neutral
 from modelarts_contract.options import OPTION, OPTIONS
 from modelarts_contract.outputs import output_problems
 from modelarts_contract.preflight import PREFLIGHT_TEST, preflight_findings
+from modelarts_contract.recording.player import NotInRecording
+from modelarts_contract.recording.setup import configure_recording
 from modelarts_contract.run import Run, RunOutcome, redact_report
 from modelarts_contract.stops import LimitReached, SuiteStop, TargetUnreachable
 from modelarts_contract.target import Target
@@ -38,6 +40,7 @@ FINDINGS_KEY = pytest.StashKey[str]()
 DESELECTED_KEY = pytest.StashKey[int]()
 STATUS_KEY = pytest.StashKey[int]()
 WORKER_KEY = "modelarts_contract"  # in xdist's workerinput / workeroutput
+RECORDING_KEY = "modelarts_contract_recording"  # a worker's part of --record, in its workeroutput
 
 
 def run_of(config: pytest.Config) -> Run:
@@ -65,6 +68,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="write ledger.json and the conformance report (conformance.md, conformance.html) here",
     )
     nightly.add_options(group)  # --baseline, --baseline-update, --max-response-time
+    group.addoption(
+        "--record",
+        dest="modelarts_record",
+        default=None,
+        metavar="FILE",
+        help="write every exchange of the run, credentials redacted, to FILE as HAR 1.2",
+    )
+    group.addoption(
+        "--replay",
+        dest="modelarts_replay",
+        default=None,
+        metavar="FILE",
+        help="answer the run from a --record FILE instead of the network (no request is sent)",
+    )
 
 
 def _is_worker(config: pytest.Config) -> bool:
@@ -74,7 +91,9 @@ def _is_worker(config: pytest.Config) -> bool:
 def pytest_configure(config: pytest.Config) -> None:
     options = {option.name: config.getoption(f"modelarts_{option.name}", None) for option in OPTIONS}
     try:
-        suite_config = SuiteConfig.from_sources(options)
+        suite_config, recording = configure_recording(
+            options, config.getoption("modelarts_record", None), config.getoption("modelarts_replay", None)
+        )
         extras = nightly.read_options(config)
     except ConfigError as exc:
         if config.option.xmlpath and not _is_worker(config):  # a CI dashboard shows why, not a missing file
@@ -88,7 +107,8 @@ def pytest_configure(config: pytest.Config) -> None:
             raise pytest.UsageError("modelarts-contract: " + "; ".join(neutral(p) for p in unusable))
     # xdist sets workerinput on a worker's config; pytest's types do not know it.
     shared = config.workerinput.get(WORKER_KEY) if _is_worker(config) else None  # type: ignore[attr-defined]
-    config.stash[RUN_KEY] = Run(suite_config, shared=shared, catalogue=_catalogue(config, suite_config))
+    catalogue = _catalogue(config, suite_config)
+    config.stash[RUN_KEY] = Run(suite_config, shared=shared, catalogue=catalogue, recording=recording)
     nightly.apply(run_of(config), extras)
 
 
@@ -123,6 +143,9 @@ def pytest_testnodedown(node: Any, error: object) -> None:
     output = getattr(node, "workeroutput", {}).get(WORKER_KEY)
     if output is not None:
         run_of(node.config).outcome.merge(RunOutcome.from_dict(output))
+    recorded = getattr(node, "workeroutput", {}).get(RECORDING_KEY)
+    if recorded is not None:
+        run_of(node.config).recording.collect(recorded)
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -226,6 +249,11 @@ def pytest_runtest_makereport(
             report.outcome = "skipped"
             line = (item.location[1] or 0) + 1
             report.longrepr = (str(item.path), line, f"Skipped: stopped here: {limits[0]}")
+    elif missing := [s for s in stops if isinstance(s, NotInRecording)]:
+        if len(stops) == len(leaves):  # only answers the recording lacks: not exercised
+            run.recording.not_recorded.append(f"{item.nodeid}: {missing[0]}")
+            report.outcome = "skipped"
+            report.longrepr = (str(item.path), (item.location[1] or 0) + 1, f"Skipped: {missing[0]}")
     elif report.failed and (known := nightly.known_breakage(run, leaves)) is not None:
         nightly.skip_known(report, item, known)  # skipped with the entry's reason, never passed
     elif (
@@ -322,7 +350,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     run = run_of(config)
     if _is_worker(config):
         config.workeroutput[WORKER_KEY] = run.outcome.as_dict()  # type: ignore[attr-defined]  # set by xdist
+        config.workeroutput[RECORDING_KEY] = run.recording.worker_output()  # type: ignore[attr-defined]
         return
+    run.recording.finish()
     if not run.outcome.involved:
         return
     run.subset = _subset(session)
@@ -346,5 +376,5 @@ def pytest_terminal_summary(
         return
     terminalreporter.write_sep("-", "modelarts-contract")
     lines = summary.summary_lines(run, config.stash.get(STATUS_KEY, int(exitstatus)))
-    for line in nightly.with_update_line(config, lines):
+    for line in nightly.with_update_line(config, lines + run.recording.summary_lines()):
         terminalreporter.write_line(neutral(run.redactor.scrub(line)))

@@ -37,6 +37,8 @@ from modelarts_contract.meter import (
 )
 from modelarts_contract.neutral import neutral
 from modelarts_contract.preflight import preflight
+from modelarts_contract.recording.player import NotInRecording
+from modelarts_contract.recording.session import Recording
 from modelarts_contract.redact import Redactor
 from modelarts_contract.reference import build_app, default_dataset, serve
 from modelarts_contract.report import write_run_reports
@@ -135,9 +137,14 @@ class RunOutcome:
 
 class Run:
     def __init__(
-        self, config: SuiteConfig, shared: dict[str, Any] | None = None, catalogue: Catalogue | None = None
+        self,
+        config: SuiteConfig,
+        shared: dict[str, Any] | None = None,
+        catalogue: Catalogue | None = None,
+        recording: Recording | None = None,
     ) -> None:
         self.config = config
+        self.recording = recording or Recording()  # --record / --replay
         self.catalogue = catalogue  # the variants (modelarts_contract.hooks), from the pytest plugin
         self.redactor = Redactor(config.secrets)
         self.outcome = RunOutcome()
@@ -172,9 +179,12 @@ class Run:
             target = Target(
                 config, load_contract(), self.outcome.ledger, self.meter, self.redactor, self.outcome.times
             )
+            self._target = target
+            self.recording.attach(
+                target.session.guard, config, self.redactor, self.config.base_url or EMBEDDED
+            )
             self._stack.enter_context(fence(target.session.guard))
             self._stack.callback(target.session.close)
-            self._target = target
             self.outcome.involved = True
         return self._target
 
@@ -207,6 +217,8 @@ class Run:
             problem = preflight(self.target())
         except LimitReached as stop:  # a 429 waited out until the budget or the time ran out, say
             return stop.kind, f"{stop} on the first request (retries included)"
+        except NotInRecording as stop:
+            return "environment", f"the first request: {stop}"
         return None if problem is None else ("environment", problem)
 
     def limit_reached(self) -> bool:
@@ -243,6 +255,9 @@ class Run:
     # -- output ------------------------------------------------------------------------------
 
     def where(self) -> str:
+        replayed = self.recording.describe()
+        if replayed is not None:
+            return replayed
         if self.config.base_url is not None:
             return self.config.base_url
         variant = f" (variant {self.config.reference_variant})" if self.config.reference_variant else ""
@@ -262,7 +277,8 @@ class Run:
             "stopped": stop,
             "transport": dataclasses.asdict(self.transport()),
             "run": {
-                "target": self.config.base_url or EMBEDDED,
+                "target": self.recording.recorded_target() or self.config.base_url or EMBEDDED,
+                "recording": self.recording.replayed(),
                 "suite_version": __version__,
                 "spec_version": load_contract().version,
                 "seed": c.seed,

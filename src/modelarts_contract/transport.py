@@ -73,6 +73,13 @@ _ORIGINAL_SEND = HTTPAdapter.send  # requests' own, which every guarded exchange
 # The parameters of `HTTPAdapter.send`, as requests' stubs spell them.
 Timeout: TypeAlias = float | tuple[float, float] | tuple[float, None] | None
 Cert: TypeAlias = bytes | str | tuple[bytes | str, bytes | str] | None
+# The recording's seam: a stand-in for the network (the request -> its answer, body unread), and a
+# listener told of each exchange (the request, its answer with the body read, or why none came,
+# start, seconds taken).
+Wire: TypeAlias = Callable[[requests.PreparedRequest], requests.Response]
+Tap: TypeAlias = Callable[
+    [requests.PreparedRequest, requests.Response | TargetUnreachable, float, float], None
+]
 # Errors of a target that answers badly or not at all; any of them ends the run's use of it.
 _TRANSPORT_ERRORS = (
     requests.exceptions.ConnectionError,
@@ -133,7 +140,7 @@ class _Deadline:
     a read blocked in another thread), whether the status line, the headers or the body is coming.
     """
 
-    def __init__(self, seconds: float, wire_cap: int) -> None:
+    def __init__(self, seconds: float, wire_cap: int, *, timed: bool = True) -> None:
         self.expired = False
         self.expired_unanswered = False  # before the status line and headers were all in
         self.wire_cap = wire_cap
@@ -144,7 +151,8 @@ class _Deadline:
         self._lock = threading.Lock()
         self._timer = threading.Timer(seconds, self._expire)
         self._timer.name, self._timer.daemon = DEADLINE_THREAD, True
-        self._timer.start()
+        if timed:  # untimed: a recording answers (no socket to shut down), the cap alone applies
+            self._timer.start()
 
     def watch(self, sock: socket.socket) -> None:
         """The socket the answer comes on (called as the connection starts reading the answer)."""
@@ -328,6 +336,10 @@ class Guard:
         self._prefix = _segments(urlsplit(self.base_url).path)
         self._paths = None if paths is None else {tuple(_segments(p)) for p in paths}
         self._witness = witness
+        # The seam of recorded traffic (modelarts_contract.recording): `wire` answers in the network's
+        # place (a recording; nothing is sent, nothing is waited for); `tap` sees every exchange made.
+        self.wire: Wire | None = None
+        self.tap: Tap | None = None
 
     def covers(self, url: str) -> bool:
         return origin(url) == self.origin
@@ -365,7 +377,7 @@ class Guard:
                 self._witness(signature.group(1))
         for attempt in range(MAX_RETRIES + 1):
             self._admit()
-            response = self._whole_or_short_twice(transmit)
+            response = self._whole_or_short_twice(request, transmit)
             wait = retry_after_seconds(response.headers.get("Retry-After"))
             if response.status_code not in RETRY_STATUSES or wait is None or attempt == MAX_RETRIES:
                 return response
@@ -375,19 +387,37 @@ class Guard:
                     return response
             except TimeSpent as exc:
                 raise RunDeadlinePassed(str(exc)) from None
-            self._sleep(wait)
+            if self.wire is None:  # a recorded answer needs no waiting for
+                self._sleep(wait)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _whole_or_short_twice(self, transmit: Callable[[], requests.Response]) -> requests.Response:
+    def _tapped(
+        self, request: requests.PreparedRequest, transmit: Callable[[], requests.Response]
+    ) -> requests.Response:
+        """One exchange, told to the tap (`--record`) with its answer, or with why none came."""
+        started, began = time.time(), time.monotonic()
+        try:
+            response = self._exchange(transmit)
+        except TargetUnreachable as failed:  # no answer: recorded as such, then the run stops
+            if self.tap is not None:
+                self.tap(request, failed, started, time.monotonic() - began)
+            raise
+        if self.tap is not None:
+            self.tap(request, response, started, time.monotonic() - began)
+        return response
+
+    def _whole_or_short_twice(
+        self, request: requests.PreparedRequest, transmit: Callable[[], requests.Response]
+    ) -> requests.Response:
         """One exchange; an answer cut short of its Content-Length is asked for once more. Short again,
         it goes to the checks (R8: the target's fault); whole the second time, the run stops (exit 6)."""
-        response = self._exchange(transmit)
+        response = self._tapped(request, transmit)
         short = getattr(response, "short_of", None)
         if short is None:
             return response
         self._admit()
         self.meter.count("retries")
-        again = self._exchange(transmit)
+        again = self._tapped(request, transmit)
         if getattr(again, "short_of", None) is None:
             raise ShortAnswerOnce(
                 f"{self.base_url} broke off an answer after {short[0]} of the {short[1]} bytes of its "
@@ -398,12 +428,13 @@ class Guard:
 
     def _exchange(self, transmit: Callable[[], requests.Response]) -> requests.Response:
         """One request and its whole answer, within the deadline and the byte cap."""
-        deadline = _Deadline(self.limits.timeout, self.limits.max_body_bytes)
+        deadline = _Deadline(self.limits.timeout, self.limits.max_body_bytes, timed=self.wire is None)
         response: requests.Response | None = None
         complete = False
         try:
-            self._resolve()
-            with holding(_WireWatch) as wire, wire.watching(deadline):
+            if self.wire is None:  # a recording answers: no name to resolve
+                self._resolve()
+            with holding(_WireWatch) as watch, watch.watching(deadline):
                 response = transmit()
             deadline.answered()
             complete = self._read_body(response, deadline) and not deadline.expired
@@ -471,7 +502,7 @@ class Guard:
             raise BudgetExhausted(str(exc)) from None
         except TimeSpent as exc:
             raise RunDeadlinePassed(str(exc)) from None
-        if wait > 0:
+        if wait > 0 and self.wire is None:
             self._sleep(wait)
 
 
@@ -567,6 +598,9 @@ def _streamed(
     proxies: Mapping[str, str] | None,
 ) -> Callable[[], requests.Response]:
     """The adapter's own send, body unread (the guard reads it), never without a read timeout."""
+    wire = guard.wire
+    if wire is not None:
+        return lambda: wire(request)
     if timeout is None:
         timeout = guard.limits.timeout
     return lambda: _ORIGINAL_SEND(adapter, request, True, timeout, verify, cert, proxies)

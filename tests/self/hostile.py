@@ -183,3 +183,26 @@ def assert_a_verdict(run: SuiteRun) -> None:
     crash = _CRASH.search(run.output)
     assert crash is None, run.output[max(0, crash.start() - 2000) : crash.end() + 500]
     assert_no_secret(run.stdout, run.stderr)
+
+
+def listing_body(names: list[str]) -> bytes:
+    """A one-page listing of groups with these JSON-spelled names."""
+    groups = ",".join(
+        f'{{"name": {name}, "namespace": "ns", "create_at": 1, "update_at": 2, "version_count": 1}}'
+        for name in names
+    )
+    n = len(names)
+    return f'{{"current": 1, "pages": 1, "size": {n}, "total": {n}, "data": [{groups}]}}'.encode()
+
+
+def short_answers(shorts: int):
+    """The first `shorts` answers end 40 bytes before their Content-Length; later ones are whole."""
+    turns = iter(range(1000))
+    body = listing_body(['"ok"'])
+
+    def answer(connection: socket.socket, request: bytes, stop: threading.Event) -> None:
+        cut = next(turns) < shorts
+        head = b"HTTP/1.1 200 OK\r\n" + JSON + b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(body)
+        connection.sendall(head + (body[:-40] if cut else body))
+
+    return answer

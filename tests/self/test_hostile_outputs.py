@@ -31,8 +31,10 @@ from tests.self.hostile import (
     SLACK,
     RawServer,
     assert_a_verdict,
+    listing_body,
     named,
     respond,
+    short_answers,
     target_for,
     unreachable,
     verdict,
@@ -241,17 +243,8 @@ def test_no_session_resolves_a_redirect_of_the_target(raw_server):
 # --- strings must be Unicode --------------------------------------------------------------------
 
 
-def _listing(names: list[str]) -> bytes:
-    groups = ",".join(
-        f'{{"name": {name}, "namespace": "ns", "create_at": 1, "update_at": 2, "version_count": 1}}'
-        for name in names
-    )
-    n = len(names)
-    return f'{{"current": 1, "pages": 1, "size": {n}, "total": {n}, "data": [{groups}]}}'.encode()
-
-
 def test_a_lone_surrogate_in_a_name_breaks_r8_and_is_not_sent_back(raw_server):
-    server = raw_server(respond(JSON, _listing(['"ok"', '"bad\\ud800"', '"\\ud83d\\ude00"'])))
+    server = raw_server(respond(JSON, listing_body(['"ok"', '"bad\\ud800"', '"\\ud83d\\ude00"'])))
     target = target_for(server.url)
     exchange = target.get({"limit": "3"})
     violation = named(verdict(target, exchange), "R8.body-schema")
@@ -261,7 +254,7 @@ def test_a_lone_surrogate_in_a_name_breaks_r8_and_is_not_sent_back(raw_server):
 
 
 def test_a_duplicate_member_name_breaks_r8(raw_server):
-    body = _listing(['"a"']).replace(b'"current": 1,', b'"current": 1, "current": 1,')
+    body = listing_body(['"a"']).replace(b'"current": 1,', b'"current": 1, "current": 1,')
     server = raw_server(respond(JSON, body))
     target = target_for(server.url)
     violation = named(verdict(target, target.get({"limit": "1"})), "R8.body-schema")
@@ -269,19 +262,6 @@ def test_a_duplicate_member_name_breaks_r8(raw_server):
 
 
 # --- answers cut short of their Content-Length --------------------------------------------------
-
-
-def short_answers(shorts: int):
-    """The first `shorts` answers end 40 bytes before their Content-Length; later ones are whole."""
-    turns = iter(range(1000))
-    body = _listing(['"ok"'])
-
-    def answer(connection: socket.socket, request: bytes, stop: threading.Event) -> None:
-        cut = next(turns) < shorts
-        head = b"HTTP/1.1 200 OK\r\n" + JSON + b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(body)
-        connection.sendall(head + (body[:-40] if cut else body))
-
-    return answer
 
 
 def test_an_answer_short_on_its_retry_too_breaks_r8(raw_server):
@@ -443,13 +423,15 @@ class Nasty(AfterPreflight):
         escaped = json.dumps(NASTY + "\ud800")  # \u escapes: valid JSON, a lone surrogate included
         answers = [
             lambda: Response(status=301, headers={"Location": "/x" + IN_HEADERS + "\xff\xfe"}),
-            lambda: Response(_listing([escaped, '"plain"']), content_type="application/json"),
+            lambda: Response(listing_body([escaped, '"plain"']), content_type="application/json"),
             lambda: Response(NASTY_BYTES, status=200, content_type="application/json"),
             lambda: self.error(400, "ModelArts." + NASTY, NASTY),
             lambda: Response(
                 b"{}", status=500, headers={"Content-Type": "text/" + IN_HEADERS, "X-Nasty": IN_HEADERS}
             ),
-            lambda: Response(_listing([json.dumps("A" * 100_000 + NASTY)]), content_type="application/json"),
+            lambda: Response(
+                listing_body([json.dumps("A" * 100_000 + NASTY)]), content_type="application/json"
+            ),
         ]
         return answers[(turn - 2) % len(answers)]()
 

@@ -166,7 +166,10 @@ def test_no_secret_in_any_output(tmp_path, mode):
     secret_env = {"HOME": str(home), "MODELARTS_MAX_EXAMPLES": "10", **credentials}
     with serve(build_app(dataset(), app_cls=EchoingMutant)) as server:
         env = remote_env(server.url, **secret_env)
-        run = run_suite(env, *LEAKY, "--junitxml", str(out / "junit.xml"), "--report-dir", str(out), cwd=cwd)
+        recording = ("--record", str(out / "run.har"))  # every exchange, echoes included: scrubbed too
+        run = run_suite(
+            env, *LEAKY, "--junitxml", str(out / "junit.xml"), "--report-dir", str(out), *recording, cwd=cwd
+        )
         marker = "$MODELARTS_AUTH_TOKEN" if mode == "token" else "python -m modelarts_contract.replay"
         commands = [command for command in reproductions(run) if marker in command]  # with credentials
         replays = [replay(command, {**os.environ, **credentials}) for command in commands[:2]]
@@ -184,6 +187,7 @@ def test_no_secret_in_any_output(tmp_path, mode):
     }
     assert signatures or mode == "token"
     texts = outputs(run, tmp_path)
+    assert '"_credential"' in texts[str(out / "run.har")]
     if mode == "aksk":  # our replay command prints what the target answered, scrubbed (curl is curl)
         texts |= {f"replay {i}": output for i, (_, output) in enumerate(replays)}
     assert_no_secret(texts, signatures)

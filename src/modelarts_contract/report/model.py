@@ -187,9 +187,17 @@ def build_report(
     recorded_run = ledger.get("run")
     run: dict[str, Any] = recorded_run if isinstance(recorded_run, dict) else {}
     recorded_target = run.get("target") if isinstance(run.get("target"), str) else None
+    recorded = run.get("recording")
+    file = recorded.get("file") if isinstance(recorded, dict) else None
+    how = (
+        "judged offline from"
+        if isinstance(recorded, dict) and recorded.get("use") == "judge"
+        else "a replay of"
+    )
+    replayed = f" ({how} the recording {file})" if isinstance(file, str) else ""
     return Report(
         title=title,
-        target=redact_url(target or recorded_target),
+        target=redact_url(target or recorded_target) + replayed,
         generated=(generated or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M:%S UTC"),
         suite_version=str(run.get("suite_version") or __version__),
         spec_version=str(run.get("spec_version") or contract.version),
