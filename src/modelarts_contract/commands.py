@@ -49,6 +49,12 @@ def _report(argv: list[str]) -> int:
     return report(argv)
 
 
+def _judge(argv: list[str]) -> int:
+    from modelarts_contract.judge import main as judge
+
+    return judge(argv)
+
+
 def _reference(argv: list[str]) -> int:
     from modelarts_contract.matrix.serve import main as reference  # with the catalogue: --variant
 
@@ -59,6 +65,7 @@ COMMANDS: dict[str, tuple[Callable[[list[str]], int], str]] = {
     "run": (_run, "run the contract suite (the default: `modelarts-contract -q` runs it too)"),
     "compare": (_compare, "what changed between two runs (OLD NEW); exit 1 on a newly broken clause"),
     "history": (_history, "an HTML page and a Markdown twin of many runs (DIR... -o OUT)"),
+    "judge": (_judge, "judge the exchanges of this operation in a HAR captured anywhere (FILE.har)"),
     "drift": (_drift, "compare a published API reference page with the spec"),
     "report": (_report, "write the conformance report of a --report-dir again"),
     "reference": (_reference, "serve the reference server, a local stand-in for the API"),

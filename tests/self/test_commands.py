@@ -48,13 +48,13 @@ def test_help_lists_the_commands_and_the_suite_options_not_pytest_s(capsys, suit
     assert commands.main(["--help"]) == 0
     out = capsys.readouterr().out
     listed = [line.split()[0] for line in out.split("commands:\n")[1].split("\n\n")[0].splitlines()]
-    assert listed == ["run", "compare", "history", "drift", "report", "reference"]
+    assert listed == ["run", "compare", "history", "judge", "drift", "report", "reference"]
     assert "--base-url BASE_URL" in out and "--report-dir DIR" in out and "MODELARTS_MAX_REQUESTS]" in out
     assert "usage: pytest" not in out and "--capture" not in out  # none of pytest's 300 lines
     assert len(out.splitlines()) < 80 and suite_args == []
 
 
-@pytest.mark.parametrize("command", ["compare", "history", "drift", "report", "reference"])
+@pytest.mark.parametrize("command", ["compare", "history", "judge", "drift", "report", "reference"])
 def test_each_command_has_its_own_help(capsys, command):
     assert commands.main([command, "--help"]) == 0
     assert capsys.readouterr().out.startswith("usage: ")
