@@ -25,6 +25,7 @@ from modelarts_contract.baseline import Baseline, baseline_record
 from modelarts_contract.checks.core import Ledger
 from modelarts_contract.config import ENVIRONMENT, SuiteConfig
 from modelarts_contract.contract import load_contract
+from modelarts_contract.fence import fence
 from modelarts_contract.hooks import Catalogue
 from modelarts_contract.ledger_file import stamp
 from modelarts_contract.meter import (
@@ -45,7 +46,6 @@ from modelarts_contract.report import write_run_reports
 from modelarts_contract.stops import LimitReached, RunDeadlinePassed
 from modelarts_contract.target import Target
 from modelarts_contract.timings import ResponseTimes
-from modelarts_contract.transport import fence
 
 FALLBACK_OTHER_PROJECT = "0" * 31 + "1"
 PREFLIGHT = "the first request (before any test)"

@@ -32,43 +32,32 @@ module changes nothing, and a urllib3 they do not fit is refused with its versio
 
 from __future__ import annotations
 
-import contextlib
-import io
 import re
-import socket
-import threading
 import time
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
-from importlib.metadata import version
 from typing import Any, TypeAlias
 from urllib.parse import unquote, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
-from urllib3.connection import HTTPConnection
-from urllib3.response import HTTPResponse
 
+from modelarts_contract.deadline import DEADLINE_THREAD as DEADLINE_THREAD  # re-exported for tests
+from modelarts_contract.deadline import TRANSPORT_ERRORS, Deadline, WireWatch, read_body
+from modelarts_contract.deadline import Urllib3Unsupported as Urllib3Unsupported  # re-exported for tests
 from modelarts_contract.environment import describe_deadline, describe_unreachable
 from modelarts_contract.meter import BudgetSpent, Meter, TimeSpent, TransportStats
-from modelarts_contract.patching import PATCH_LOCK, Patch, holding
+from modelarts_contract.patching import holding
 from modelarts_contract.stops import AnswerTooLarge as AnswerTooLarge  # re-exported: tests catch it here
 from modelarts_contract.stops import BudgetExhausted, RunDeadlinePassed, TargetUnreachable, TransportRefused
-from modelarts_contract.wire import mark_short, resolves_within, short_of, unfollowed
+from modelarts_contract.wire import resolves_within, retry_after_seconds, unfollowed
 
 MAX_RETRIES = 3
 MAX_RETRY_WAIT = 60.0  # seconds; a longer Retry-After is capped so a run stays bounded
 MAX_RETRY_WAIT_TOTAL = 120.0  # seconds of Retry-After honoured per run; then 429/503 go to the checks
 MAX_BODY_BYTES = 8 * 1024 * 1024  # bytes read of one body, on the wire and decoded (defuses gzip bombs)
-READ_CHUNK = 64 * 1024
 RETRY_STATUSES = frozenset({429, 503})
-# delta-seconds in ASCII digits only: str.isdigit() accepts '²' (and float('²') raises); ten digits
-# are three centuries, so anything longer is not a Retry-After anyone meant.
-_DELTA_SECONDS = re.compile(r"[0-9]{1,10}")
-_MAX_HTTP_DATE = 64  # characters; an IMF-fixdate has 29
 _SIGNATURE = re.compile(r"Signature=([^,\s]+)")  # in an SDK-HMAC-SHA256 Authorization header
-DEADLINE_THREAD = "modelarts-deadline"
 _ORIGINAL_SEND = HTTPAdapter.send  # requests' own, which every guarded exchange ends in
 # The parameters of `HTTPAdapter.send`, as requests' stubs spell them.
 Timeout: TypeAlias = float | tuple[float, float] | tuple[float, None] | None
@@ -80,14 +69,6 @@ Wire: TypeAlias = Callable[[requests.PreparedRequest], requests.Response]
 Tap: TypeAlias = Callable[
     [requests.PreparedRequest, requests.Response | TargetUnreachable, float, float], None
 ]
-# Errors of a target that answers badly or not at all; any of them ends the run's use of it.
-_TRANSPORT_ERRORS = (
-    requests.exceptions.ConnectionError,
-    requests.exceptions.Timeout,
-    requests.exceptions.ChunkedEncodingError,
-    requests.exceptions.ContentDecodingError,
-    requests.exceptions.InvalidHeader,  # inside the adapter, only from the response's headers
-)
 
 
 def _segments(path: str) -> list[str]:
@@ -101,206 +82,32 @@ def origin(url: str) -> tuple[str, str, int | None]:
     return parts.scheme, (parts.hostname or "").lower(), port
 
 
-def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
-    """Retry-After as seconds: ASCII delta-seconds or an HTTP date; None when absent or unreadable,
-    and then the answer is not waited out but goes to the checks."""
-    if value is None:
+def path_refused(url: str, prefix: list[str], paths: set[tuple[str, ...]] | None) -> str | None:
+    """Why a request to `url` may not go out, or None: its path must be one of the operation's
+    (`paths`, as decoded segments), or with `paths` None any path under the base URL's `prefix`."""
+    raw = urlsplit(url).path
+    segments = _segments(raw)
+    allowed = segments[: len(prefix)] == prefix if paths is None else tuple(segments) in paths
+    if allowed and not any(s in {".", ".."} or "/" in s or "\\" in s for s in segments):
         return None
-    value = value.strip(" \t")
-    if _DELTA_SECONDS.fullmatch(value):
-        return float(value)
-    if not value or len(value) > _MAX_HTTP_DATE:
-        return None
-    try:
-        when = parsedate_to_datetime(value).timestamp()
-    except (TypeError, ValueError, IndexError, OverflowError, OSError):  # whatever the stdlib trips on
-        return None
-    return max(0.0, when - (time.time() if now is None else now))
+    return f"path {raw[:200]!r} is not the operation's path under the base URL"
 
 
-def mark_truncated(response: requests.Response, cut: int | None) -> None:
-    """`truncated_at`: the byte cap the body was cut at, or None when read whole.
+def resolve(base_url: str, timeout: float) -> None:
+    """The host name resolved within the request timeout, or the run's use of the target ends."""
+    host, port = urlsplit(base_url).hostname or "", urlsplit(base_url).port
+    if not resolves_within(host, port, timeout):
+        raise TargetUnreachable(
+            f"the host name {host!r} did not resolve within {timeout:g} s (--request-timeout): DNS?"
+        )
 
-    Set on the request as well, because schemathesis rebuilds the response and keeps only the request.
-    """
-    response.truncated_at = cut  # type: ignore[attr-defined]  # our mark on requests' objects
-    if response.request is not None:
-        response.request.truncated_at = cut  # type: ignore[attr-defined]  # our mark, as above
+
+def late(base_url: str, timeout: float, deadline: Deadline) -> str:
+    return describe_deadline(base_url, timeout, answered=not deadline.expired_unanswered)
 
 
 class ShortAnswerOnce(TargetUnreachable):
     """An answer cut short of its Content-Length, whole on the retry: a fault that did not repeat."""
-
-
-class _Deadline:
-    """The end of one exchange, and its cap on the bytes of the body taken off the wire.
-
-    `requests`' read timeout is the longest gap between bytes, so a target trickling a byte a second
-    never times out. At the deadline a timer shuts the connection's socket down (the one way to end
-    a read blocked in another thread), whether the status line, the headers or the body is coming.
-    """
-
-    def __init__(self, seconds: float, wire_cap: int, *, timed: bool = True) -> None:
-        self.expired = False
-        self.expired_unanswered = False  # before the status line and headers were all in
-        self.wire_cap = wire_cap
-        self.oversize = False  # the body asked for more than `wire_cap` bytes off the wire
-        self._answered = False
-        self._sock: socket.socket | None = None
-        self._done = False
-        self._lock = threading.Lock()
-        self._timer = threading.Timer(seconds, self._expire)
-        self._timer.name, self._timer.daemon = DEADLINE_THREAD, True
-        if timed:  # untimed: a recording answers (no socket to shut down), the cap alone applies
-            self._timer.start()
-
-    def watch(self, sock: socket.socket) -> None:
-        """The socket the answer comes on (called as the connection starts reading the answer)."""
-        with self._lock:
-            self._sock = sock
-            if self.expired:
-                _shut(sock)
-
-    def answered(self) -> None:
-        """The status line and headers are in; the body is next."""
-        with self._lock:
-            self._answered = True
-
-    def _expire(self) -> None:
-        with self._lock:
-            if self._done:
-                return
-            self.expired, self.expired_unanswered = True, not self._answered
-            if self._sock is not None:
-                _shut(self._sock)
-
-    def cancel(self) -> None:
-        with self._lock:
-            self._done, self._sock = True, None
-        self._timer.cancel()
-
-
-def _shut(sock: socket.socket) -> None:
-    with contextlib.suppress(OSError):  # already closed: nothing left to interrupt
-        sock.shutdown(socket.SHUT_RDWR)
-
-
-class _WireCap:
-    """The socket file of one answer's body, which gives out at most the deadline's `wire_cap` bytes,
-    then reads as its end (and says so in `deadline.oversize`)."""
-
-    def __init__(self, raw: Any, deadline: _Deadline) -> None:
-        self._raw = raw
-        self._deadline = deadline
-        self._left = deadline.wire_cap
-        self._cut = False
-
-    def _room(self, wanted: int | None) -> int:
-        """How much of `wanted` (None or < 0: all there is) may be read; a read the cap cuts short,
-        or finds nothing left for, marks the answer as over the cap."""
-        if wanted is None or wanted < 0:
-            room, self._cut = self._left, True
-        else:
-            room = min(wanted, self._left)
-            self._cut = room < wanted
-        if room == 0 and self._cut:
-            self._deadline.oversize = True
-        return room
-
-    def _took(self, count: int) -> int:
-        self._left -= count
-        if self._cut and self._left == 0:
-            self._deadline.oversize = True
-        return count
-
-    def _within(self, read: Callable[[int], bytes], wanted: int | None) -> bytes:
-        room = self._room(wanted)
-        data = read(room) if room else b""
-        self._took(len(data))
-        return data
-
-    def read(self, size: int | None = -1) -> bytes:
-        return self._within(self._raw.read, size)
-
-    def read1(self, size: int = -1) -> bytes:
-        return self._within(self._raw.read1, size)
-
-    def readline(self, limit: int | None = -1) -> bytes:
-        return self._within(self._raw.readline, limit)
-
-    def readinto(self, buffer: Any) -> int:
-        room = self._room(len(buffer))
-        return self._took(self._raw.readinto(memoryview(buffer)[:room]) if room else 0)
-
-    def __getattr__(self, name: str) -> Any:  # close, peek, closed, fileno...: the socket file's own
-        return getattr(self._raw, name)
-
-
-class Urllib3Unsupported(RuntimeError):
-    """The installed urllib3 lacks what the byte cap and the deadline of every answer rely on."""
-
-
-def _check_urllib3() -> None:
-    """Fail loudly, naming urllib3's version, when what `_WireWatch` relies on is missing: urllib3's
-    own `HTTPConnection.getresponse` (1.26 inherits http.client's, and the cap would silently never
-    install) and the `_fp` of its response, http.client's response that holds the socket file."""
-    missing = []
-    if not callable(vars(HTTPConnection).get("getresponse")):
-        missing.append("urllib3.connection.HTTPConnection.getresponse")
-    probe = io.BytesIO()
-    try:
-        answer: object = HTTPResponse(body=probe, preload_content=False)
-    except Exception:  # any signature but 2.x's: the check's point is to say so
-        answer = None
-    if getattr(answer, "_fp", None) is not probe:
-        missing.append("urllib3.response.HTTPResponse._fp")
-    if missing:
-        raise Urllib3Unsupported(
-            f"urllib3 {version('urllib3')} lacks {' and '.join(missing)}, on which the byte cap and "
-            "the deadline of every answer rely: modelarts-contract needs urllib3>=2.6,<3 "
-            "(python -m pip install 'urllib3>=2.6,<3')"
-        )
-
-
-class _WireWatch(Patch):
-    """urllib3's getresponse, first handing the socket to the running exchange's deadline and then
-    capping the body's socket file (`_WireCap`).
-
-    Held by every guarded exchange and every open fence (so schemathesis's connections are watched
-    too); it does nothing on a connection outside a guarded exchange.
-    """
-
-    owner, name = HTTPConnection, "getresponse"
-    check = staticmethod(_check_urllib3)
-
-    def __init__(self, original: Callable[..., Any]) -> None:
-        super().__init__(original)
-        self.current = threading.local()  # the deadline of the exchange this thread is in, if any
-
-    def replacement(self) -> Callable[..., Any]:
-        def getresponse(connection: HTTPConnection) -> HTTPResponse:
-            return self._watched(connection)
-
-        return getresponse
-
-    def _watched(self, connection: HTTPConnection) -> HTTPResponse:
-        deadline: _Deadline | None = getattr(self.current, "deadline", None)
-        if deadline is not None and connection.sock is not None:
-            deadline.watch(connection.sock)
-        response: HTTPResponse = self.original(connection)
-        answer = getattr(response, "_fp", None)  # http.client's response, which reads the socket's file
-        if deadline is not None and getattr(answer, "fp", None) is not None:
-            answer.fp = _WireCap(answer.fp, deadline)  # type: ignore[union-attr]  # checked just above
-        return response
-
-    @contextlib.contextmanager
-    def watching(self, deadline: _Deadline) -> Iterator[None]:
-        """The answers this thread reads meanwhile belong to `deadline`."""
-        outer, self.current.deadline = getattr(self.current, "deadline", None), deadline
-        try:
-            yield
-        finally:
-            self.current.deadline = outer
 
 
 @dataclass(frozen=True)
@@ -344,19 +151,6 @@ class Guard:
     def covers(self, url: str) -> bool:
         return origin(url) == self.origin
 
-    def _path_refused(self, url: str) -> str | None:
-        """Why a request to `url` may not go out, or None: its path must be one of the operation's."""
-        raw = urlsplit(url).path
-        segments = _segments(raw)
-        allowed = (
-            segments[: len(self._prefix)] == self._prefix
-            if self._paths is None
-            else tuple(segments) in self._paths
-        )
-        if allowed and not any(s in {".", ".."} or "/" in s or "\\" in s for s in segments):
-            return None
-        return f"path {raw[:200]!r} is not the operation's path under the base URL"
-
     def refuse(self, reason: str) -> TransportRefused:
         self.meter.count("refused")
         return TransportRefused(f"refused to send a request: {reason}")
@@ -368,7 +162,7 @@ class Guard:
         the response comes back with its body read (bounded) and its connection released."""
         if (request.method or "").upper() != "GET":
             raise self.refuse(f"method {request.method} (the suite is read-only: GET only)")
-        refused = self._path_refused(request.url or "")
+        refused = path_refused(request.url or "", self._prefix, self._paths)
         if refused is not None:
             raise self.refuse(refused)
         if self._witness is not None:
@@ -428,20 +222,23 @@ class Guard:
 
     def _exchange(self, transmit: Callable[[], requests.Response]) -> requests.Response:
         """One request and its whole answer, within the deadline and the byte cap."""
-        deadline = _Deadline(self.limits.timeout, self.limits.max_body_bytes, timed=self.wire is None)
+        deadline = Deadline(self.limits.timeout, self.limits.max_body_bytes, timed=self.wire is None)
         response: requests.Response | None = None
         complete = False
         try:
             if self.wire is None:  # a recording answers: no name to resolve
-                self._resolve()
-            with holding(_WireWatch) as watch, watch.watching(deadline):
+                resolve(self.base_url, self.limits.timeout)
+            with holding(WireWatch) as watch, watch.watching(deadline):
                 response = transmit()
             deadline.answered()
-            complete = self._read_body(response, deadline) and not deadline.expired
+            cut, short = read_body(response, deadline, self.limits.max_body_bytes)
+            if cut is not None:
+                self.meter.count("truncated")
+            complete = cut is None and short is None and not deadline.expired
             if deadline.expired:  # a shut-down socket can look like the end of a body
-                raise TargetUnreachable(self._late(deadline))
-        except _TRANSPORT_ERRORS as exc:
-            message = self._late(deadline) if deadline.expired else None
+                raise TargetUnreachable(late(self.base_url, self.limits.timeout, deadline))
+        except TRANSPORT_ERRORS as exc:
+            message = late(self.base_url, self.limits.timeout, deadline) if deadline.expired else None
             # from None: the chain holds urllib3 frames whose arguments include the headers
             raise TargetUnreachable(
                 message or describe_unreachable(exc, self.base_url, self.limits.timeout)
@@ -453,46 +250,6 @@ class Guard:
                     response.raw.close()  # unread bytes on the connection: never reuse it
                 response.close()  # a fully read body releases the connection for the next request
         return unfollowed(response)
-
-    def _resolve(self) -> None:
-        host, port = urlsplit(self.base_url).hostname or "", urlsplit(self.base_url).port
-        if not resolves_within(host, port, self.limits.timeout):
-            raise TargetUnreachable(
-                f"the host name {host!r} did not resolve within {self.limits.timeout:g} s (--request-timeout): DNS?"
-            )
-
-    def _late(self, deadline: _Deadline) -> str:
-        return describe_deadline(self.base_url, self.limits.timeout, answered=not deadline.expired_unanswered)
-
-    def _read_body(self, response: requests.Response, deadline: _Deadline) -> bool:
-        """The decoded body, up to the cap, into `response.content`; False when cut at the cap.
-
-        The cap holds for the decoded bytes (a gzip bomb) and, through `_WireCap`, for the bytes on
-        the wire (a body that decodes to little, or to nothing, which urllib3 would read on and on)."""
-        chunks: list[bytes] = []
-        size, cut, short = 0, None, None
-        try:
-            for chunk in response.iter_content(READ_CHUNK):
-                room = self.limits.max_body_bytes - size
-                if len(chunk) > room:
-                    chunks.append(chunk[:room])
-                    cut = self.limits.max_body_bytes
-                    break
-                chunks.append(chunk)
-                size += len(chunk)
-        except _TRANSPORT_ERRORS as error:
-            short = None if deadline.oversize else short_of(response, error)
-            if not deadline.oversize and short is None:
-                raise
-        if deadline.oversize:  # the wire ran dry at the cap: whatever the reader made of that, a cut
-            cut = self.limits.max_body_bytes
-        response._content = b"".join(chunks)
-        response._content_consumed = True  # type: ignore[attr-defined]  # private to requests, absent from its stubs
-        mark_truncated(response, cut)
-        mark_short(response, short)
-        if cut is not None:
-            self.meter.count("truncated")
-        return cut is None and short is None
 
     def _admit(self) -> None:
         """Take one request from the budget and wait for its slot in the pace."""
@@ -520,7 +277,7 @@ class GuardedAdapter(HTTPAdapter):
         cert: Cert = None,
         proxies: Mapping[str, str] | None = None,
     ) -> requests.Response:
-        transmit = _streamed(self, request, self.guard, timeout, verify, cert, proxies)
+        transmit = streamed(self, request, self.guard, timeout, verify, cert, proxies)
         return self.guard.send(request, transmit)
 
 
@@ -557,38 +314,7 @@ class GuardedSession(requests.Session):
         return super().send(request, **kwargs)
 
 
-class _Fence(Patch):
-    """`HTTPAdapter.send` for every adapter in the process: a request to the origin of an open
-    fence's guard obeys that guard; any other goes out as requests sends it."""
-
-    owner, name = HTTPAdapter, "send"
-
-    def __init__(self, original: Callable[..., Any]) -> None:
-        super().__init__(original)
-        self.guards: list[Guard] = []  # of the open fences, changed under PATCH_LOCK
-
-    def replacement(self) -> Callable[..., Any]:
-        def send(
-            adapter: HTTPAdapter,  # named so because it replaces HTTPAdapter.send
-            request: requests.PreparedRequest,
-            stream: bool = False,
-            timeout: Timeout = None,
-            verify: bool | str = True,
-            cert: Cert = None,
-            proxies: Mapping[str, str] | None = None,
-        ) -> requests.Response:
-            guard = next((g for g in list(self.guards) if g.covers(request.url or "")), None)
-            if guard is None:
-                response: requests.Response = self.original(
-                    adapter, request, stream, timeout, verify, cert, proxies
-                )
-                return response
-            return guard.send(request, _streamed(adapter, request, guard, timeout, verify, cert, proxies))
-
-        return send
-
-
-def _streamed(
+def streamed(
     adapter: HTTPAdapter,
     request: requests.PreparedRequest,
     guard: Guard,
@@ -604,19 +330,3 @@ def _streamed(
     if timeout is None:
         timeout = guard.limits.timeout
     return lambda: _ORIGINAL_SEND(adapter, request, True, timeout, verify, cert, proxies)
-
-
-@contextlib.contextmanager
-def fence(guard: Guard) -> Iterator[Guard]:
-    """While open, every `requests` adapter in the process obeys `guard` for the guard's origin.
-
-    Other origins are untouched. `GuardedAdapter` keeps its own path, so nothing is counted twice.
-    """
-    with holding(_Fence) as fenced, holding(_WireWatch):
-        with PATCH_LOCK:
-            fenced.guards.append(guard)
-        try:
-            yield guard
-        finally:
-            with PATCH_LOCK:
-                fenced.guards.remove(guard)

@@ -1,18 +1,25 @@
 """What the transport does to the answers of `requests` and around its connections: a 3xx no
-session takes for a redirect, the mark of an answer cut short of its Content-Length, and a host
-name resolved within a deadline.
+session takes for a redirect, the marks of an answer cut at the cap or short of its Content-Length,
+a host name resolved within a deadline, and Retry-After read as seconds.
 """
 
 from __future__ import annotations
 
 import contextlib
 import ipaddress
+import re
 import socket
 import threading
+import time
+from email.utils import parsedate_to_datetime
 
 import requests
 
 RESOLVER_THREAD = "modelarts-resolver"
+# delta-seconds in ASCII digits only: str.isdigit() accepts '²' (and float('²') raises); ten digits
+# are three centuries, so anything longer is not a Retry-After anyone meant.
+_DELTA_SECONDS = re.compile(r"[0-9]{1,10}")
+_MAX_HTTP_DATE = 64  # characters; an IMF-fixdate has 29
 
 
 class UnfollowedResponse(requests.Response):
@@ -71,3 +78,30 @@ def resolves_within(host: str, port: int | None, seconds: float) -> bool:
 
     threading.Thread(target=resolve, name=RESOLVER_THREAD, daemon=True).start()
     return done.wait(seconds)
+
+
+def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
+    """Retry-After as seconds: ASCII delta-seconds or an HTTP date; None when absent or unreadable,
+    and then the answer is not waited out but goes to the checks."""
+    if value is None:
+        return None
+    value = value.strip(" \t")
+    if _DELTA_SECONDS.fullmatch(value):
+        return float(value)
+    if not value or len(value) > _MAX_HTTP_DATE:
+        return None
+    try:
+        when = parsedate_to_datetime(value).timestamp()
+    except (TypeError, ValueError, IndexError, OverflowError, OSError):  # whatever the stdlib trips on
+        return None
+    return max(0.0, when - (time.time() if now is None else now))
+
+
+def mark_truncated(response: requests.Response, cut: int | None) -> None:
+    """`truncated_at`: the byte cap the body was cut at, or None when read whole.
+
+    Set on the request as well, because schemathesis rebuilds the response and keeps only the request.
+    """
+    response.truncated_at = cut  # type: ignore[attr-defined]  # our mark on requests' objects
+    if response.request is not None:
+        response.request.truncated_at = cut  # type: ignore[attr-defined]  # our mark, as above

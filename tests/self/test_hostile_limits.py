@@ -24,9 +24,10 @@ from werkzeug.wrappers import Request, Response
 
 from modelarts_contract.auth import TokenAuth
 from modelarts_contract.environment import EXIT_ENVIRONMENT, EXIT_INCOMPLETE
+from modelarts_contract.fence import fence
 from modelarts_contract.meter import Meter, TimeSpent
 from modelarts_contract.reference import ReferenceApp, build_app, data, default_dataset, serve
-from modelarts_contract.transport import Guard, GuardedSession, TransportRefused, fence
+from modelarts_contract.transport import Guard, GuardedSession, TransportRefused
 
 ONE_TEST = ("-k", "configured_credentials_are_accepted")  # the preflight and one request
 ERROR = '{"error_code": "ModelArts.0000", "error_msg": "scripted"}'

@@ -46,12 +46,13 @@ from modelarts_contract.checks.core import ClauseViolation, Ledger, Verifier, Vi
 from modelarts_contract.checks.edge_relations import field_samples
 from modelarts_contract.checks.registry import Scope, response_checks
 from modelarts_contract.contract import load_contract
+from modelarts_contract.fence import fence
 from modelarts_contract.meter import Meter
 from modelarts_contract.neutral import header_text, neutral, shell_quote
 from modelarts_contract.redact import Redactor
 from modelarts_contract.reference import build_app, default_dataset, serve
 from modelarts_contract.report import HTML_NAME, LEDGER_NAME, MARKDOWN_NAME, write_run_reports
-from modelarts_contract.transport import Guard, GuardedSession, Limits, TargetUnreachable, fence
+from modelarts_contract.transport import Guard, GuardedSession, Limits, TargetUnreachable
 
 ONE_TEST = ("-k", "configured_credentials_are_accepted")  # the preflight and one request
 # What a hostile target puts in its words: escapes that clear the screen, retitle the window, make a

@@ -21,6 +21,7 @@ from urllib3.connection import HTTPConnection
 from urllib3.response import HTTPResponse
 
 from modelarts_contract.auth import TokenAuth
+from modelarts_contract.fence import fence
 from modelarts_contract.meter import Meter
 from modelarts_contract.reference import build_app, default_dataset, serve
 from modelarts_contract.reference.data import MAIN_PROJECT_ID, MAIN_TOKEN
@@ -35,9 +36,8 @@ from modelarts_contract.transport import (
     TargetUnreachable,
     TransportRefused,
     Urllib3Unsupported,
-    fence,
-    retry_after_seconds,
 )
+from modelarts_contract.wire import retry_after_seconds
 
 PATH = f"/v1/{MAIN_PROJECT_ID}/images/group"
 
@@ -275,7 +275,7 @@ def test_importing_the_transport_patches_nothing():
         "from urllib3.connection import HTTPConnection\n"
         "from requests.adapters import HTTPAdapter\n"
         "before = (HTTPConnection.getresponse, HTTPAdapter.send)\n"
-        "import modelarts_contract.transport, modelarts_contract.pytest_plugin\n"
+        "import modelarts_contract.transport, modelarts_contract.fence, modelarts_contract.pytest_plugin\n"
         "assert (HTTPConnection.getresponse, HTTPAdapter.send) == before, 'patched at import'\n"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
