@@ -19,17 +19,17 @@ import pluggy
 import pytest
 from schemathesis.pytest.plugin import SchemathesisCase
 
-from modelarts_contract import generation, hooks, nightly, summary
+from modelarts_contract import closing, generation, hooks, nightly, summary
 from modelarts_contract.config import ConfigError, SuiteConfig
 from modelarts_contract.environment import EXIT_ENVIRONMENT, EXIT_INCOMPLETE
 from modelarts_contract.junit import write_usage_error
 from modelarts_contract.neutral import neutral
 from modelarts_contract.options import OPTION, OPTIONS
+from modelarts_contract.outcome import RunOutcome
 from modelarts_contract.outputs import output_problems
-from modelarts_contract.preflight import PREFLIGHT_TEST, preflight_findings
 from modelarts_contract.recording.player import NotInRecording
 from modelarts_contract.recording.setup import configure_recording
-from modelarts_contract.run import Run, RunOutcome, redact_report
+from modelarts_contract.run import Run, redact_report
 from modelarts_contract.stops import LimitReached, SuiteStop, TargetUnreachable
 from modelarts_contract.target import Target
 from modelarts_contract.variants import plugin as catalogue_plugin
@@ -192,23 +192,6 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         session.items.clear()
 
 
-def _report_preflight(session: pytest.Session, run: Run) -> None:
-    """The clauses the first request broke, as a failed test case of their own (terminal, JUnit);
-    logged at the end, since a failure logged before the tests would read as a collection error."""
-    findings = preflight_findings(nightly.beyond_baseline(run))  # a known clause is no finding
-    if findings is None:
-        return
-    report = pytest.TestReport(
-        nodeid=PREFLIGHT_TEST,
-        location=("modelarts-contract", None, "preflight"),
-        keywords={},
-        outcome="failed",
-        longrepr=run.redactor.scrub(findings),
-        when="call",
-    )
-    session.config.hook.pytest_runtest_logreport(report=report)
-
-
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
     if not _uses_target(item):
@@ -285,63 +268,10 @@ def pytest_exception_interact(
     )  # schemathesis rewrites longrepr here, after makereport
 
 
-def _subset(session: pytest.Session) -> str | None:
-    """Which of pytest's selections narrowed the run, if any: a report must not read as the whole suite."""
-    option = session.config.option
-    lastfailed = getattr(session.config.pluginmanager.get_plugin("lfplugin"), "lastfailed", None)
-    chosen = [
-        f"-k {option.keyword!r}" if getattr(option, "keyword", "") else "",
-        f"-m {option.markexpr!r}" if getattr(option, "markexpr", "") else "",
-        "--lf" if getattr(option, "lf", False) and lastfailed else "",
-        "test ids given" if any("::" in str(arg) for arg in session.config.args) else "",
-        f"{session.config.stash.get(DESELECTED_KEY, 0)} tests deselected"
-        if DESELECTED_KEY in session.config.stash
-        else "",
-    ]
-    return ", ".join(c for c in chosen if c) or None
-
-
 def pytest_deselected(items: list[pytest.Item]) -> None:
     if items:
         config = items[0].config
         config.stash[DESELECTED_KEY] = config.stash.get(DESELECTED_KEY, 0) + len(items)
-
-
-def _final_status(run: Run, session: pytest.Session, exitstatus: int) -> int:
-    if run.outcome.environment is not None:
-        return EXIT_ENVIRONMENT
-    if run.outcome.cut_short():
-        return 1 if session.testsfailed else EXIT_INCOMPLETE
-    if exitstatus == 0 and preflight_findings(nightly.beyond_baseline(run)):  # xdist: a worker's preflight
-        return 1
-    return exitstatus
-
-
-def _report_stop(session: pytest.Session, run: Run) -> None:
-    """Exit 6 or 7 still leave a test case that names the cause (JUnit XML, the terminal's errors):
-    a CI dashboard then shows why nothing, or not everything, was checked."""
-    if run.outcome.environment is not None:
-        kind, cause = (
-            "environment",
-            f"environment problem, nothing checked after it: {run.outcome.environment}",
-        )
-    elif run.outcome.cut_short():
-        kind, cause = (
-            run.outcome.limit_kind or "request-budget",
-            run.outcome.limit_line(run.config.max_requests),
-        )
-    else:
-        return
-    report = pytest.TestReport(
-        nodeid=f"modelarts-contract::{kind}",
-        location=("modelarts-contract", None, kind),
-        keywords={},
-        outcome="failed",
-        longrepr=run.redactor.scrub(cause),
-        when="setup",  # a setup failure: an error, not a test failure, in every report
-    )
-    session.testscollected += 1  # the stop's test case counts: the progress ends at 100 %, not 104 %
-    session.config.hook.pytest_runtest_logreport(report=report)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -355,11 +285,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     run.recording.finish()
     if not run.outcome.involved:
         return
-    run.subset = _subset(session)
-    status = nightly.final_status(run, _final_status(run, session, int(exitstatus)))
+    run.subset = closing.subset(session, config.stash.get(DESELECTED_KEY, None))
+    status = nightly.final_status(run, closing.final_status(run, session, int(exitstatus)))
     if status in (EXIT_ENVIRONMENT, EXIT_INCOMPLETE):
-        _report_stop(session, run)
-    _report_preflight(session, run)
+        closing.report_stop(session, run)
+    closing.report_preflight(session, run)
     session.exitstatus = config.stash[STATUS_KEY] = status
     nightly.update_baseline(config, run)  # --baseline-update
     report_dir = config.getoption("modelarts_report_dir", None)

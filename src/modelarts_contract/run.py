@@ -1,7 +1,8 @@
 """The state of one run of the suite: its options, target, ledger and outcome.
 
 The pytest plugin keeps one `Run` per pytest session (in the config's stash). Under xdist every
-worker has its own; what each found (`RunOutcome`) goes back to the controller, which merges it.
+worker has its own; what each found (`outcome.RunOutcome`) goes back to the controller, which
+merges it.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import tempfile
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,6 @@ import pytest
 
 from modelarts_contract import __version__
 from modelarts_contract.baseline import Baseline, baseline_record
-from modelarts_contract.checks.core import Ledger
 from modelarts_contract.config import ENVIRONMENT, SuiteConfig
 from modelarts_contract.contract import load_contract
 from modelarts_contract.fence import fence
@@ -37,6 +36,7 @@ from modelarts_contract.meter import (
     family_of,
 )
 from modelarts_contract.neutral import neutral
+from modelarts_contract.outcome import RunOutcome
 from modelarts_contract.preflight import preflight
 from modelarts_contract.recording.player import NotInRecording
 from modelarts_contract.recording.session import Recording
@@ -45,94 +45,12 @@ from modelarts_contract.reference import build_app, default_dataset, serve
 from modelarts_contract.report import write_run_reports
 from modelarts_contract.stops import LimitReached, RunDeadlinePassed
 from modelarts_contract.target import Target
-from modelarts_contract.timings import ResponseTimes
 
 FALLBACK_OTHER_PROJECT = "0" * 31 + "1"
 PREFLIGHT = "the first request (before any test)"
 EMBEDDED = "embedded reference server"
-LIMIT_OPTIONS = {
-    "request-budget": f"--max-requests / {ENVIRONMENT['max_requests']}",
-    "run-deadline": f"--max-duration / {ENVIRONMENT['max_duration']}",
-}
 Stop = tuple[str, str]  # (kind, why): "environment" (exit 6) or a limit's kind (exit 7)
 UNUSED_WITHOUT_URL = ("project_id", "other_project_id", "auth_token", "ak")  # "ak": AK/SK come in pairs
-
-
-@dataclass
-class RunOutcome:
-    """What a run (or an xdist worker) found; mergeable."""
-
-    ledger: Ledger = field(default_factory=Ledger)
-    environment: str | None = None  # why the target became unusable
-    stopped_at_start: bool = False  # the preflight failed: its exit message says it all
-    # A limit the user set (the request budget, the run's time limit) stopped the run: which one
-    # (LimitReached.kind), its message, the test it stopped, and how many tests were not run.
-    limit_kind: str | None = None
-    limit: str | None = None
-    limit_reached_in: str | None = None
-    skipped_for_limit: int = 0
-    involved: bool = False  # a target was built: the summary has something to say
-    times: ResponseTimes = field(default_factory=ResponseTimes)  # every judged answer's time
-
-    def cut_short(self) -> bool:
-        """A request was refused by a limit, or a test skipped for it (a budget spent to the last
-        request by a run that still ran every test is no cut)."""
-        return self.limit_reached_in is not None or self.skipped_for_limit > 0
-
-    def reached(self, stop: LimitReached, where: str) -> None:
-        if self.limit is None:
-            self.limit_kind, self.limit, self.limit_reached_in = stop.kind, str(stop), where
-
-    def limit_line(self, max_requests: int) -> str:
-        """What limit cut the run short, where, and how to lift it."""
-        option = LIMIT_OPTIONS.get(self.limit_kind or "", LIMIT_OPTIONS["request-budget"])
-        what = self.limit or f"the request budget of {max_requests} requests is spent"
-        if self.stopped_at_start:
-            return f"STOPPED before any test: {what}; nothing was checked (raise {option})"
-        return (
-            f"STOPPED: {what}, in {self.limit_reached_in or 'the run'}; {self.skipped_for_limit} "
-            f"more tests not run (raise {option} to check everything)"
-        )
-
-    def merge(self, other: RunOutcome) -> None:
-        self.ledger.merge(other.ledger)
-        self.environment = self.environment or other.environment
-        self.stopped_at_start = self.stopped_at_start or other.stopped_at_start
-        if self.limit is None:
-            self.limit_kind, self.limit = other.limit_kind, other.limit
-            self.limit_reached_in = other.limit_reached_in
-        self.skipped_for_limit += other.skipped_for_limit
-        self.involved = self.involved or other.involved
-        self.times.merge(other.times)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "ledger": self.ledger.as_dict(),
-            "environment": self.environment,
-            "stopped_at_start": self.stopped_at_start,
-            "limit_kind": self.limit_kind,
-            "limit": self.limit,
-            "limit_reached_in": self.limit_reached_in,
-            "skipped_for_limit": self.skipped_for_limit,
-            "involved": self.involved,
-            "times": self.times.as_dict(),
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> RunOutcome:
-        ledger = Ledger()
-        ledger.merge(data["ledger"])
-        return cls(
-            ledger=ledger,
-            environment=data["environment"],
-            stopped_at_start=data["stopped_at_start"],
-            limit_kind=data["limit_kind"],
-            limit=data["limit"],
-            limit_reached_in=data["limit_reached_in"],
-            skipped_for_limit=data["skipped_for_limit"],
-            involved=data["involved"],
-            times=ResponseTimes.from_dict(data["times"]),
-        )
 
 
 class Run:
@@ -264,38 +182,39 @@ class Run:
         at = f" at {self._target.base_url}" if self._target is not None else ""
         return f"{EMBEDDED}{variant}{at}"
 
-    def ledger_context(self, exitstatus: int) -> dict[str, Any]:
-        """What the report needs to render the same page later, beside the clause records."""
-        c = self.config
-        outcome = self.outcome
-        stop = outcome.environment or (outcome.limit_line(c.max_requests) if outcome.cut_short() else None)
-        timings = outcome.times.record_for_ledger()  # "timings", and "slo" with --max-response-time
-        return {
-            **timings,
-            **baseline_record(self.baseline, outcome.ledger.as_dict(), timings.get("slo")),
-            "exitstatus": exitstatus,
-            "stopped": stop,
-            "transport": dataclasses.asdict(self.transport()),
-            "run": {
-                "target": self.recording.recorded_target() or self.config.base_url or EMBEDDED,
-                "recording": self.recording.replayed(),
-                "suite_version": __version__,
-                "spec_version": load_contract().version,
-                "seed": c.seed,
-                "duration_s": round(time.monotonic() - self.started, 1),
-                "subset": self.subset,
-                "unused": unused_settings(self.config),
-                "options": {"auth": c.auth_mode, **c.recorded_options()},
-            },
-        }
-
     def write_reports(self, report_dir: Path, exitstatus: int) -> list[str]:
         """The ledger and the report; one line per file that could not be written."""
-        ledger = {**stamp(), "clauses": self.outcome.ledger.as_dict(), **self.ledger_context(exitstatus)}
+        ledger = {**stamp(), "clauses": self.outcome.ledger.as_dict(), **ledger_context(self, exitstatus)}
         return write_run_reports(report_dir, ledger, catalogue=self.catalogue)
 
     def close(self) -> None:
         self._stack.close()
+
+
+def ledger_context(run: Run, exitstatus: int) -> dict[str, Any]:
+    """What the report needs to render the same page later, beside the clause records."""
+    c = run.config
+    outcome = run.outcome
+    stop = outcome.environment or (outcome.limit_line(c.max_requests) if outcome.cut_short() else None)
+    timings = outcome.times.record_for_ledger()  # "timings", and "slo" with --max-response-time
+    return {
+        **timings,
+        **baseline_record(run.baseline, outcome.ledger.as_dict(), timings.get("slo")),
+        "exitstatus": exitstatus,
+        "stopped": stop,
+        "transport": dataclasses.asdict(run.transport()),
+        "run": {
+            "target": run.recording.recorded_target() or run.config.base_url or EMBEDDED,
+            "recording": run.recording.replayed(),
+            "suite_version": __version__,
+            "spec_version": load_contract().version,
+            "seed": c.seed,
+            "duration_s": round(time.monotonic() - run.started, 1),
+            "subset": run.subset,
+            "unused": unused_settings(run.config),
+            "options": {"auth": c.auth_mode, **c.recorded_options()},
+        },
+    }
 
 
 def shared_once(path: str, first_request: Callable[[], Stop | None]) -> Stop | None:

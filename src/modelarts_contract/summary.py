@@ -15,7 +15,7 @@ from modelarts_contract.baseline import judgement_lines
 from modelarts_contract.checks.core import ClauseViolation, Violations, describe_source
 from modelarts_contract.config import ENVIRONMENT
 from modelarts_contract.contract import load_contract
-from modelarts_contract.run import Run
+from modelarts_contract.run import Run, ledger_context
 from modelarts_contract.timings import timing_lines
 from modelarts_contract.verdict import Verdict, as_mapping, verdict_of
 
@@ -93,7 +93,7 @@ def summary_lines(run: Run, exitstatus: int) -> list[str]:
     outcome, config = run.outcome, run.config
     records = outcome.ledger.as_dict()
     failed = outcome.ledger.broken_clauses()
-    context = run.ledger_context(exitstatus)  # the ledger's records: timings, slo, baseline
+    context = ledger_context(run, exitstatus)  # the ledger's records: timings, slo, baseline
     known = as_mapping(as_mapping(context.get("baseline")).get("known"))
     lines = [line for cid in failed for line in _broken_clause(cid, records[cid], cid in known)]
     new = [cid for cid in failed if cid not in known]
@@ -121,5 +121,5 @@ def summary_lines(run: Run, exitstatus: int) -> list[str]:
 
 def run_verdict(run: Run, exitstatus: int) -> Verdict:
     """The run's verdict line, naming the target as the header does (the embedded server's port too)."""
-    ledger = {"clauses": run.outcome.ledger.as_dict(), **run.ledger_context(exitstatus)}
+    ledger = {"clauses": run.outcome.ledger.as_dict(), **ledger_context(run, exitstatus)}
     return dataclasses.replace(verdict_of(ledger), target=run.where())

@@ -15,9 +15,9 @@ from modelarts_contract.checks.core import Exchange, Ledger, Verifier, Violation
 from modelarts_contract.config import SuiteConfig
 from modelarts_contract.contract import load_contract
 from modelarts_contract.history.runs import Timings, read_timings
+from modelarts_contract.outcome import RunOutcome
 from modelarts_contract.redact import Redactor
 from modelarts_contract.reference import build_app, data, default_dataset, serve
-from modelarts_contract.run import RunOutcome
 from modelarts_contract.target import Target
 from modelarts_contract.timings import SLO_ID, ResponseTimeError, ResponseTimes, parse_limit, percentile
 

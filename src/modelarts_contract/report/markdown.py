@@ -72,6 +72,24 @@ def _counts(report: Report) -> str:
     return f"Clauses: {counts}{figure}"
 
 
+def _clause_table(report: Report) -> list[str]:
+    lines = [
+        "## Clauses",
+        "",
+        "| Clause | Verdict | Exercised | Text | Source | Check | Proven by |",
+        "|---|---|--:|---|---|---|---|",
+    ]
+    for row in report.rows:
+        verdict = f"**{row.verdict}**" if row.verdict == BROKEN else row.verdict
+        verdict += " (known)" if row.id in report.extras.known and row.verdict == BROKEN else ""
+        proven = _list(row.proven_by) if report.has_catalogue else "(catalogue unavailable)"
+        lines.append(
+            f"| `{row.id}` | {verdict} | {row.exercised} | {_cell(row.text)} | {_source(row)} "
+            f"| {_list(row.checks)} | {proven} |"
+        )
+    return lines
+
+
 def render_markdown(report: Report) -> str:
     status = "—" if report.exitstatus is None else str(report.exitstatus)
     lines = [
@@ -91,19 +109,8 @@ def render_markdown(report: Report) -> str:
         f"| pytest exit status | {status} |",
         *(f"| {name} | {_cell(value)} |" for name, value in report.facts.items()),
         "",
-        "## Clauses",
-        "",
-        "| Clause | Verdict | Exercised | Text | Source | Check | Proven by |",
-        "|---|---|--:|---|---|---|---|",
+        *_clause_table(report),
     ]
-    for row in report.rows:
-        verdict = f"**{row.verdict}**" if row.verdict == BROKEN else row.verdict
-        verdict += " (known)" if row.id in report.extras.known and row.verdict == BROKEN else ""
-        proven = _list(row.proven_by) if report.has_catalogue else "(catalogue unavailable)"
-        lines.append(
-            f"| `{row.id}` | {verdict} | {row.exercised} | {_cell(row.text)} | {_source(row)} "
-            f"| {_list(row.checks)} | {proven} |"
-        )
     broken = [row for row in report.rows if row.verdict == BROKEN]
     if broken:
         lines += ["", "## Broken clauses", ""]
