@@ -87,7 +87,7 @@ class _OptionRecorder:
         return self
 
     def addoption(self, *flags: str, **attrs: Any) -> None:
-        takes_value = attrs.get("action") not in ("store_true", "store_false")
+        takes_value = attrs.get("action") not in ("store_true", "store_false", "store_const")
         default = flags[-1].lstrip("-").replace("-", "_").upper() if takes_value else None
         metavar = attrs.get("metavar", default)
         self.rows.append((" ".join(flags) + (f" {metavar}" if metavar else ""), str(attrs.get("help", ""))))

@@ -57,6 +57,13 @@ class SuiteConfig:
     max_examples: int = DEFAULT_MAX_EXAMPLES
     reference_variant: str | None = None  # the embedded server serves this variant (to see a failure)
     strict: bool = False
+    # What the run writes and reads beside the target: reports, the baseline, a recording.
+    report_dir: str | None = None
+    baseline: str | None = None
+    baseline_update: bool = False
+    max_response_time: float | None = None  # seconds: the user's objective, not the contract's
+    record: str | None = None
+    replay: str | None = None
 
     @property
     def auth_mode(self) -> str:

@@ -22,10 +22,10 @@ from modelarts_contract.baseline import (
     verdicts_of,
     write_update,
 )
-from modelarts_contract.config import ConfigError
+from modelarts_contract.config import ConfigError, SuiteConfig
 from modelarts_contract.contract import load_contract
 from modelarts_contract.run import Run
-from modelarts_contract.timings import SLO_ID, SLO_OPTION, ResponseTimeError, parse_limit
+from modelarts_contract.timings import SLO_ID
 
 UPDATE_KEY = pytest.StashKey[str]()  # the line --baseline-update's writing left for the summary
 
@@ -37,42 +37,11 @@ class NightlyOptions:
     max_response_time: float | None
 
 
-def add_options(group: pytest.OptionGroup) -> None:
-    group.addoption(
-        OPTION,
-        dest="modelarts_baseline",
-        default=None,
-        metavar="FILE",
-        help="YAML file of known breakage (clause, reason, link, expires): a known clause that breaks "
-        "is reported as known, not failed; exit 1 only for new breakage or an expired entry",
-    )
-    group.addoption(
-        UPDATE_OPTION,
-        dest="modelarts_baseline_update",
-        action="store_true",
-        default=False,
-        help=f"write this run's broken clauses into the {OPTION} file, keeping the reasons",
-    )
-    group.addoption(
-        SLO_OPTION,
-        dest="modelarts_max_response_time",
-        default=None,
-        metavar="SECONDS",
-        help=f"your service-level objective: an answer slower than this fails {SLO_ID}, a clause of "
-        "its own, not of the contract (default: off)",
-    )
-
-
-def read_options(config: pytest.Config) -> NightlyOptions:
+def read_options(config: SuiteConfig) -> NightlyOptions:
     """The options, checked before any request; ConfigError (exit 4) naming the file and line."""
-    update = bool(config.getoption("modelarts_baseline_update", False))
-    path = config.getoption("modelarts_baseline", None)
+    update, path, limit = config.baseline_update, config.baseline, config.max_response_time
     if update and not path:
         raise ConfigError(f"{UPDATE_OPTION} needs {OPTION} FILE: the file to write")
-    try:
-        limit = parse_limit(config.getoption("modelarts_max_response_time", None))
-    except ResponseTimeError as exc:
-        raise ConfigError(str(exc)) from None
     if not path:
         return NightlyOptions(None, update, limit)
     ids = {*load_contract().clauses, SLO_ID}  # an entry for anything else is a typo
@@ -116,7 +85,7 @@ def final_status(run: Run, status: int) -> int:
 
 def update_baseline(config: pytest.Config, run: Run) -> None:
     """With --baseline-update, the baseline file rewritten from this run; the summary says so."""
-    if run.baseline is None or not config.getoption("modelarts_baseline_update", False):
+    if run.baseline is None or not run.config.baseline_update:
         return
     slo = run.outcome.times.record_for_ledger().get("slo")
     config.stash[UPDATE_KEY] = write_update(run.baseline, verdicts_of(run.outcome.ledger.as_dict(), slo))

@@ -161,6 +161,8 @@ class Option:
     field: str = ""  # the SuiteConfig field it fills, when not `name`
     command_line: bool = True  # False: environment only (a secret stays out of process lists)
     recorded: bool = False  # its value goes in the ledger's options record (never a secret's)
+    switch: bool = False  # on the command line a flag without a value (its variable takes 1/true/yes)
+    metavar: str = ""  # how the help names its value (FILE, DIR, SECONDS)
 
     @property
     def attribute(self) -> str:
@@ -294,6 +296,51 @@ OPTIONS: tuple[Option, ...] = (
         "embedded server only: serve this variant of the reference instead, e.g. a mutant such as "
         "pages-rounded-down, to see what a failure looks like",
         str,
+    ),
+    Option(
+        "report_dir",
+        "MODELARTS_REPORT_DIR",
+        "write ledger.json and the conformance report (conformance.md, conformance.html) here",
+        str,
+        metavar="DIR",
+    ),
+    Option(
+        "baseline",
+        "MODELARTS_BASELINE",
+        "YAML file of known breakage (clause, reason, link, expires): a known clause that breaks is "
+        "reported as known, not failed; exit 1 only for new breakage or an expired entry",
+        str,
+        metavar="FILE",
+    ),
+    Option(
+        "baseline_update",
+        "MODELARTS_BASELINE_UPDATE",
+        "write this run's broken clauses into the --baseline file, keeping the reasons",
+        parse_flag,
+        False,
+        switch=True,
+    ),
+    Option(
+        "max_response_time",
+        "MODELARTS_MAX_RESPONSE_TIME",
+        "your service-level objective: an answer slower than this fails SLO.response-time, a clause "
+        "of its own, not of the contract (default: off)",
+        parse_duration,
+        metavar="SECONDS",
+    ),
+    Option(
+        "record",
+        "MODELARTS_RECORD",
+        "write every exchange of the run, credentials redacted, to FILE as HAR 1.2",
+        str,
+        metavar="FILE",
+    ),
+    Option(
+        "replay",
+        "MODELARTS_REPLAY",
+        "answer the run from a --record FILE instead of the network (no request is sent)",
+        str,
+        metavar="FILE",
     ),
 )
 OPTION = {option.name: option for option in OPTIONS}

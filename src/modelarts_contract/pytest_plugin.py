@@ -58,30 +58,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("modelarts", "ModelArts contract suite")
     for option in OPTIONS:  # one row each (modelarts_contract.options)
         if option.command_line:
-            help_text = f"{option.help} [env {option.env}]"
-            group.addoption(option.flag, dest=f"modelarts_{option.name}", default=None, help=help_text)
-    group.addoption(
-        "--report-dir",
-        dest="modelarts_report_dir",
-        default=None,
-        metavar="DIR",
-        help="write ledger.json and the conformance report (conformance.md, conformance.html) here",
-    )
-    nightly.add_options(group)  # --baseline, --baseline-update, --max-response-time
-    group.addoption(
-        "--record",
-        dest="modelarts_record",
-        default=None,
-        metavar="FILE",
-        help="write every exchange of the run, credentials redacted, to FILE as HAR 1.2",
-    )
-    group.addoption(
-        "--replay",
-        dest="modelarts_replay",
-        default=None,
-        metavar="FILE",
-        help="answer the run from a --record FILE instead of the network (no request is sent)",
-    )
+            flag_help = f"{option.help} [env {option.env}]"
+            kind: dict[str, Any] = {"action": "store_const", "const": "true"} if option.switch else {}
+            if option.metavar:
+                kind["metavar"] = option.metavar
+            group.addoption(
+                option.flag, dest=f"modelarts_{option.name}", default=None, help=flag_help, **kind
+            )
 
 
 def _is_worker(config: pytest.Config) -> bool:
@@ -91,18 +74,14 @@ def _is_worker(config: pytest.Config) -> bool:
 def pytest_configure(config: pytest.Config) -> None:
     options = {option.name: config.getoption(f"modelarts_{option.name}", None) for option in OPTIONS}
     try:
-        suite_config, recording = configure_recording(
-            options, config.getoption("modelarts_record", None), config.getoption("modelarts_replay", None)
-        )
-        extras = nightly.read_options(config)
+        suite_config, recording = configure_recording(options)
+        extras = nightly.read_options(suite_config)
     except ConfigError as exc:
         if config.option.xmlpath and not _is_worker(config):  # a CI dashboard shows why, not a missing file
             write_usage_error(Path(config.option.xmlpath), str(exc))
         raise pytest.UsageError(f"modelarts-contract: {exc}") from None
     if not _is_worker(config):  # before any request: a verdict must not be lost to an unusable path
-        unusable = output_problems(
-            config.getoption("modelarts_report_dir", None), getattr(config.option, "xmlpath", None)
-        )
+        unusable = output_problems(suite_config.report_dir, getattr(config.option, "xmlpath", None))
         if unusable:
             raise pytest.UsageError("modelarts-contract: " + "; ".join(neutral(p) for p in unusable))
     # xdist sets workerinput on a worker's config; pytest's types do not know it.
@@ -292,7 +271,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     closing.report_preflight(session, run)
     session.exitstatus = config.stash[STATUS_KEY] = status
     nightly.update_baseline(config, run)  # --baseline-update
-    report_dir = config.getoption("modelarts_report_dir", None)
+    report_dir = run.config.report_dir
     if report_dir:
         for problem in run.write_reports(Path(report_dir), status):  # the verdict stands
             sys.stderr.write(neutral(problem) + "\n")

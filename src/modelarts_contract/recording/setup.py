@@ -15,10 +15,10 @@ from modelarts_contract.recording.reader import Har, HarError
 from modelarts_contract.recording.session import Recording, replay_config
 
 
-def configure_recording(
-    options: Mapping[str, Any], record: str | None, replay: str | None
-) -> tuple[SuiteConfig, Recording]:
+def configure_recording(options: Mapping[str, Any]) -> tuple[SuiteConfig, Recording]:
     """The run's config from `options`, and its recording: ConfigError (exit 4) for an unusable file."""
+    record = OPTION["record"].read(options.get("record"), os.environ)
+    replay = OPTION["replay"].read(options.get("replay"), os.environ)
     record_path = Path(record) if record else None
     if record_path is not None and not record_path.parent.is_dir():
         raise ConfigError(
