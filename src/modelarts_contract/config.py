@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
+from modelarts_contract import credentials
 from modelarts_contract.contract import OPERATION_PATH
 
 # option name -> environment variable. The command line wins over the environment.
@@ -21,6 +22,8 @@ ENVIRONMENT = {
     "other_project_id": "MODELARTS_OTHER_PROJECT_ID",
     "ak": "HUAWEICLOUD_SDK_AK",
     "sk": "HUAWEICLOUD_SDK_SK",
+    "security_token": "HUAWEICLOUD_SDK_SECURITY_TOKEN",
+    "os_cloud": "OS_CLOUD",
     "max_requests": "MODELARTS_MAX_REQUESTS",
     "rate_limit": "MODELARTS_RATE_LIMIT",
     "request_timeout": "MODELARTS_REQUEST_TIMEOUT",
@@ -60,8 +63,8 @@ class ConfigError(ValueError):
     """A usage error: the message names the option and the environment variable."""
 
 
-_ENV_ONLY = frozenset({"ak", "sk"})  # secrets with no command-line option
-_SECRETS = frozenset({"auth_token", "ak", "sk"})
+_ENV_ONLY = frozenset({"ak", "sk", "security_token"})  # secrets with no command-line option
+_SECRETS = frozenset({"auth_token", "ak", "sk", "security_token"})
 _BAD_SECRET = re.compile(r"[\s\x00-\x1f\x7f]")
 MIN_SECRET_LENGTH = 8
 
@@ -93,6 +96,10 @@ class SuiteConfig:
     auth_token: str | None = field(default=None, repr=False)
     ak: str | None = field(default=None, repr=False)
     sk: str | None = field(default=None, repr=False)
+    security_token: str | None = field(default=None, repr=False)  # temporary AK/SK
+    login: credentials.PasswordLogin | None = field(default=None, repr=False)  # IAM gives the token
+    credential_source: str | None = None  # where the credentials came from (never a value)
+    auth_kind: str | None = None  # credentials.TOKEN, PASSWORD, AKSK or TEMPORARY_AKSK
     max_requests: int = DEFAULT_MAX_REQUESTS
     rate_per_second: float | None = None
     timeout: float = DEFAULT_TIMEOUT
@@ -111,7 +118,8 @@ class SuiteConfig:
     @property
     def secrets(self) -> tuple[str, ...]:
         """Values that must never appear in any output."""
-        return tuple(s for s in (self.auth_token, self.ak, self.sk) if s)
+        password = self.login.password if self.login else None
+        return tuple(s for s in (self.auth_token, self.ak, self.sk, self.security_token, password) if s)
 
     @property
     def verify(self) -> bool | str:
@@ -144,22 +152,22 @@ class SuiteConfig:
         base_url = get("base_url")
         if base_url is not None:
             base_url = _valid_base_url(base_url)
-        project_id = _path_segment("project_id", get("project_id"))
-        if base_url is not None and not project_id:
+        token, cloud = get("auth_token"), get("os_cloud")
+        on_line = {name: bool(options.get(name)) for name in ("auth_token", "os_cloud")}
+        given = credentials.Given(
+            token, on_line["auth_token"], cloud, on_line["os_cloud"], get("ak"), get("sk")
+        )
+        try:
+            creds = credentials.for_target(given, env, base_url)
+        except credentials.CredentialsError as exc:
+            raise ConfigError(str(exc)) from None
+        project_id = _path_segment("project_id", get("project_id") or (creds.project_id if creds else None))
+        if base_url is not None and not project_id and not (creds and creds.login):
             raise ConfigError(f"{_option_label('project_id')} is required when a base URL is given")
         if base_url is not None:
             _refuse_operation_path_in(base_url, project_id)
-        token, ak, sk = get("auth_token"), get("ak"), get("sk")
-        if token and (ak or sk):
-            raise ConfigError(
-                f"give either {_option_label('auth_token')} or AK/SK "
-                f"({ENVIRONMENT['ak']} and {ENVIRONMENT['sk']}), not both"
-            )
-        if bool(ak) != bool(sk):
-            given, missing = ("ak", "sk") if ak else ("sk", "ak")
-            raise ConfigError(f"{_option_label(missing)} is missing: {_option_label(given)} needs it (AK/SK)")
-        if base_url is not None and not (token or ak):
-            raise ConfigError(f"{_option_label('auth_token')} or AK/SK is required when a base URL is given")
+        if base_url is not None and creds is None:  # docs/staging.md, "Credentials", lists every source
+            raise ConfigError(f"{_option_label('auth_token')} or AK/SK, --os-cloud or SDK file is required")
         rate = get("rate_limit")
         if rate is None and base_url is not None:
             rate = DEFAULT_REMOTE_RATE_LIMIT
@@ -170,9 +178,13 @@ class SuiteConfig:
             base_url=base_url,
             project_id=project_id,
             other_project_id=_path_segment("other_project_id", get("other_project_id")),
-            auth_token=token,
-            ak=ak,
-            sk=sk,
+            auth_token=creds.token if creds else None,
+            ak=creds.ak if creds else None,
+            sk=creds.sk if creds else None,
+            security_token=creds.security_token if creds else None,
+            login=creds.login if creds else None,
+            credential_source=creds.source if creds else None,
+            auth_kind=creds.mode if creds else None,
             max_requests=_positive_int("max_requests", get("max_requests"), DEFAULT_MAX_REQUESTS),
             rate_per_second=None if rate is None else parse_rate(rate),
             timeout=_positive_float("request_timeout", get("request_timeout"), DEFAULT_TIMEOUT),

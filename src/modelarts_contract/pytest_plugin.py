@@ -29,6 +29,8 @@ _HELP = {
     "base_url": "base URL of the target, e.g. https://modelarts.eu-de.otc.t-systems.com (none: embedded server)",
     "project_id": "project id whose image groups are listed",
     "auth_token": "IAM token sent as X-Auth-Token (prefer the environment variable)",
+    "os_cloud": "the clouds.yaml entry to take credentials from (password, or ak/sk keys); "
+    "docs/staging.md, Credentials, gives the precedence",
     "other_project_id": "a project the credentials may NOT read (default: a made-up id)",
     "max_requests": "request budget for the whole run, retries and preflight included (default 2000)",
     "rate_limit": "pace, e.g. 10/s or 300/m, or none (default 10/s against a base URL, none embedded)",
@@ -43,7 +45,7 @@ _HELP = {
     "reference_variant": "embedded server only: serve this variant of the reference instead, e.g. a "
     "mutant such as pages-rounded-down, to see what a failure looks like",
 }
-_NO_OPTION = {"ak", "sk"}  # secrets that only come from the environment
+_NO_OPTION = {"ak", "sk", "security_token"}  # secrets that only come from the environment
 TARGET_FIXTURE = "target"
 RUN_KEY = pytest.StashKey[Run]()
 FINDINGS_KEY = pytest.StashKey[str]()
