@@ -19,9 +19,11 @@ from typing import Any
 import pytest
 
 from modelarts_contract import __version__
+from modelarts_contract.auth import RenewingTokenAuth
 from modelarts_contract.checks.core import ClauseViolation, Ledger, Violations, describe_source
 from modelarts_contract.config import ENVIRONMENT, SuiteConfig
 from modelarts_contract.contract import load_contract
+from modelarts_contract.credentials import IamError, TokenKeeper, keeper_for
 from modelarts_contract.environment import EXIT_ENVIRONMENT
 from modelarts_contract.hooks import Catalogue
 from modelarts_contract.meter import Meter, SharedMeter, TransportStats, exclusive
@@ -114,6 +116,7 @@ class Run:
         self.outcome = RunOutcome()
         self._stack = ExitStack()
         self._target: Target | None = None
+        self._keeper: TokenKeeper | None = None  # password auth: the run's IAM token
         self._preflight_done = False
         # From the xdist controller: the meter (one budget, one pace) and the preflight every worker shares.
         self._shared = shared
@@ -134,14 +137,39 @@ class Run:
                 config = dataclasses.replace(config, other_project_id=other)
             else:
                 config = self._embedded(config)
+            renewing = None
+            if config.login is not None:  # the token comes from IAM, and so may the project id
+                renewing = RenewingTokenAuth(self._iam_token())
+                project_id = config.project_id or self._iam_token().issued.project_id
+                if project_id is None:
+                    raise IamError("IAM's token names no project (token.project.id): give --project-id")
+                config = dataclasses.replace(config, project_id=project_id)
+                self.config = dataclasses.replace(self.config, project_id=project_id)
             # One redactor for the run: the signatures the transport sends land where outputs are scrubbed.
             self.redactor = Redactor({*self.redactor.secrets, *config.secrets})
-            target = Target(config, load_contract(), self.outcome.ledger, self.meter, self.redactor)
+            target = Target(config, load_contract(), self.outcome.ledger, self.meter, self.redactor, renewing)
             self._stack.enter_context(fence(target.session.guard))
             self._stack.callback(target.session.close)
             self._target = target
             self.outcome.involved = True
         return self._target
+
+    def _iam_token(self) -> TokenKeeper:
+        """Password auth: one token per run (xdist workers take the controller's), renewed as it
+        runs out; every token it gets is scrubbed from the outputs. IamError: exit 6."""
+        if self._keeper is None:
+            assert self.config.login is not None
+            shared = self._shared or {}
+            if "iam_problem" in shared:
+                raise IamError(shared["iam_problem"])
+            self._keeper = keeper_for(
+                self.config.login,
+                shared.get("iam_token"),
+                timeout=self.config.timeout,
+                verify=self.config.verify,
+                on_new=lambda token: self.redactor.remember_secret(token),
+            )
+        return self._keeper
 
     def _embedded(self, config: SuiteConfig) -> SuiteConfig:
         if config.reference_variant is None:
@@ -191,6 +219,8 @@ class Run:
     def _first_request(self) -> tuple[str, str] | None:
         try:
             problem = preflight(self.target())
+        except IamError as exc:  # refused or unreachable: nothing was sent to the target
+            return "environment", self.redactor.text(str(exc))
         except LimitReached as stop:  # a 429 waited out until the budget or the time ran out, say
             return stop.kind, f"{stop} on the first request (retries included)"
         return None if problem is None else ("environment", problem)
@@ -230,8 +260,18 @@ class Run:
                 self.meter.ends_at,
             )
             self._shared = {"meter": meter.describe(), "preflight": str(Path(directory) / "preflight.json")}
+            self._shared.update(self._token_for_workers())
             self.meter = meter
         return self._shared
+
+    def _token_for_workers(self) -> dict[str, Any]:
+        """xdist controller, password auth: the one token of the run (or why IAM gave none)."""
+        if self.config.login is None:
+            return {}
+        try:
+            return {"iam_token": self._iam_token().issued.as_dict()}
+        except IamError as exc:
+            return {"iam_problem": self.redactor.text(str(exc))}
 
     # -- output ------------------------------------------------------------------------------
 
@@ -293,7 +333,18 @@ class Run:
             f"modelarts-contract {__version__}: {self.where()}, auth {c.auth_mode}, budget {c.max_requests}, "
             f"TLS {tls}",
             f"modelarts-contract pace: {pace} ({how})",
+            self.credentials_line(),
         ]
+
+    def credentials_line(self) -> str:
+        """The credential source in force and the auth mode, never a value."""
+        c = self.config
+        if c.base_url is None:
+            return f"modelarts-contract credentials: the embedded server's own ({c.auth_mode})"
+        return (
+            f"modelarts-contract credentials: {c.auth_kind} from {c.credential_source} "
+            "(precedence: docs/staging.md, Credentials)"
+        )
 
     def summary_lines(self) -> list[str]:
         outcome = self.outcome

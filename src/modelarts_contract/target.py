@@ -24,6 +24,7 @@ class Target:
         ledger: Ledger | None = None,
         meter: Meter | None = None,
         redactor: Redactor | None = None,
+        auth: requests.auth.AuthBase | None = None,  # default: from the config's credentials
     ) -> None:
         if config.base_url is None or config.project_id is None:
             raise ValueError("a target needs a base URL and a project id")
@@ -33,7 +34,9 @@ class Target:
         self.contract = contract
         self.redactor = redactor or Redactor(config.secrets)
         self.verifier = Verifier(contract, self.redactor, ledger or Ledger(), strict=config.strict)
-        self.auth = auth_for(config.auth_token, config.ak, config.sk, config.project_id)
+        self.auth = auth or auth_for(
+            config.auth_token, config.ak, config.sk, config.project_id, config.security_token
+        )
         self.session = GuardedSession(
             config.base_url,
             max_requests=config.max_requests,

@@ -2,7 +2,7 @@
 Huawei SDK's credentials file (`sdk_file`), clouds.yaml (`clouds`), and the bounded IAM token client
 (`iam`). They resolve to one frozen `Credentials` value; `auth` signs with what it holds."""
 
-from .iam import IamClient, IssuedToken, TokenKeeper
+from .iam import IamClient, IssuedToken, TokenKeeper, keeper_for
 from .model import (
     AKSK,
     PASSWORD,
@@ -29,5 +29,6 @@ __all__ = [
     "PasswordLogin",
     "TokenKeeper",
     "for_target",
+    "keeper_for",
     "resolve",
 ]

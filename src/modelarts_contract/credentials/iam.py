@@ -10,6 +10,7 @@ budget. Nothing IAM says is echoed: its body may quote the password back.
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -29,6 +30,7 @@ MAX_IAM_BYTES = 1 << 20  # a token answer without its catalogue is a few KiB
 MAX_ATTEMPTS = 2  # one retry on 5xx or 429
 MAX_RETRY_WAIT = 10.0  # seconds; a longer Retry-After is capped
 DEFAULT_RETRY_WAIT = 1.0  # seconds, for a 5xx without Retry-After
+_PROJECT_ID = re.compile(r"[0-9A-Za-z_-]{1,64}")
 RENEW_MARGIN = 300.0  # seconds before expiry a token is renewed (at most a quarter of its life)
 
 
@@ -133,8 +135,10 @@ class IamClient:
             raise IamError(f"IAM answered {status} at {self.url} without a readable token.expires_at")
         project = body.get("project")
         project_id = project.get("id") if isinstance(project, dict) else None
+        if not (isinstance(project_id, str) and _PROJECT_ID.fullmatch(project_id)):
+            project_id = None  # absent, or not one plain path segment: --project-id must say it
         issued = _when(body.get("issued_at")) or time.time()
-        return IssuedToken(token, expires, issued, project_id if isinstance(project_id, str) else None)
+        return IssuedToken(token, expires, issued, project_id)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -209,3 +213,17 @@ class TokenKeeper:
             self._take(self._client.fetch())
         except IamError as exc:  # mid-run: the target can no longer be used (exit 6)
             raise TargetUnreachable(f"renewing the IAM token failed: {exc}") from None
+
+
+def keeper_for(
+    login: PasswordLogin,
+    handed_over: dict[str, Any] | None,
+    *,
+    timeout: float,
+    verify: bool | str,
+    on_new: Callable[[str], None],
+) -> TokenKeeper:
+    """The run's token keeper: with the token the xdist controller handed over, or a new one."""
+    client = IamClient(login, timeout=timeout, verify=verify)
+    issued = IssuedToken.from_dict(handed_over) if handed_over else client.fetch()
+    return TokenKeeper(client, issued, on_new)

@@ -10,11 +10,13 @@ import argparse
 import ipaddress
 import sys
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Protocol
 
 from .app import ReferenceApp, build_app
 from .data import Dataset, DatasetError, default_dataset, load_dataset
-from .server import start
+from .iam import IamApp, Issuer, write_credentials
+from .server import RunningServer, start
 
 EXAMPLE_DATA = "examples/datasets/small-tenant.json"  # in the source tree
 FORMAT_DOC = "python -m pydoc modelarts_contract.reference.data"
@@ -45,7 +47,29 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--data", help=f"dataset JSON file (example: {EXAMPLE_DATA}; format: {FORMAT_DOC})")
     p.add_argument("--variant", help=f"serve a named variant of the catalogue instead ({SERVES_VARIANTS})")
     p.add_argument("--allow-remote", action="store_true", help="allow a non-loopback --host")
+    p.add_argument(
+        "--iam-port",
+        type=int,
+        help="also serve an IAM stand-in on this port (password tokens, temporary AK/SK); 0 picks one",
+    )
+    p.add_argument(
+        "--credentials-dir",
+        help="with --iam-port: write clouds.yaml, secure.yaml, an SDK credentials file and temporary.env here",
+    )
     return p
+
+
+def _start_iam(app: ReferenceApp, dataset: Dataset, args: argparse.Namespace) -> RunningServer | None:
+    """With --iam-port: the IAM stand-in, whose tokens and temporary keys `app` then accepts."""
+    if args.iam_port is None:
+        return None
+    app.iam = Issuer(dataset.projects)
+    running = start(IamApp(app.iam), args.host, args.iam_port, log_requests=True)
+    if args.credentials_dir:
+        print("\n".join(write_credentials(Path(args.credentials_dir), running.url, app.iam)))
+    else:
+        print(f"IAM stand-in on {running.url}/v3 (--credentials-dir DIR writes a clouds.yaml for it)")
+    return running
 
 
 def _build(dataset: Dataset, variant: str | None, catalogue: Mapping[str, Servable] | None) -> ReferenceApp:
@@ -76,7 +100,13 @@ def main(argv: list[str] | None = None, catalogue: Mapping[str, Servable] | None
     except (LookupError, ValueError) as exc:  # no catalogue, or an unknown name
         print(f"cannot build variant {args.variant!r}: {exc}", file=sys.stderr)
         return 2
+    if args.credentials_dir and args.iam_port is None:
+        print(
+            "--credentials-dir needs --iam-port (the IAM stand-in the credentials are for)", file=sys.stderr
+        )
+        return 2
     running = start(app, args.host, args.port, log_requests=True)
+    iam = _start_iam(app, dataset, args)
     main_p = dataset.projects[0] if dataset.projects else None
     other = dataset.projects[1] if len(dataset.projects) > 1 else None
     print(f"Reference server listening on {running.url}")
@@ -99,6 +129,8 @@ def main(argv: list[str] | None = None, catalogue: Mapping[str, Servable] | None
         pass
     finally:
         running.stop()
+        if iam is not None:
+            iam.stop()
     return 0
 
 
