@@ -121,7 +121,8 @@ def entry_credentials(entry: Mapping[str, Any], where: str) -> Credentials:
         return Credentials(mode, source, ak=ak, sk=sk, security_token=token, project_id=project_id)
     if auth.get("password") is None:
         raise CredentialsError(
-            f"{where}: neither auth.password (with auth.username, auth.auth_url) nor ak and sk keys"
+            f"{where}: neither auth.password (with auth.username, auth.auth_url) nor ak and sk keys "
+            f"(a password kept in secure.yaml: {SECURE_VARIABLE} names it, or it sits beside clouds.yaml's places)"
         )
     return Credentials(PASSWORD, f"clouds.yaml {where}", login=_login(auth, where), project_id=project_id)
 

@@ -235,11 +235,14 @@ def write_credentials(directory: Path, iam_url: str, issuer: Issuer) -> list[str
         spare.chmod(0o600)
         spare.replace(path)
     expires = _iso(keys.expires_at)
+    files_env = (
+        f"OS_CLIENT_CONFIG_FILE={directory / 'clouds.yaml'} OS_CLIENT_SECURE_FILE={directory / 'secure.yaml'}"
+    )
     return [
         f"IAM stand-in on {iam_url}/v3 (user {USER_NAME}, domain {USER_DOMAIN}, password {USER_PASSWORD})",
         f"credentials for each mode in {directory} (temporary AK/SK valid until {expires}):",
-        f"  password:        OS_CLIENT_CONFIG_FILE={directory / 'clouds.yaml'} ... --os-cloud reference-password",
-        f"  temporary keys:  OS_CLIENT_CONFIG_FILE={directory / 'clouds.yaml'} ... --os-cloud reference-temporary",
+        f"  password:        {files_env} ... --os-cloud reference-password",
+        f"  temporary keys:  {files_env} ... --os-cloud reference-temporary",
         f"  the same, environment: env $(cat {directory / 'temporary.env'}) ...",
         f"  SDK file:        HUAWEICLOUD_SDK_CREDENTIALS_FILE={directory / 'credentials'} ...",
     ]
