@@ -220,6 +220,7 @@ class Run:
         try:
             problem = preflight(self.target())
         except IamError as exc:  # refused or unreachable: nothing was sent to the target
+            self.outcome.involved = True  # the summary and exit 6 follow, as for a target that failed
             return "environment", self.redactor.text(str(exc))
         except LimitReached as stop:  # a 429 waited out until the budget or the time ran out, say
             return stop.kind, f"{stop} on the first request (retries included)"

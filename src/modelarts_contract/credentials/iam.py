@@ -115,7 +115,10 @@ class IamClient:
                     )
                 )
             except (TargetUnreachable, requests.RequestException) as exc:
-                raise IamError(f"IAM at {self.url} could not be reached: {_first_line(exc)}") from None
+                where = f"auth.auth_url of {self.login.where}"
+                raise IamError(
+                    f"IAM at {self.url} ({where}) could not be reached: {_first_line(exc)}"
+                ) from None
 
     def _issued(self, response: requests.Response) -> IssuedToken:
         status, who = response.status_code, f"user {self.login.user_name!r} of {self.login.where}"

@@ -29,7 +29,7 @@ from werkzeug.wrappers import Request, Response
 from .data import Credentials
 
 USER_NAME = "reference-user"
-USER_PASSWORD = "reference-password-7Qm2Xv9Lk4"  # distinctive: tests grep outputs for it
+USER_PASSWORD = "iampass-7Qm2Xv9Lk4Zr8Wd"  # distinctive: tests grep outputs for it
 USER_DOMAIN = "reference-domain"
 TOKEN_LIFETIME = 24 * 3600.0  # seconds, as IAM's
 KEYS_LIFETIME = 3600.0  # seconds; IAM allows 15 minutes to 24 hours
