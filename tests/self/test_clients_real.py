@@ -15,6 +15,7 @@ import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import requests
@@ -310,6 +311,15 @@ TEMPORARY_SCRIPT = textwrap.dedent(
 )
 
 
+def run_script(script: str, args: list[str], home: Path) -> dict:
+    """`script` in a subprocess with HOME in `home` (importing the SDK writes there); its last line."""
+    command = [sys.executable, "-c", script, *args]
+    env = {**os.environ, "HOME": str(home)}
+    proc = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
 def test_the_official_sdk_with_temporary_keys_and_our_signer_agree(tmp_path):
     """Temporary AK/SK: the SDK's client gets 200 with its security token and 401 with another, and
     our AkSkAuth sends the very headers the SDK's own signing path makes (X-Security-Token signed)."""
@@ -326,16 +336,7 @@ def test_the_official_sdk_with_temporary_keys_and_our_signer_agree(tmp_path):
             data.MAIN_PROJECT_ID,
         ]
         args += [host, moment.strftime("%Y%m%dT%H%M%SZ")]
-        proc = subprocess.run(
-            [sys.executable, "-c", TEMPORARY_SCRIPT, *args],
-            env={**os.environ, "HOME": str(tmp_path)},
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        assert proc.returncode == 0, proc.stderr[-3000:]
-        result = json.loads(proc.stdout.strip().splitlines()[-1])
+        result = run_script(TEMPORARY_SCRIPT, args, tmp_path)
         ours = AkSkAuth(
             keys.credentials.ak,
             keys.credentials.sk,

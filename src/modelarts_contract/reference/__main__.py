@@ -59,6 +59,14 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _refusal(args: argparse.Namespace) -> str | None:
+    if not args.allow_remote and not _is_loopback(args.host):
+        return f"refusing to bind {args.host}: not a loopback address (use --allow-remote)"
+    if args.credentials_dir and args.iam_port is None:
+        return "--credentials-dir needs --iam-port (the IAM stand-in the credentials are for)"
+    return None
+
+
 def _start_iam(app: ReferenceApp, dataset: Dataset, args: argparse.Namespace) -> RunningServer | None:
     """With --iam-port: the IAM stand-in, whose tokens and temporary keys `app` then accepts."""
     if args.iam_port is None:
@@ -87,8 +95,9 @@ def _build(dataset: Dataset, variant: str | None, catalogue: Mapping[str, Servab
 def main(argv: list[str] | None = None, catalogue: Mapping[str, Servable] | None = None) -> int:
     """The server; `catalogue` (variants by name) lets --variant serve one of them."""
     args = _parser().parse_args(argv)
-    if not args.allow_remote and not _is_loopback(args.host):
-        print(f"refusing to bind {args.host}: not a loopback address (use --allow-remote)", file=sys.stderr)
+    refusal = _refusal(args)
+    if refusal is not None:
+        print(refusal, file=sys.stderr)
         return 2
     try:
         dataset = load_dataset(args.data) if args.data else default_dataset()
@@ -99,11 +108,6 @@ def main(argv: list[str] | None = None, catalogue: Mapping[str, Servable] | None
         app = _build(dataset, args.variant, catalogue)
     except (LookupError, ValueError) as exc:  # no catalogue, or an unknown name
         print(f"cannot build variant {args.variant!r}: {exc}", file=sys.stderr)
-        return 2
-    if args.credentials_dir and args.iam_port is None:
-        print(
-            "--credentials-dir needs --iam-port (the IAM stand-in the credentials are for)", file=sys.stderr
-        )
         return 2
     running = start(app, args.host, args.port, log_requests=True)
     iam = _start_iam(app, dataset, args)
@@ -128,9 +132,8 @@ def main(argv: list[str] | None = None, catalogue: Mapping[str, Servable] | None
     except KeyboardInterrupt:
         pass
     finally:
-        running.stop()
-        if iam is not None:
-            iam.stop()
+        for server in filter(None, (running, iam)):
+            server.stop()
     return 0
 
 

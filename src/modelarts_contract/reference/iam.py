@@ -204,11 +204,8 @@ def _error(status: int, message: str) -> Response:
     return Response(json.dumps(body), status=status, content_type="application/json")
 
 
-def write_credentials(directory: Path, iam_url: str, issuer: Issuer) -> list[str]:
-    """clouds.yaml (+ secure.yaml), an SDK credentials file and an env file of temporary keys for
-    the dataset's first project, in `directory` (0600); the lines that say how to use each."""
-    main = issuer.projects[0]
-    keys = issuer.issue_keys(main.project_id, KEYS_LIFETIME)
+def _mode_files(iam_url: str, main: Credentials, keys: TemporaryKeys) -> dict[str, str]:
+    """The file of each credential mode, by name, for the dataset's first project."""
     tmp = keys.credentials
     password_auth = {"auth_url": f"{iam_url}/v3", "username": USER_NAME, "user_domain_name": USER_DOMAIN}
     clouds = {
@@ -219,7 +216,7 @@ def write_credentials(directory: Path, iam_url: str, issuer: Issuer) -> list[str
         "reference-password": {"auth": {"password": USER_PASSWORD}},
         "reference-temporary": {"security_token": keys.security_token},
     }
-    files = {
+    return {
         "clouds.yaml": json.dumps({"clouds": clouds}, indent=2),  # JSON is YAML
         "secure.yaml": json.dumps({"clouds": secure}, indent=2),
         "credentials": f"[basic]\nak = {tmp.ak}\nsk = {tmp.sk}\nsecurity_token = {keys.security_token}\n"
@@ -227,6 +224,13 @@ def write_credentials(directory: Path, iam_url: str, issuer: Issuer) -> list[str
         "temporary.env": f"HUAWEICLOUD_SDK_AK={tmp.ak}\nHUAWEICLOUD_SDK_SK={tmp.sk}\n"
         f"HUAWEICLOUD_SDK_SECURITY_TOKEN={keys.security_token}\nHUAWEICLOUD_SDK_PROJECT_ID={main.project_id}\n",
     }
+
+
+def write_credentials(directory: Path, iam_url: str, issuer: Issuer) -> list[str]:
+    """clouds.yaml (+ secure.yaml), an SDK credentials file and an env file of temporary keys for
+    the dataset's first project, in `directory` (0600); the lines that say how to use each."""
+    keys = issuer.issue_keys(issuer.projects[0].project_id, KEYS_LIFETIME)
+    files = _mode_files(iam_url, issuer.projects[0], keys)
     directory.mkdir(parents=True, exist_ok=True)
     for name, text in files.items():
         path = directory / name
