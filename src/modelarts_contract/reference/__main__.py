@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Protocol
 
 from .app import ReferenceApp, build_app
-from .data import Dataset, DatasetError, default_dataset, load_dataset
+from .data import Credentials, Dataset, DatasetError, default_dataset, load_dataset
 from .iam import IamApp, Issuer, write_credentials
 from .server import RunningServer, start
 
@@ -57,6 +57,18 @@ def _parser() -> argparse.ArgumentParser:
         help="with --iam-port: write clouds.yaml, secure.yaml, an SDK credentials file and temporary.env here",
     )
     return p
+
+
+def _exports(url: str, main: Credentials | None, other: Credentials | None) -> list[str]:
+    exports = [f"MODELARTS_BASE_URL={url}"]
+    if main:
+        exports += [f"MODELARTS_PROJECT_ID={main.project_id}", f"MODELARTS_AUTH_TOKEN={main.token}"]
+    if other:
+        exports.append(f"MODELARTS_OTHER_PROJECT_ID={other.project_id}")
+    # A target given by URL is paced at 10/s by default, loopback included (a tunnel to staging
+    # looks like localhost too); this local stand-in needs no pacing.
+    exports.append("MODELARTS_RATE_LIMIT=none")
+    return exports
 
 
 def _refusal(args: argparse.Namespace) -> str | None:
@@ -118,15 +130,7 @@ def main(argv: list[str] | None = None, catalogue: Mapping[str, Servable] | None
         print(f"project id: {main_p.project_id}\ntoken: {main_p.token}\nAK: {main_p.ak}\nSK: {main_p.sk}")
     if other:
         print(f"other project id: {other.project_id}")
-    exports = [f"MODELARTS_BASE_URL={running.url}"]
-    if main_p:
-        exports += [f"MODELARTS_PROJECT_ID={main_p.project_id}", f"MODELARTS_AUTH_TOKEN={main_p.token}"]
-    if other:
-        exports.append(f"MODELARTS_OTHER_PROJECT_ID={other.project_id}")
-    # A target given by URL is paced at 10/s by default, loopback included (a tunnel to staging
-    # looks like localhost too); this local stand-in needs no pacing.
-    exports.append("MODELARTS_RATE_LIMIT=none")
-    print("\n".join(f"export {e}" for e in exports), flush=True)
+    print("\n".join(f"export {e}" for e in _exports(running.url, main_p, other)), flush=True)
     try:
         running.thread.join()
     except KeyboardInterrupt:
