@@ -2,13 +2,16 @@
 
 It runs pytest on the suite that ships in the package, with the plugin loaded and pytest's own
 settings isolated from whatever directory it is started in (the user's pytest.ini or pyproject
-addopts would otherwise apply to our suite). pytest's cache stays in the current directory, so
-`--lf` and `--sw` work between runs; every other option goes to pytest as given.
+addopts would otherwise apply to our suite). Nothing is left in the current directory: pytest's
+cache (so `--lf` and `--sw` work between runs) and hypothesis's storage live in one place, the user's
+cache directory, `$XDG_CACHE_HOME/modelarts-contract` (default `~/.cache/modelarts-contract`);
+every other option goes to pytest as given.
 """
 
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -28,9 +31,18 @@ def suite_dir() -> Path:
     return Path(suite.__file__).resolve().parent
 
 
+def cache_dir() -> Path:
+    """Where the console script keeps pytest's and hypothesis's files: never the current directory."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "modelarts-contract"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     suite = suite_dir()
+    cache = cache_dir()
+    # hypothesis reads it when it first stores something: its .hypothesis/ would land in the cwd.
+    os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(cache / "hypothesis"))
     with tempfile.TemporaryDirectory(prefix="modelarts-contract-") as tmp:
         settings = Path(tmp) / "pytest.ini"
         settings.write_text(SETTINGS, encoding="utf-8")
@@ -40,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
             "--rootdir",
             str(suite.parent),
             "-o",
-            f"cache_dir={Path.cwd() / '.pytest_cache'}",
+            f"cache_dir={cache / 'pytest'}",
         ]
         return int(pytest.main([*own, "-p", PLUGIN, str(suite), *args]))
 

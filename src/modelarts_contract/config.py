@@ -149,14 +149,17 @@ class SuiteConfig:
                 )
             return value or None
 
+        given = options.get("base_url")  # set but empty is a mistake (a missing CI variable), not "embedded"
+        if (str(given) if given is not None else env.get(ENVIRONMENT["base_url"], "-")).strip() == "":
+            raise ConfigError(
+                f"{_option_label('base_url')} is set but empty: give the target's URL, or unset it"
+            )
         base_url = get("base_url")
         if base_url is not None:
             base_url = _valid_base_url(base_url)
         token, cloud = get("auth_token"), get("os_cloud")
-        on_line = {name: bool(options.get(name)) for name in ("auth_token", "os_cloud")}
-        given = credentials.Given(
-            token, on_line["auth_token"], cloud, on_line["os_cloud"], get("ak"), get("sk")
-        )
+        line = {name: bool(options.get(name)) for name in ("auth_token", "os_cloud")}  # given on it
+        given = credentials.Given(token, line["auth_token"], cloud, line["os_cloud"], get("ak"), get("sk"))
         try:
             creds = credentials.for_target(given, env, base_url)
         except credentials.CredentialsError as exc:
@@ -178,13 +181,7 @@ class SuiteConfig:
             base_url=base_url,
             project_id=project_id,
             other_project_id=_path_segment("other_project_id", get("other_project_id")),
-            auth_token=creds.token if creds else None,
-            ak=creds.ak if creds else None,
-            sk=creds.sk if creds else None,
-            security_token=creds.security_token if creds else None,
-            login=creds.login if creds else None,
-            credential_source=creds.source if creds else None,
-            auth_kind=creds.mode if creds else None,
+            **credentials.config_fields(creds),  # auth_token, ak, sk, security_token, login, source, mode
             max_requests=_positive_int("max_requests", get("max_requests"), DEFAULT_MAX_REQUESTS),
             rate_per_second=None if rate is None else parse_rate(rate),
             timeout=_positive_float("request_timeout", get("request_timeout"), DEFAULT_TIMEOUT),

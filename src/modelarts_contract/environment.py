@@ -25,6 +25,10 @@ import requests
 
 EXIT_ENVIRONMENT = 6
 EXIT_INCOMPLETE = 7
+# OpenSSL's words when the bytes after our ClientHello are not a TLS record (an http:// port, say).
+_NOT_TLS = re.compile(
+    r"WRONG_VERSION_NUMBER|UNKNOWN_PROTOCOL|HTTP_REQUEST|packet length too long|record layer failure"
+)
 _CA_HINT = "if the target uses a private CA, pass --ca-bundle FILE (MODELARTS_CA_BUNDLE)"
 
 
@@ -49,6 +53,10 @@ def describe_unreachable(exc: BaseException, base_url: str, timeout: float) -> s
     chain = list(_chain(exc))
     if any(isinstance(e, requests.exceptions.SSLError | ssl.SSLError) for e in chain):
         reason = next((str(e) for e in chain if isinstance(e, ssl.SSLError)), "handshake failed")
+        if _NOT_TLS.search(reason):  # the answer to our ClientHello was not TLS: plain HTTP, most likely
+            return (
+                f"TLS failure with {host} ({reason}): the other end does not speak TLS: is the URL http://?"
+            )
         return f"TLS failure with {host} ({reason}); TLS verification is on: {_CA_HINT}"
     if isinstance(exc, requests.exceptions.ConnectTimeout):
         return f"no connection to {host} within {timeout:g} s (--request-timeout)"

@@ -56,6 +56,7 @@ class _State:
     stats: TransportStats
     next_slot: float | None = None
     ended: str | None = None  # why no request may go out any more, once a limit has said so
+    held_until: float | None = None  # the end of the latest pace wait: workers' waits overlap
 
 
 class Meter:
@@ -104,7 +105,9 @@ class Meter:
                 raise BudgetSpent(f"the request budget of {self.max_requests} requests is spent")
             state.stats.sent += 1
             state.next_slot = slot + self.interval
-            state.stats.paced += slot - now
+            # The run's pace wait, not the workers' waits summed: only the part no wait covers yet.
+            state.stats.paced += max(0.0, slot - max(now, state.held_until or now))
+            state.held_until = max(slot, state.held_until or slot)
             return slot - now
 
     def allow_wait(self, seconds: float, allowance: float) -> bool:
@@ -202,7 +205,9 @@ class SharedMeter(Meter):
             try:
                 text = handle.read()
                 data = json.loads(text) if text else {"stats": {}, "next_slot": None, "ended": None}
-                state = _State(TransportStats(**data["stats"]), data["next_slot"], data["ended"])
+                state = _State(
+                    TransportStats(**data["stats"]), data["next_slot"], data["ended"], data.get("held_until")
+                )
                 yield state
                 handle.seek(0)
                 handle.truncate()

@@ -9,12 +9,18 @@ Anything else, a 3xx or a 5xx included, is the contract's business: the checks j
 
 from __future__ import annotations
 
+import re
+
 from modelarts_contract.checks.core import Exchange
 from modelarts_contract.contract import OPERATION_PATH
 from modelarts_contract.stops import TargetUnreachable
 from modelarts_contract.target import Target
 
 PREFLIGHT_QUERY = {"limit": "1"}
+_NO_SUCH_PATH = re.compile(
+    r"path\s*not\s*found|no such (path|route|api)|api (does not|doesn't) exist|route not found|unknown (path|url)",
+    re.IGNORECASE,
+)
 SERVICE_ERROR_PREFIX = "ModelArts."  # error codes of the service itself, not of a gateway in front
 
 
@@ -38,6 +44,12 @@ def _from_the_service(exchange: Exchange) -> bool:
     return isinstance(code, str) and code.startswith(SERVICE_ERROR_PREFIX)
 
 
+def _says_no_such_path(exchange: Exchange) -> bool:
+    """The answer says the path does not exist (ModelArts.XXXX "PathNotFound", an API gateway's "API
+    does not exist"...), whatever the body's shape: a wrong base URL prefix, not the credentials."""
+    return bool(_NO_SUCH_PATH.search(exchange.content[:4096].decode("utf-8", "replace")))
+
+
 def preflight(target: Target) -> str | None:
     """None when the target answers the configured credentials; else one line saying what is wrong."""
     try:
@@ -55,7 +67,7 @@ def preflight(target: Target) -> str | None:
     where = f"{exchange.status} from {target.url()}{_said(exchange)}"
     if exchange.status == 401:
         problem = f"the target refused the configured {mode} credentials ({where}): expired or wrong?"
-    elif exchange.status == 404 and not _from_the_service(exchange):
+    elif exchange.status == 404 and (not _from_the_service(exchange) or _says_no_such_path(exchange)):
         problem = (
             f"the path may be wrong: GET {exchange.url} got 404{_said(exchange)}, which is not a "
             f"ModelArts error: check --base-url (MODELARTS_BASE_URL): the service's endpoint (and any "

@@ -9,6 +9,7 @@ their own. Exit statuses: see `modelarts_contract.environment` (6 environment, 7
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Generator
 from pathlib import Path
 from typing import Any
@@ -17,10 +18,11 @@ import pluggy
 import pytest
 from schemathesis.pytest.plugin import SchemathesisCase
 
-from modelarts_contract import generation, hooks
+from modelarts_contract import generation, hooks, summary
 from modelarts_contract.config import ENVIRONMENT, ConfigError, SuiteConfig
 from modelarts_contract.environment import EXIT_ENVIRONMENT, EXIT_INCOMPLETE
-from modelarts_contract.run import Run, RunOutcome
+from modelarts_contract.junit import write_usage_error
+from modelarts_contract.run import Run, RunOutcome, redact_report
 from modelarts_contract.stops import LimitReached, SuiteStop, TargetUnreachable
 from modelarts_contract.target import Target
 from modelarts_contract.variants import plugin as catalogue_plugin
@@ -49,6 +51,8 @@ _NO_OPTION = {"ak", "sk", "security_token"}  # secrets that only come from the e
 TARGET_FIXTURE = "target"
 RUN_KEY = pytest.StashKey[Run]()
 FINDINGS_KEY = pytest.StashKey[str]()
+DESELECTED_KEY = pytest.StashKey[int]()
+STATUS_KEY = pytest.StashKey[int]()
 WORKER_KEY = "modelarts_contract"  # in xdist's workerinput / workeroutput
 
 
@@ -88,6 +92,8 @@ def pytest_configure(config: pytest.Config) -> None:
     try:
         suite_config = SuiteConfig.from_sources(options)
     except ConfigError as exc:
+        if config.option.xmlpath and not _is_worker(config):  # a CI dashboard shows why, not a missing file
+            write_usage_error(Path(config.option.xmlpath), str(exc))
         raise pytest.UsageError(f"modelarts-contract: {exc}") from None
     # xdist sets workerinput on a worker's config; pytest's types do not know it.
     shared = config.workerinput.get(WORKER_KEY) if _is_worker(config) else None  # type: ignore[attr-defined]
@@ -99,10 +105,12 @@ def _catalogue(config: pytest.Config, suite_config: SuiteConfig) -> hooks.Catalo
     catalogue: hooks.Catalogue | None = config.hook.pytest_modelarts_variant_catalogue()
     name = suite_config.reference_variant
     if name is not None and name not in (catalogue or {}):
+        close = difflib.get_close_matches(name, list(catalogue or {}), n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
         known = "python -m modelarts_contract.matrix --list shows them all" if catalogue else "no catalogue"
         raise pytest.UsageError(
             f"modelarts-contract: --reference-variant ({ENVIRONMENT['reference_variant']}): no variant "
-            f"{name!r}; {known}"
+            f"{name!r}; {hint}{known}"
         )
     return catalogue
 
@@ -127,7 +135,7 @@ def pytest_testnodedown(node: Any, error: object) -> None:
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
-    return run_of(config).header_lines()
+    return summary.header_lines(run_of(config))
 
 
 @pytest.fixture(scope="session")
@@ -164,11 +172,10 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     run = run_of(session.config)
     stop = run.preflight()
     if stop is not None and not _is_worker(session.config):
-        kind, problem = stop
-        what = "environment problem, nothing was checked" if kind == "environment" else "nothing was checked"
-        # Exit as interrupted, which pytest still summarises (it does not for unknown statuses);
-        # pytest_sessionfinish then sets the suite's own status, 6 or 7.
-        pytest.exit(f"modelarts-contract: {what}: {problem}", pytest.ExitCode.INTERRUPTED)
+        # Nothing to run: the stop's error test case and the verdict line say why, once each
+        # (pytest.exit would print it a third time, as _pytest.outcomes.Exit). pytest_sessionfinish
+        # sets the suite's own status, 6 or 7.
+        session.items.clear()
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -211,10 +218,14 @@ def pytest_runtest_makereport(
             report.outcome = "skipped"
             line = (item.location[1] or 0) + 1
             report.longrepr = (str(item.path), line, f"Skipped: stopped here: {limits[0]}")
-    elif report.failed and (findings := run.findings(item.nodeid, leaves)) is not None:
+    elif (
+        report.failed
+        and (findings := summary.findings(run.told, run.outcome.ledger.as_dict(), item.nodeid, leaves))
+        is not None
+    ):
         report.longrepr = findings  # the clauses it broke, not the frames of schemathesis or hypothesis
         item.stash[FINDINGS_KEY] = findings
-    run.redact(report)
+    redact_report(run.redactor, report)
     return report
 
 
@@ -223,7 +234,7 @@ def pytest_make_collect_report(
     collector: pytest.Collector,
 ) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
     report = yield
-    run_of(collector.config).redact(report)
+    redact_report(run_of(collector.config).redactor, report)
     return report
 
 
@@ -231,7 +242,31 @@ def pytest_make_collect_report(
 def pytest_exception_interact(
     node: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport
 ) -> None:
-    run_of(node.config).redact(report)  # schemathesis rewrites longrepr here, after makereport
+    redact_report(
+        run_of(node.config).redactor, report
+    )  # schemathesis rewrites longrepr here, after makereport
+
+
+def _subset(session: pytest.Session) -> str | None:
+    """Which of pytest's selections narrowed the run, if any: a report must not read as the whole suite."""
+    option = session.config.option
+    lastfailed = getattr(session.config.pluginmanager.get_plugin("lfplugin"), "lastfailed", None)
+    chosen = [
+        f"-k {option.keyword!r}" if getattr(option, "keyword", "") else "",
+        f"-m {option.markexpr!r}" if getattr(option, "markexpr", "") else "",
+        "--lf" if getattr(option, "lf", False) and lastfailed else "",
+        "test ids given" if any("::" in str(arg) for arg in session.config.args) else "",
+        f"{session.config.stash.get(DESELECTED_KEY, 0)} tests deselected"
+        if DESELECTED_KEY in session.config.stash
+        else "",
+    ]
+    return ", ".join(c for c in chosen if c) or None
+
+
+def pytest_deselected(items: list[pytest.Item]) -> None:
+    if items:
+        config = items[0].config
+        config.stash[DESELECTED_KEY] = config.stash.get(DESELECTED_KEY, 0) + len(items)
 
 
 def _final_status(run: Run, session: pytest.Session, exitstatus: int) -> int:
@@ -251,7 +286,10 @@ def _report_stop(session: pytest.Session, run: Run) -> None:
             f"environment problem, nothing checked after it: {run.outcome.environment}",
         )
     elif run.outcome.cut_short():
-        kind, cause = run.outcome.limit_kind or "request-budget", run.limit_line()
+        kind, cause = (
+            run.outcome.limit_kind or "request-budget",
+            run.outcome.limit_line(run.config.max_requests),
+        )
     else:
         return
     report = pytest.TestReport(
@@ -262,6 +300,7 @@ def _report_stop(session: pytest.Session, run: Run) -> None:
         longrepr=run.redactor.scrub(cause),
         when="setup",  # a setup failure: an error, not a test failure, in every report
     )
+    session.testscollected += 1  # the stop's test case counts: the progress ends at 100 %, not 104 %
     session.config.hook.pytest_runtest_logreport(report=report)
 
 
@@ -272,12 +311,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if _is_worker(config):
         config.workeroutput[WORKER_KEY] = run.outcome.as_dict()  # type: ignore[attr-defined]  # set by xdist
         return
-    if not run.involved():
+    if not run.outcome.involved:
         return
+    run.subset = _subset(session)
     status = _final_status(run, session, int(exitstatus))
     if status in (EXIT_ENVIRONMENT, EXIT_INCOMPLETE):
         _report_stop(session, run)
-    session.exitstatus = status
+    session.exitstatus = config.stash[STATUS_KEY] = status
     report_dir = config.getoption("modelarts_report_dir", None)
     if report_dir:
         run.write_reports(Path(report_dir), status)
@@ -287,8 +327,8 @@ def pytest_terminal_summary(
     terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config
 ) -> None:
     run = run_of(config)
-    if _is_worker(config) or not run.involved():
+    if _is_worker(config) or not run.outcome.involved:
         return
     terminalreporter.write_sep("-", "modelarts-contract")
-    for line in run.summary_lines():
+    for line in summary.summary_lines(run, config.stash.get(STATUS_KEY, int(exitstatus))):
         terminalreporter.write_line(run.redactor.scrub(line))

@@ -34,6 +34,14 @@ _NOT_REPRODUCED = {
 _PERCENT_ESCAPE = re.compile(r"%[0-9A-F]{2}")
 
 
+def printable(text: str) -> str:
+    """One line a terminal shows and does not obey: control, format (bidi) and unpaired surrogate
+    characters, line breaks included, as escapes."""
+    return "".join(
+        c if c.isprintable() else f"\\x{ord(c):02x}" if ord(c) < 256 else f"\\u{ord(c):04x}" for c in text
+    )
+
+
 def _base64_forms(raw: bytes) -> set[str]:
     """`raw` in base64, standard and URL-safe, as it appears inside a larger blob (base64 of
     "user:" + token, say) at each of the three byte alignments, and at a blob's end, padded or not."""

@@ -11,6 +11,8 @@ import json
 import logging
 import shutil
 import tempfile
+import time
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,11 +22,10 @@ import pytest
 
 from modelarts_contract import __version__
 from modelarts_contract.auth import RenewingTokenAuth
-from modelarts_contract.checks.core import ClauseViolation, Ledger, Violations, describe_source
+from modelarts_contract.checks.core import Ledger
 from modelarts_contract.config import ENVIRONMENT, SuiteConfig
 from modelarts_contract.contract import load_contract
-from modelarts_contract.credentials import IamError, TokenKeeper, keeper_for
-from modelarts_contract.environment import EXIT_ENVIRONMENT
+from modelarts_contract.credentials import IamError, RunToken
 from modelarts_contract.hooks import Catalogue
 from modelarts_contract.meter import Meter, SharedMeter, TransportStats, exclusive
 from modelarts_contract.preflight import preflight
@@ -37,11 +38,13 @@ from modelarts_contract.transport import fence
 
 FALLBACK_OTHER_PROJECT = "0" * 31 + "1"
 PREFLIGHT = "the first request (before any test)"
+EMBEDDED = "embedded reference server"
 LIMIT_OPTIONS = {
     "request-budget": f"--max-requests / {ENVIRONMENT['max_requests']}",
     "run-deadline": f"--max-duration / {ENVIRONMENT['max_duration']}",
 }
-EMBEDDED = "embedded reference server"
+Stop = tuple[str, str]  # (kind, why): "environment" (exit 6) or a limit's kind (exit 7)
+UNUSED_WITHOUT_URL = ("project_id", "other_project_id", "auth_token", "ak")  # "ak": AK/SK come in pairs
 
 
 @dataclass
@@ -67,6 +70,17 @@ class RunOutcome:
     def reached(self, stop: LimitReached, where: str) -> None:
         if self.limit is None:
             self.limit_kind, self.limit, self.limit_reached_in = stop.kind, str(stop), where
+
+    def limit_line(self, max_requests: int) -> str:
+        """What limit cut the run short, where, and how to lift it."""
+        option = LIMIT_OPTIONS.get(self.limit_kind or "", LIMIT_OPTIONS["request-budget"])
+        what = self.limit or f"the request budget of {max_requests} requests is spent"
+        if self.stopped_at_start:
+            return f"STOPPED before any test: {what}; nothing was checked (raise {option})"
+        return (
+            f"STOPPED: {what}, in {self.limit_reached_in or 'the run'}; {self.skipped_for_limit} "
+            f"more tests not run (raise {option} to check everything)"
+        )
 
     def merge(self, other: RunOutcome) -> None:
         self.ledger.merge(other.ledger)
@@ -116,8 +130,10 @@ class Run:
         self.outcome = RunOutcome()
         self._stack = ExitStack()
         self._target: Target | None = None
-        self._keeper: TokenKeeper | None = None  # password auth: the run's IAM token
         self._preflight_done = False
+        self.told: set[str] = set()  # clauses a failed test has told in full (summary.findings)
+        self.started = time.monotonic()
+        self.subset: str | None = None  # set by the plugin: the pytest selection that narrowed the run
         # From the xdist controller: the meter (one budget, one pace) and the preflight every worker shares.
         self._shared = shared
         self.meter: Meter = (
@@ -125,6 +141,11 @@ class Run:
             if shared
             else Meter(config.max_requests, config.rate_per_second, max_duration=config.max_duration)
         )
+        # Password auth: the IAM token of the run; every token it gets is scrubbed from the outputs.
+        self._token = RunToken(
+            config.login, shared, timeout=config.timeout, verify=config.verify,
+            on_new=lambda token: self.redactor.remember_secret(token),
+        ) if config.login else None  # fmt: skip
 
     # -- the target --------------------------------------------------------------------------
 
@@ -136,11 +157,11 @@ class Run:
                 other = config.other_project_id or FALLBACK_OTHER_PROJECT
                 config = dataclasses.replace(config, other_project_id=other)
             else:
-                config = self._embedded(config)
+                config = serve_embedded(config, self._stack, self.catalogue)
             renewing = None
-            if config.login is not None:  # the token comes from IAM, and so may the project id
-                renewing = RenewingTokenAuth(self._iam_token())
-                project_id = config.project_id or self._iam_token().issued.project_id
+            if self._token:  # the token comes from IAM (IamError: exit 6), and so may the project id
+                renewing = RenewingTokenAuth(self._token.keeper())
+                project_id = config.project_id or self._token.keeper().issued.project_id
                 if project_id is None:
                     raise IamError("IAM's token names no project (token.project.id): give --project-id")
                 config = dataclasses.replace(config, project_id=project_id)
@@ -154,54 +175,16 @@ class Run:
             self.outcome.involved = True
         return self._target
 
-    def _iam_token(self) -> TokenKeeper:
-        """Password auth: one token per run (xdist workers take the controller's), renewed as it
-        runs out; every token it gets is scrubbed from the outputs. IamError: exit 6."""
-        if self._keeper is None:
-            assert self.config.login is not None
-            shared = self._shared or {}
-            if "iam_problem" in shared:
-                raise IamError(shared["iam_problem"])
-            self._keeper = keeper_for(
-                self.config.login,
-                shared.get("iam_token"),
-                timeout=self.config.timeout,
-                verify=self.config.verify,
-                on_new=lambda token: self.redactor.remember_secret(token),
-            )
-        return self._keeper
-
-    def _embedded(self, config: SuiteConfig) -> SuiteConfig:
-        if config.reference_variant is None:
-            dataset, aksk = default_dataset(), bool(config.ak)
-            app = build_app(dataset)
-        else:
-            variant = (self.catalogue or {})[config.reference_variant]  # the plugin checked the name
-            dataset, aksk = variant.dataset(), variant.auth == "aksk" or bool(config.ak)
-            app = variant.build(dataset)
-        # A crash of a mutant is its verdict (a 500), not a server traceback in every test's report.
-        # (pytest's log capture reaches non-propagating loggers too: the level silences them.)
-        quiet = logging.getLogger("modelarts_contract.reference")
-        self._stack.callback(quiet.setLevel, quiet.level)
-        quiet.setLevel(logging.CRITICAL + 1)
-        server = self._stack.enter_context(serve(app))
-        main, other = dataset.projects[0], dataset.projects[1]
-        return dataclasses.replace(
-            config,
-            base_url=server.url,
-            project_id=main.project_id,
-            other_project_id=other.project_id,
-            auth_token=None if aksk else main.token,
-            ak=main.ak if aksk else None,
-            sk=main.sk if aksk else None,
-        )
-
     def preflight(self) -> tuple[str, str] | None:
         """One request before the tests, once per run (xdist workers share it). A problem stops the
         run before any verdict: ("environment", why) exits 6; a limit reached on it, (kind, why), 7."""
         if not self._preflight_done:
             self._preflight_done = True
-            stop = self._shared_preflight() if self._shared else self._first_request()
+            stop = (
+                shared_once(self._shared["preflight"], self._first_request)
+                if self._shared
+                else self._first_request()
+            )
             if stop is not None:
                 kind, problem = stop
                 if kind == "environment":
@@ -226,17 +209,6 @@ class Run:
             return stop.kind, f"{stop} on the first request (retries included)"
         return None if problem is None else ("environment", problem)
 
-    def _shared_preflight(self) -> tuple[str, str] | None:
-        assert self._shared is not None
-        result = Path(self._shared["preflight"])
-        with exclusive(result.with_suffix(".lock")):
-            if result.exists():
-                answer = json.loads(result.read_text(encoding="utf-8"))["stop"]
-                return None if answer is None else (answer[0], answer[1])
-            stop = self._first_request()
-            result.write_text(json.dumps({"stop": stop}), encoding="utf-8")
-            return stop
-
     def limit_reached(self) -> bool:
         """No request may go out any more: the budget is spent or the time limit has passed."""
         return self.meter.remaining == 0 or self.meter.out_of_time()
@@ -253,70 +225,16 @@ class Run:
         if self._shared is None:
             directory = tempfile.mkdtemp(prefix="modelarts-contract-")
             self._stack.callback(shutil.rmtree, directory, ignore_errors=True)
+            c = self.config
             meter = SharedMeter.create(
-                directory,
-                self.config.max_requests,
-                self.config.rate_per_second,
-                self.config.max_duration,
-                self.meter.ends_at,
+                directory, c.max_requests, c.rate_per_second, c.max_duration, self.meter.ends_at
             )
             self._shared = {"meter": meter.describe(), "preflight": str(Path(directory) / "preflight.json")}
-            self._shared.update(self._token_for_workers())
+            self._shared.update(self._token.for_workers(self.redactor.text) if self._token else {})
             self.meter = meter
         return self._shared
 
-    def _token_for_workers(self) -> dict[str, Any]:
-        """xdist controller, password auth: the one token of the run (or why IAM gave none)."""
-        if self.config.login is None:
-            return {}
-        try:
-            return {"iam_token": self._iam_token().issued.as_dict()}
-        except IamError as exc:
-            return {"iam_problem": self.redactor.text(str(exc))}
-
     # -- output ------------------------------------------------------------------------------
-
-    def redact(self, report: pytest.TestReport | pytest.CollectReport) -> None:
-        """Every report (terminal, JUnit XML, other plugins) passes here: no secret may survive it."""
-        scrub = self.redactor.scrub
-        if isinstance(report.longrepr, tuple):
-            path, line, message = report.longrepr
-            report.longrepr = (path, line, scrub(message))
-        elif report.longrepr is not None:
-            text = str(report.longrepr)
-            clean = scrub(text)
-            if clean != text:
-                report.longrepr = clean
-        report.sections = [(title, scrub(content)) for title, content in report.sections]
-
-    def findings(self, test: str, errors: list[BaseException]) -> str | None:
-        """A failed test's report when every error is a clause it found broken: each clause once,
-        with how many responses of the test broke it; None when something else failed."""
-        found: dict[str, ClauseViolation] = {}
-        notes: dict[str, str] = {}
-        for error in errors:
-            if isinstance(error, Violations):
-                for violation in error.violations:
-                    found.setdefault(violation.clause.id, violation)
-                notes.update(error.notes)
-            elif isinstance(error, ClauseViolation):
-                found.setdefault(error.clause.id, error)
-            else:
-                return None
-        records = self.outcome.ledger.as_dict()
-        texts = []
-        for clause_id, violation in found.items():
-            times = records.get(clause_id, {}).get("broken_by", {}).get(test, 0)
-            lines = [str(violation)]
-            if times > 1:
-                lines.append(f"  (broken {times} times in this test; the first is shown)")
-            if clause_id in notes and not notes[clause_id].startswith("(and "):  # not a count again
-                lines.append(f"  {notes[clause_id]}")
-            texts.append("\n".join(lines))
-        return "\n\n".join(texts) if texts else None
-
-    def involved(self) -> bool:
-        return self.outcome.involved
 
     def where(self) -> str:
         if self.config.base_url is not None:
@@ -325,76 +243,11 @@ class Run:
         at = f" at {self._target.base_url}" if self._target is not None else ""
         return f"{EMBEDDED}{variant}{at}"
 
-    def header_lines(self) -> list[str]:
-        c = self.config
-        pace = f"{c.rate_per_second:g}/s" if c.rate_per_second else "none"
-        how = f"--rate-limit or {ENVIRONMENT['rate_limit']}: N/s, N/m, N/h or none"
-        tls = f"CA bundle {c.ca_bundle}" if c.ca_bundle else "system CAs"
-        return [
-            f"modelarts-contract {__version__}: {self.where()}, auth {c.auth_mode}, budget {c.max_requests}, "
-            f"TLS {tls}",
-            f"modelarts-contract pace: {pace} ({how})",
-            self.credentials_line(),
-        ]
-
-    def credentials_line(self) -> str:
-        """The credential source in force and the auth mode, never a value."""
-        c = self.config
-        if c.base_url is None:
-            return f"modelarts-contract credentials: the embedded server's own ({c.auth_mode})"
-        return (
-            f"modelarts-contract credentials: {c.auth_kind} from {c.credential_source} "
-            "(precedence: docs/staging.md, Credentials)"
-        )
-
-    def summary_lines(self) -> list[str]:
-        outcome = self.outcome
-        records = outcome.ledger.as_dict()
-        failed = outcome.ledger.broken_clauses()
-        lines = []
-        contract = load_contract()
-        for clause_id in failed:  # each broken clause once, with its first reproduction
-            record, clause = records[clause_id], contract.clauses.get(clause_id)
-            tests = [t for t, n in record["broken_by"].items() if n]
-            first = record["first_failure"] or {}
-            lines += [
-                f"BROKEN [{clause_id}] {clause.text if clause else ''}",
-                f"  source:   {describe_source(clause.source) if clause else '?'}",
-                f"  broken in {len(tests)} test(s), {record['broken']} time(s); the first:",
-                *(
-                    f"  {key + ':':9} {first[key]}"
-                    for key in ("request", "expected", "actual")
-                    if first.get(key)
-                ),
-                "",
-            ]
-        lines.append(
-            f"clauses checked: {len(records)}, failed: {len(failed)}"
-            + (f" ({', '.join(failed)})" if failed else "")
-        )
-        s = self.transport()
-        left = max(0, self.config.max_requests - s.sent)
-        lines.append(
-            f"requests sent: {s.sent}, retries: {s.retries}, waited: {s.waited:.1f} s (Retry-After) "
-            f"+ {s.paced:.1f} s (pace), refused: {s.refused}, budget left: {left} of {self.config.max_requests}"
-        )
-        changed = sorted(cid for cid, rec in records.items() if rec["data_changed"])
-        if changed:
-            lines.append(
-                f"DATA CHANGED during the checks of {', '.join(changed)}: no verdict (the tests show as skipped)"
-            )
-        if outcome.cut_short():
-            lines.append(
-                self.limit_line() + ("" if outcome.stopped_at_start else " (the verdicts above stand)")
-            )
-        if outcome.environment is not None and not outcome.stopped_at_start:
-            lines.append(f"ENVIRONMENT PROBLEM (exit {EXIT_ENVIRONMENT}): {outcome.environment}")
-        return lines
-
     def ledger_context(self, exitstatus: int) -> dict[str, Any]:
         """What the report needs to render the same page later, beside the clause records."""
         c = self.config
-        stop = self.outcome.environment or (self.limit_line() if self.outcome.cut_short() else None)
+        outcome = self.outcome
+        stop = outcome.environment or (outcome.limit_line(c.max_requests) if outcome.cut_short() else None)
         return {
             "exitstatus": exitstatus,
             "stopped": stop,
@@ -404,6 +257,9 @@ class Run:
                 "suite_version": __version__,
                 "spec_version": load_contract().version,
                 "seed": c.seed,
+                "duration_s": round(time.monotonic() - self.started, 1),
+                "subset": self.subset,
+                "unused": unused_settings(self.config),
                 "options": {
                     "auth": c.auth_mode,
                     "max_requests": c.max_requests,
@@ -417,18 +273,6 @@ class Run:
             },
         }
 
-    def limit_line(self) -> str:
-        """What limit cut the run short, where, and how to lift it."""
-        outcome = self.outcome
-        option = LIMIT_OPTIONS.get(outcome.limit_kind or "", LIMIT_OPTIONS["request-budget"])
-        what = outcome.limit or f"the request budget of {self.config.max_requests} requests is spent"
-        if outcome.stopped_at_start:
-            return f"STOPPED before any test: {what}; nothing was checked (raise {option})"
-        return (
-            f"STOPPED: {what}, in {outcome.limit_reached_in or 'the run'}; {outcome.skipped_for_limit} "
-            f"more tests not run (raise {option} to check everything)"
-        )
-
     def write_reports(self, report_dir: Path, exitstatus: int) -> None:
         ledger_path = report_dir / "ledger.json"
         self.outcome.ledger.dump(ledger_path, **self.ledger_context(exitstatus))
@@ -436,3 +280,69 @@ class Run:
 
     def close(self) -> None:
         self._stack.close()
+
+
+def shared_once(path: str, first_request: Callable[[], Stop | None]) -> Stop | None:
+    """The preflight once for all xdist workers: the first to come sends it, the others read its answer."""
+    result = Path(path)
+    with exclusive(result.with_suffix(".lock")):
+        if result.exists():
+            answer = json.loads(result.read_text(encoding="utf-8"))["stop"]
+            return None if answer is None else (answer[0], answer[1])
+        stop = first_request()
+        result.write_text(json.dumps({"stop": stop}), encoding="utf-8")
+        return stop
+
+
+def serve_embedded(config: SuiteConfig, stack: ExitStack, catalogue: Catalogue | None) -> SuiteConfig:
+    """Start the reference server (or the variant asked for) and point a copy of `config` at it."""
+    if config.reference_variant is None:
+        dataset, aksk = default_dataset(), bool(config.ak)
+        app = build_app(dataset)
+    else:
+        variant = (catalogue or {})[config.reference_variant]  # the plugin checked the name
+        dataset, aksk = variant.dataset(), variant.auth == "aksk" or bool(config.ak)
+        app = variant.build(dataset)
+    # A crash of a mutant is its verdict (a 500), not a server traceback in every test's report.
+    # (pytest's log capture reaches non-propagating loggers too: the level silences them.)
+    quiet = logging.getLogger("modelarts_contract.reference")
+    stack.callback(quiet.setLevel, quiet.level)
+    quiet.setLevel(logging.CRITICAL + 1)
+    server = stack.enter_context(serve(app))
+    main, other = dataset.projects[0], dataset.projects[1]
+    return dataclasses.replace(
+        config,
+        base_url=server.url,
+        project_id=main.project_id,
+        other_project_id=other.project_id,
+        auth_token=None if aksk else main.token,
+        ak=main.ak if aksk else None,
+        sk=main.sk if aksk else None,
+    )
+
+
+def redact_report(redactor: Redactor, report: pytest.TestReport | pytest.CollectReport) -> None:
+    """Every report (terminal, JUnit XML, other plugins) passes here: no secret may survive it."""
+    scrub = redactor.scrub
+    if isinstance(report.longrepr, tuple):
+        path, line, message = report.longrepr
+        report.longrepr = (path, line, scrub(message))
+    elif report.longrepr is not None:
+        text = str(report.longrepr)
+        clean = scrub(text)
+        if clean != text:
+            report.longrepr = clean
+    report.sections = [(title, scrub(content)) for title, content in report.sections]
+
+
+def unused_settings(config: SuiteConfig) -> str | None:
+    """Settings for a real target given without a base URL: the embedded server was tested."""
+    if config.base_url is not None:
+        return None
+    given = [ENVIRONMENT[name] for name in UNUSED_WITHOUT_URL if getattr(config, name)]
+    if not given:
+        return None
+    return (
+        f"{', '.join(given)} set but no base URL ({ENVIRONMENT['base_url']}): they were not used, "
+        f"the {EMBEDDED} was tested"
+    )

@@ -5,7 +5,7 @@ control and non-ASCII characters; integers at 0, 1, their defaults, bounds, int3
 edges; enums in every case variant and with whitespace; lenient booleans; every sort_key order; every
 filter with every sort key on a later page. They get the same judgement as a generated request:
 every single-response check, and the families whose answer follows from the whole listing are
-relations (checks.relations.EDGE_RELATIONS), run under the live-data guard (R17).
+relations declared `edge` (checks.edge_relations), run under the live-data guard (R17).
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ import pytest
 
 from modelarts_contract import edges
 from modelarts_contract.checks.core import DataChanged
+from modelarts_contract.checks.edge_relations import judge_each
 from modelarts_contract.checks.listing import Lister
-from modelarts_contract.checks.registry import Relation, RelationCase, Scope, response_checks
-from modelarts_contract.checks.relations import EDGE_RELATIONS, judge_each
+from modelarts_contract.checks.registry import Relation, RelationCase, Scope, relations, response_checks
 from modelarts_contract.contract import FieldFilter, load_contract
 
 CONTRACT = load_contract()
@@ -29,11 +29,11 @@ ALONE = [
     *[(f"enums[{p.name}]", edges.enum_edges(CONTRACT, p.name)) for p in edges.enum_parameters(CONTRACT)],
     *[(f"booleans[{p.name}]", edges.boolean_edges(CONTRACT, p.name)) for p in edges.boolean_parameters(CONTRACT)],
 ]  # fmt: skip
-AGAINST_LISTING = [(relation, case) for relation in EDGE_RELATIONS for case in relation.cases]
+AGAINST_LISTING = [(relation, case) for relation in relations(edge=True) for case in relation.cases]
 
 
-def _id(relation: Relation, case: RelationCase) -> str:
-    name = relation.name.split(".", 1)[1].removeprefix("edge_").replace("_", "-")
+def _id(relation: Relation[...], case: RelationCase) -> str:
+    name = relation.name.split(".", 1)[1].replace("_", "-")
     return f"{name}[{case.id}]" if case.id else name
 
 
@@ -51,6 +51,6 @@ def test_edges_alone(target, family, edge_list):
 @pytest.mark.parametrize(("relation", "case"), AGAINST_LISTING, ids=[_id(*c) for c in AGAINST_LISTING])
 def test_edges_against_the_listing(target, lister, relation, case):
     try:
-        lister.stable(relation, lambda: relation(target.verifier, lister, **case.kwargs))
+        lister.stable(relation, lambda: case.judge(target.verifier, lister))
     except DataChanged as exc:
         pytest.skip(f"DATA CHANGED (no verdict): {exc}")

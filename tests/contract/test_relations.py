@@ -1,5 +1,5 @@
 """Relations across requests, one test per registered relation and case (R2, R6, R7, R9-R12); the
-edge relations (checks.relations.EDGE_RELATIONS) run in test_edges.py, one test per edge family.
+relations declared `edge` run in test_edges.py, one test per edge family.
 
 A relation whose data changed under it twice is reported as "data changed", never as a pass.
 """
@@ -11,14 +11,11 @@ import pytest
 from modelarts_contract.checks.core import DataChanged
 from modelarts_contract.checks.listing import Lister
 from modelarts_contract.checks.registry import Relation, RelationCase, relations
-from modelarts_contract.checks.relations import EDGE_RELATIONS
 
-CASES = [
-    (relation, case) for relation in relations() if relation not in EDGE_RELATIONS for case in relation.cases
-]
+CASES = [(relation, case) for relation in relations(edge=False) for case in relation.cases]
 
 
-def _id(relation: Relation, case: RelationCase) -> str:
+def _id(relation: Relation[...], case: RelationCase) -> str:
     name = relation.name.split(".", 1)[1].replace("_", "-")
     return f"{name}[{case.id}]" if case.id else name
 
@@ -31,6 +28,6 @@ def lister(target):
 @pytest.mark.parametrize(("relation", "case"), CASES, ids=[_id(*c) for c in CASES])
 def test_relation(target, lister, relation, case):
     try:
-        lister.stable(relation, lambda: relation(target.verifier, lister, **case.kwargs))
+        lister.stable(relation, lambda: case.judge(target.verifier, lister))
     except DataChanged as exc:
         pytest.skip(f"DATA CHANGED (no verdict): {exc}")

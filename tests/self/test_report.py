@@ -25,6 +25,7 @@ from modelarts_contract.report import (
 )
 from modelarts_contract.report.__main__ import main
 from modelarts_contract.report.model import redact_url
+from modelarts_contract.sources import parse_source
 
 ROOT = Path(__file__).resolve().parents[2]
 WHEN = datetime(2024, 6, 18, 12, 0, tzinfo=UTC)
@@ -95,8 +96,8 @@ def test_proven_by_lists_mutants_only_and_checks_come_from_the_registry():
     assert rows["R9.pages"].checks == ("paging.pages",)
     assert rows["R10.namespace-filter"].checks == (
         "filters.groups_satisfy_filters",
-        "relations.edge_free_strings",
-        "relations.edge_filter_sort",
+        "edge_relations.free_strings",
+        "edge_relations.filter_sort",
     )
 
 
@@ -110,7 +111,9 @@ def test_every_clause_appears_in_both_renderings():
     for clause_id, clause in load_contract().clauses.items():
         assert f"`{clause_id}`" in md
         assert f'id="{clause_id}"' in page
-        assert clause.source.replace('"', "&quot;") in page
+        for reference in parse_source(clause.source):  # each a link into docs/contract.md
+            assert f'<a href="{reference.location}">' in page
+            assert f"]({reference.location})" in md
 
 
 def test_failure_texts_are_escaped():
@@ -162,7 +165,7 @@ def test_cli_writes_both_files_and_exits_2_on_a_bad_ledger(tmp_path, capsys):
     assert "report: error:" in capsys.readouterr().err
     (tmp_path / "ledger.json").write_text(json.dumps(LEDGER), encoding="utf-8")
     assert main([str(tmp_path), "--title", "T <1>"]) == 0
-    assert "# T &lt;1&gt;" in (tmp_path / "conformance.md").read_text(encoding="utf-8")
+    assert "# T \\<1\\>" in (tmp_path / "conformance.md").read_text(encoding="utf-8")
     assert "<h1>T &lt;1&gt;</h1>" in (tmp_path / "conformance.html").read_text(encoding="utf-8")
 
 
@@ -194,7 +197,8 @@ def test_a_mutant_run_reports_its_clause_broken(tmp_path):
     assert '<tr id="R9.pages" class="broken">' in page and '<span class="badge broken">broken</span>' in page
     assert "$MODELARTS_AUTH_TOKEN" in md and "$MODELARTS_AUTH_TOKEN" in page
     assert data.MAIN_TOKEN not in md and data.MAIN_TOKEN not in page
-    assert "Conformance " in md and server.url in page
+    assert md.split("\n")[2].startswith("**FAILED**: 1 of 27 clauses broken (R9.pages)")
+    assert f"target: {server.url}" in md and server.url in page
     # Later, from the ledger alone: the same target, versions and options (the ledger records them).
     assert main([str(tmp_path)]) == 0
     again = (tmp_path / "conformance.md").read_text(encoding="utf-8")

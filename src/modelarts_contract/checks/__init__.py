@@ -9,7 +9,7 @@ registers them all. The `Ledger` counts, per clause, how often it was exercised 
 # Imported to register their checks, in the order a failing response reports its clauses.
 # isort: off
 from modelarts_contract.checks import status, bodies, plausibility, paging, filters, sorting  # noqa: F401
-from modelarts_contract.checks import auth, listing, relations  # noqa: F401
+from modelarts_contract.checks import auth, listing, relations, edge_relations  # noqa: F401
 
 # isort: on
 from modelarts_contract.checks.core import (

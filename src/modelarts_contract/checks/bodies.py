@@ -50,9 +50,7 @@ def content_type(v: Verifier, ex: Exchange) -> None:
     if not ex.content:
         return
     media = ex.headers.get("Content-Type", "").split(";")[0].strip().lower()
-    v.expect(
-        "R8.content-type", media == JSON_MEDIA_TYPE, JSON_MEDIA_TYPE, f"Content-Type {media or '(none)'}", ex
-    )
+    v.holds(media == JSON_MEDIA_TYPE, JSON_MEDIA_TYPE, f"Content-Type {media or '(none)'}", ex)
 
 
 def _not_json(ex: Exchange) -> str:
@@ -65,9 +63,9 @@ def success_body(v: Verifier, ex: Exchange) -> None:
         return
     schema = v.contract.strict_schema(200) if v.strict else v.contract.response_schema(200)
     if ex.body is NOT_JSON:
-        v.expect("R8.body-schema", False, "a JSON body", _not_json(ex), ex)
+        v.holds(False, "a JSON body", _not_json(ex), ex)
     errors = _schema_errors(schema, ex.body)
-    v.expect("R8.body-schema", not errors, "a body matching ImageGroupList", "; ".join(errors), ex)
+    v.holds(not errors, "a body matching ImageGroupList", "; ".join(errors), ex)
 
 
 @check("R13.error-body", scope=Scope.ANY)
@@ -76,6 +74,6 @@ def error_body(v: Verifier, ex: Exchange) -> None:
         return
     schema = v.contract.error_schema
     if ex.body is NOT_JSON:
-        v.expect("R13.error-body", False, "a JSON error body", _not_json(ex), ex)
+        v.holds(False, "a JSON error body", _not_json(ex), ex)
     errors = _schema_errors(schema, ex.body)
-    v.expect("R13.error-body", not errors, "string error_code and error_msg", "; ".join(errors), ex)
+    v.holds(not errors, "string error_code and error_msg", "; ".join(errors), ex)

@@ -10,18 +10,20 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec
 from urllib.parse import parse_qs, urlsplit
 
 import requests
 
-from modelarts_contract.checks.registry import Check, Entry
+from modelarts_contract.checks.registry import Check, Entry, ExchangeCheck
 from modelarts_contract.contract import Clause, Contract
+from modelarts_contract.ledger_file import stamp, write_atomic
 from modelarts_contract.redact import Redactor
 from modelarts_contract.sources import SourceError, render_source
 from modelarts_contract.stops import AnswerTooLarge
 
 NOT_JSON = object()
+P = ParamSpec("P")
 
 
 @dataclass
@@ -105,6 +107,9 @@ class ClauseViolation(AssertionError):
         self.expected = redactor.text(expected)
         self.actual = redactor.text(actual)
         self.reproduce = exchange.reproduce if exchange else ""
+        # How simple its request is (fewest, then shortest parameters): summaries show the simplest.
+        pairs = [f"{k}={v}" for k, values in (exchange.query if exchange else {}).items() for v in values]
+        self.rank = (len(pairs), sum(map(len, pairs)))
         lines = [
             f"[{clause.id}] {clause.text}",
             f"  source:   {describe_source(clause.source)}",
@@ -151,8 +156,16 @@ class ClauseRecord:
     broken: int = 0
     data_changed: int = 0
     first_failure: dict[str, str] | None = None
+    simplest_failure: dict[str, Any] | None = None  # the failure whose request has the fewest parameters
     tests: set[str] = field(default_factory=set)  # the tests that exercised the clause
     broken_by: Counter[str] = field(default_factory=Counter)  # test -> how many times it found it broken
+
+
+def _simpler(mine: dict[str, Any] | None, theirs: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The failure with the simpler request; the earlier one on a tie."""
+    if mine is None or (theirs is not None and theirs["rank"] < mine["rank"]):
+        return theirs
+    return mine
 
 
 @dataclass
@@ -178,12 +191,16 @@ class Ledger:
             record = self._record(violation.clause.id)
             record.broken += 1
             record.broken_by[test or ""] += 1
+            failure = {
+                "request": violation.reproduce,
+                "expected": violation.expected,
+                "actual": violation.actual,
+            }
             if record.first_failure is None:
-                record.first_failure = {
-                    "request": violation.reproduce,
-                    "expected": violation.expected,
-                    "actual": violation.actual,
-                }
+                record.first_failure = failure
+            record.simplest_failure = _simpler(
+                record.simplest_failure, {**failure, "rank": list(violation.rank)}
+            )
 
     def changed(self, clause_id: str) -> None:
         with self._lock:
@@ -199,6 +216,7 @@ class Ledger:
                 mine.broken += theirs["broken"]
                 mine.data_changed += theirs["data_changed"]
                 mine.first_failure = mine.first_failure or theirs["first_failure"]
+                mine.simplest_failure = _simpler(mine.simplest_failure, theirs.get("simplest_failure"))
                 mine.tests.update(theirs.get("tests", ()))
                 mine.broken_by.update(theirs.get("broken_by", {}))
 
@@ -215,7 +233,7 @@ class Ledger:
 
     def dump(self, path: Path, **extra: Any) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps({"clauses": self.as_dict(), **extra}, indent=2), encoding="utf-8")
+        write_atomic(path, json.dumps({**stamp(), "clauses": self.as_dict(), **extra}, indent=2))
 
 
 class UndeclaredClause(RuntimeError):
@@ -256,6 +274,14 @@ class Verifier:
             self.ledger.broken(violation, self.current_test)
             raise violation
 
+    def holds(self, ok: bool, expected: str, actual: str, exchange: Exchange | None = None) -> None:
+        """`expect` on the one clause the running check declares (its declaration names it once)."""
+        declared = self._judging[-1].clauses if self._judging else ()
+        if len(declared) != 1:
+            who = self._judging[-1].name if self._judging else "code outside any registered check"
+            raise UndeclaredClause(f"{who} gave a verdict without naming which of {declared} it concerns")
+        self.expect(declared[0], ok, expected, actual, exchange)
+
     @contextmanager
     def buffered(self) -> Iterator[Ledger]:
         """Verdicts inside go to a fresh ledger, for the caller to merge or drop."""
@@ -265,16 +291,16 @@ class Verifier:
         finally:
             self.ledger = real
 
-    def run(self, entry: Check, *args: Any) -> None:
+    def run(self, entry: Check[P], /, *args: P.args, **kwargs: P.kwargs) -> None:
         with self.judging(entry):
-            entry(self, *args)
+            entry(self, *args, **kwargs)
 
-    def run_all(self, checks: Iterable[Check], exchange: Exchange, *args: Any) -> None:
+    def run_all(self, checks: Iterable[ExchangeCheck], exchange: Exchange) -> None:
         """Run every check, so each broken clause is counted, then fail with all of them."""
         failures: list[ClauseViolation] = []
         for entry in checks:
             try:
-                self.run(entry, exchange, *args)
+                self.run(entry, exchange)
             except ClauseViolation as violation:
                 failures.append(violation)
         if failures:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from modelarts_contract.checks.core import Exchange, Verifier, page_items
-from modelarts_contract.checks.registry import check
+from modelarts_contract.checks.registry import check, filter_clauses
 from modelarts_contract.contract import Contract, FieldFilter
 
 
@@ -38,7 +38,7 @@ def satisfies(item: dict[str, Any], field: str, value: str, mode: str) -> bool:
     return value in actual if mode == "substring" else actual == value
 
 
-@check("R10.name-filter", "R10.namespace-filter")
+@check(*filter_clauses(FieldFilter))
 def groups_satisfy_filters(v: Verifier, ex: Exchange) -> None:
     items = page_items(v.contract, ex)
     if not items:

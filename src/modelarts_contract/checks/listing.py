@@ -111,10 +111,9 @@ def _values(item: Mapping[str, Any], fields: tuple[str, ...]) -> tuple[Any, ...]
 
 
 @check("R9.total-invariant", scope=Scope.LISTING)
-def _totals_agree(v: Any, first: Page, later: Page) -> None:
+def _totals_agree(v: Verifier, first: Page, later: Page) -> None:
     """The pages of one listing read report the same total (R9: total does not depend on offset)."""
-    v.expect(
-        "R9.total-invariant",
+    v.holds(
         later.total == first.total,
         f"total {first.total} (as on the listing's first page)",
         f"total {later.total}",
@@ -269,7 +268,7 @@ class Lister:
         if found:
             raise Violations(list(found.values()), notes)
 
-    def stable(self, relation: Relation, check: Callable[[], None]) -> None:
+    def stable(self, relation: Relation[...], check: Callable[[], None]) -> None:
         """Run a relation between two snapshots; if the data changed meanwhile, run it once more,
         then give up (R17).
 

@@ -52,8 +52,7 @@ def window(v: Verifier, ex: Exchange) -> None:
         return
     start = v.contract.paging.first_record(page.limit, page.offset)
     expected = max(0, min(page.limit, page.total - start))
-    v.expect(
-        "R9.window",
+    v.holds(
         len(page.items) == expected,
         f"len(data) == max(0, min(limit={page.limit}, total={page.total} - first record={start})) == {expected}",
         f"len(data) == {len(page.items)}",
@@ -70,8 +69,7 @@ def size(v: Verifier, ex: Exchange) -> None:
     allowed = {"items": len(page.items), "limit": page.limit}
     expected = sorted({allowed[name] for name in paging.size_one_of})
     actual = page.body.get(paging.size)
-    v.expect(
-        "R9.size",
+    v.holds(
         type(actual) is int and actual in expected,
         f"size in {expected} ({' or '.join(sorted(paging.size_one_of))})",
         f"size == {actual!r}",
@@ -87,8 +85,7 @@ def pages(v: Verifier, ex: Exchange) -> None:
     paging = v.contract.paging
     expected = list(paging.pages_when_empty) if page.total == 0 else [math.ceil(page.total / page.limit)]
     actual = page.body.get(paging.pages)
-    v.expect(
-        "R9.pages",
+    v.holds(
         type(actual) is int and actual in expected,
         f"pages in {expected} (ceil(total={page.total} / limit={page.limit}))",
         f"pages == {actual!r}",
@@ -104,8 +101,7 @@ def current(v: Verifier, ex: Exchange) -> None:
         return  # R9 says nothing about current for an offset between page boundaries
     expected = paging.expected_current(page.limit, page.offset)
     actual = page.body.get(paging.current)
-    v.expect(
-        "R9.current",
+    v.holds(
         type(actual) is int and actual == expected,
         f"current == offset // limit + {paging.current_base} == {expected}",
         f"current == {actual!r}",

@@ -33,7 +33,7 @@ def plausible_groups(v: Verifier, ex: Exchange) -> None:
             value = item.get(name)
             if _integer(value) and value < minimum:
                 problems.append(f"{where}: {name}={value} < {minimum}")
-    v.expect("R12.plausible", not problems, "plausible groups (R12)", "; ".join(problems[:5]), ex)
+    v.holds(not problems, "plausible groups (R12)", "; ".join(problems[:5]), ex)
 
 
 def _integer(value: object) -> TypeGuard[int]:
@@ -48,4 +48,4 @@ def unique_groups(v: Verifier, ex: Exchange) -> None:
     identity = v.contract.identity
     counts = Counter(tuple(hashable(item.get(f)) for f in identity) for item in items)
     twice = [key for key, n in counts.items() if n > 1]
-    v.expect("R12.unique", not twice, f"each {'+'.join(identity)} once", f"repeated: {twice[:5]}", ex)
+    v.holds(not twice, f"each {'+'.join(identity)} once", f"repeated: {twice[:5]}", ex)

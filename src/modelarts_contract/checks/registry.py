@@ -3,6 +3,9 @@
 The suite's parametrisation, the report's "check" column and the catalogue's links from clause to
 check all read this registry, and the verifier refuses a verdict on a clause that the running check
 did not declare. Importing `modelarts_contract.checks` registers every check.
+
+Where the spec names a check's clauses (x-filters names each filter's clause), the declaration reads
+them from the spec (`filter_clauses`) instead of repeating them.
 """
 
 from __future__ import annotations
@@ -10,7 +13,17 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any, Generic, Literal, ParamSpec, Protocol, TypeGuard, TypeVar, overload
+
+from modelarts_contract.contract import Filter, load_contract
+
+if TYPE_CHECKING:  # annotations only: core and listing import this module
+    from modelarts_contract.checks.core import Exchange, Verifier
+    from modelarts_contract.checks.listing import Lister
+
+P = ParamSpec("P")
+T = TypeVar("T")
+T_contra = TypeVar("T_contra", contravariant=True)
 
 
 class Scope(Enum):
@@ -22,45 +35,84 @@ class Scope(Enum):
     LISTING = "pages of one listing"  # compares the pages of one listing read
 
 
+ExchangeScope = Literal[Scope.ANY, Scope.CONFIGURED, Scope.CREDENTIALS]
+
+
+class CheckFunction(Protocol[P]):
+    """A check's body: judges what it is given (one exchange, or the pages of a listing)."""
+
+    def __call__(self, v: Verifier, /, *args: P.args, **kwargs: P.kwargs) -> None: ...
+
+
+class RelationFunction(Protocol[P]):
+    """A relation's body: judges across requests, read through the lister, for one case."""
+
+    def __call__(self, v: Verifier, lister: Lister, /, *args: P.args, **kwargs: P.kwargs) -> None: ...
+
+
+class Judge(Protocol):
+    """A relation with its case's value bound: what a test runs."""
+
+    def __call__(self, v: Verifier, lister: Lister, /) -> None: ...
+
+
+class CaseFunction(Protocol[T_contra]):
+    """A relation's body that takes its case's value."""
+
+    def __call__(self, v: Verifier, lister: Lister, case: T_contra, /) -> None: ...
+
+
 @dataclass(frozen=True)
-class Check:
-    """A check of one exchange."""
+class Check(Generic[P]):
+    """A check of one exchange (or, scope LISTING, of two pages of one listing)."""
 
     name: str  # "paging.pages"
     clauses: tuple[str, ...]
     scope: Scope
-    func: Callable[..., None] = field(repr=False)
+    func: CheckFunction[P] = field(repr=False)
 
-    def __call__(self, *args: Any) -> None:
-        self.func(*args)
+    def __call__(self, v: Verifier, /, *args: P.args, **kwargs: P.kwargs) -> None:
+        self.func(v, *args, **kwargs)
+
+
+ExchangeCheck = Check[["Exchange"]]
 
 
 @dataclass(frozen=True)
 class RelationCase:
-    """One parametrisation of a relation; `id` names its test."""
+    """One parametrisation of a relation; `id` names its test ("" for a relation judged once)."""
 
     id: str
-    kwargs: Mapping[str, Any] = field(default_factory=dict)
+    judge: Judge = field(repr=False)
 
 
 @dataclass(frozen=True)
-class Relation:
-    """A check across requests, run under the live-data guard (R17)."""
+class Relation(Generic[P]):
+    """A check across requests, run under the live-data guard (R17). An `edge` relation judges the
+    edge catalogue (tests/contract/test_edges.py runs it); the others run in test_relations.py."""
 
     name: str  # "relations.record_offsets"
     clauses: tuple[str, ...]
-    func: Callable[..., None] = field(repr=False)
-    cases: tuple[RelationCase, ...] = (RelationCase(""),)
+    func: RelationFunction[P] = field(repr=False)
+    cases: tuple[RelationCase, ...]
+    edge: bool = False
 
-    def __call__(self, *args: Any, **kwargs: Any) -> None:
-        self.func(*args, **kwargs)
+    def __call__(self, v: Verifier, lister: Lister, /, *args: P.args, **kwargs: P.kwargs) -> None:
+        self.func(v, lister, *args, **kwargs)
 
 
-Entry = Check | Relation
+Entry = Check[...] | Relation[...]
 _ENTRIES: dict[str, Entry] = {}  # declarations, filled at import; not run state
 
 
-def _name(func: Callable[..., Any]) -> str:
+def filter_clauses(*kinds: type[Filter]) -> tuple[str, ...]:
+    """The clauses the packaged spec's x-filters names for its filters of `kinds` (all without),
+    sorted: a check declares them by what it judges, and a filter added to the spec comes with them."""
+    filters = load_contract().filters
+    return tuple(sorted({f.clause for f in filters if not kinds or isinstance(f, kinds)}))
+
+
+def _name(func: Callable[..., object]) -> str:
     return f"{func.__module__.rsplit('.', 1)[-1]}.{func.__name__}"
 
 
@@ -72,10 +124,20 @@ def _register(entry: Entry) -> None:
     _ENTRIES[entry.name] = entry
 
 
-def check(*clauses: str, scope: Scope = Scope.CONFIGURED) -> Callable[[Callable[..., None]], Check]:
-    """Register a check of one exchange that judges `clauses`."""
+@overload
+def check(
+    *clauses: str, scope: ExchangeScope = Scope.CONFIGURED
+) -> Callable[[CheckFunction[[Exchange]]], ExchangeCheck]: ...
 
-    def register(func: Callable[..., None]) -> Check:
+
+@overload
+def check(*clauses: str, scope: Literal[Scope.LISTING]) -> Callable[[CheckFunction[P]], Check[P]]: ...
+
+
+def check(*clauses: str, scope: Scope = Scope.CONFIGURED) -> Callable[[CheckFunction[P]], Check[P]]:
+    """Register a check that judges `clauses`: of one exchange, or (LISTING) of a listing's pages."""
+
+    def register(func: CheckFunction[P]) -> Check[P]:
         entry = Check(_name(func), clauses, scope, func)
         _register(entry)
         return entry
@@ -83,31 +145,56 @@ def check(*clauses: str, scope: Scope = Scope.CONFIGURED) -> Callable[[Callable[
     return register
 
 
-def relation(
-    *clauses: str, cases: tuple[RelationCase, ...] = (RelationCase(""),)
-) -> Callable[[Callable[..., None]], Relation]:
-    """Register a check across requests that judges `clauses`, once per case."""
+@overload
+def relation(*clauses: str, edge: bool = False) -> Callable[[RelationFunction[[]]], Relation[[]]]: ...
 
-    def register(func: Callable[..., None]) -> Relation:
-        entry = Relation(_name(func), clauses, func, cases)
+
+@overload
+def relation(
+    *clauses: str, cases: Mapping[str, T], edge: bool = False
+) -> Callable[[CaseFunction[T]], Relation[[T]]]: ...
+
+
+def relation(
+    *clauses: str, cases: Mapping[str, Any] | None = None, edge: bool = False
+) -> Callable[[Any], Relation[...]]:
+    """Register a check across requests that judges `clauses`: once, or once per case (its id and
+    the value the body gets)."""
+
+    def register(func: Any) -> Relation[...]:
+        if cases is None:
+            bound: tuple[RelationCase, ...] = (RelationCase("", func),)
+        else:
+            bound = tuple(RelationCase(i, _bind(func, value)) for i, value in cases.items())
+        entry: Relation[...] = Relation(_name(func), clauses, func, bound, edge)
         _register(entry)
         return entry
 
     return register
 
 
+def _bind(func: CaseFunction[T], value: T) -> Judge:
+    return lambda v, lister: func(v, lister, value)
+
+
 def entries() -> tuple[Entry, ...]:
     return tuple(_ENTRIES.values())
 
 
-def response_checks(scope: Scope) -> tuple[Check, ...]:
+def _of_one_exchange(entry: Entry) -> TypeGuard[ExchangeCheck]:
+    """A check of any scope but LISTING judges one exchange: `check`'s overloads make it so."""
+    return isinstance(entry, Check) and entry.scope is not Scope.LISTING
+
+
+def response_checks(scope: Scope) -> tuple[ExchangeCheck, ...]:
     """The checks every exchange of `scope` gets: ANY holds everywhere, CONFIGURED adds its own."""
     wanted = {Scope.ANY, scope} if scope is Scope.CONFIGURED else {Scope.ANY}
-    return tuple(e for e in _ENTRIES.values() if isinstance(e, Check) and e.scope in wanted)
+    return tuple(e for e in _ENTRIES.values() if _of_one_exchange(e) and e.scope in wanted)
 
 
-def relations() -> tuple[Relation, ...]:
-    return tuple(e for e in _ENTRIES.values() if isinstance(e, Relation))
+def relations(*, edge: bool) -> tuple[Relation[...], ...]:
+    """The relations that judge the edge catalogue (`edge`), or the others, in registration order."""
+    return tuple(e for e in _ENTRIES.values() if isinstance(e, Relation) and e.edge == edge)
 
 
 def checks_judging(clause_id: str) -> tuple[str, ...]:

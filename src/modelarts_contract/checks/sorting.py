@@ -56,8 +56,7 @@ def data_in_requested_order(v: Verifier, ex: Exchange) -> None:
     keys, direction = order
     i = first_disorder(v.contract, items, keys, direction)
     shown = None if i is None else [sort_tuple(v.contract, items[j], keys) for j in (i, i + 1)]
-    v.expect(
-        "R11.order",
+    v.holds(
         i is None,
         f"data {direction} by {', '.join(keys)}",
         f"data[{i}] and data[{i + 1 if i is not None else ''}] out of order: {shown}",

@@ -2,7 +2,7 @@
 Huawei SDK's credentials file (`sdk_file`), clouds.yaml (`clouds`), and the bounded IAM token client
 (`iam`). They resolve to one frozen `Credentials` value; `auth` signs with what it holds."""
 
-from .iam import IamClient, IssuedToken, TokenKeeper, keeper_for
+from .iam import IamClient, IssuedToken, RunToken, TokenKeeper
 from .model import (
     AKSK,
     PASSWORD,
@@ -12,6 +12,7 @@ from .model import (
     CredentialsError,
     IamError,
     PasswordLogin,
+    config_fields,
 )
 from .sources import Given, for_target, resolve
 
@@ -27,8 +28,9 @@ __all__ = [
     "IamError",
     "IssuedToken",
     "PasswordLogin",
+    "RunToken",
     "TokenKeeper",
+    "config_fields",
     "for_target",
-    "keeper_for",
     "resolve",
 ]

@@ -218,15 +218,37 @@ class TokenKeeper:
             raise TargetUnreachable(f"renewing the IAM token failed: {exc}") from None
 
 
-def keeper_for(
-    login: PasswordLogin,
-    handed_over: dict[str, Any] | None,
-    *,
-    timeout: float,
-    verify: bool | str,
-    on_new: Callable[[str], None],
-) -> TokenKeeper:
-    """The run's token keeper: with the token the xdist controller handed over, or a new one."""
-    client = IamClient(login, timeout=timeout, verify=verify)
-    issued = IssuedToken.from_dict(handed_over) if handed_over else client.fetch()
-    return TokenKeeper(client, issued, on_new)
+class RunToken:
+    """Password auth for one run: one token (under xdist the controller's, handed over in
+    `workerinput`), renewed as it runs out; `on_new` hears of every token it gets."""
+
+    def __init__(
+        self,
+        login: PasswordLogin,
+        handed_over: dict[str, Any] | None,
+        *,
+        timeout: float,
+        verify: bool | str,
+        on_new: Callable[[str], None],
+    ) -> None:
+        self._login, self._handed_over = login, handed_over or {}
+        self._timeout, self._verify, self._on_new = timeout, verify, on_new
+        self._keeper: TokenKeeper | None = None
+
+    def keeper(self) -> TokenKeeper:
+        """The token's keeper, fetching the token on first use; IamError when IAM gave none."""
+        if self._keeper is None:
+            if "iam_problem" in self._handed_over:
+                raise IamError(self._handed_over["iam_problem"])
+            client = IamClient(self._login, timeout=self._timeout, verify=self._verify)
+            given = self._handed_over.get("iam_token")
+            issued = IssuedToken.from_dict(given) if given else client.fetch()
+            self._keeper = TokenKeeper(client, issued, self._on_new)
+        return self._keeper
+
+    def for_workers(self, scrub: Callable[[str], str]) -> dict[str, Any]:
+        """What the xdist controller hands each worker: the token, or why IAM gave none (scrubbed)."""
+        try:
+            return {"iam_token": self.keeper().issued.as_dict()}
+        except IamError as exc:
+            return {"iam_problem": scrub(str(exc))}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 MIN_SECRET_LENGTH = 8  # as config's check: a shorter secret would blank those characters everywhere
 _BAD_SECRET = re.compile(r"[\s\x00-\x1f\x7f]")
@@ -56,6 +57,21 @@ class Credentials:
         password = self.login.password if self.login else None
         values = (self.token, self.ak, self.sk, self.security_token, password)
         return tuple(v for v in values if v)
+
+
+def config_fields(creds: Credentials | None) -> dict[str, Any]:
+    """The fields of the suite's config (config.SuiteConfig) that the credentials in force fill in."""
+    if creds is None:
+        return {}
+    return {
+        "auth_token": creds.token,
+        "ak": creds.ak,
+        "sk": creds.sk,
+        "security_token": creds.security_token,
+        "login": creds.login,
+        "credential_source": creds.source,
+        "auth_kind": creds.mode,
+    }
 
 
 def checked_secret(label: str, value: object) -> str | None:

@@ -6,11 +6,11 @@ and writes DIR/conformance.md and DIR/conformance.html.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from modelarts_contract import ledger_file
 from modelarts_contract.contract import Contract, load_contract
 
 from .html import render_html
@@ -44,14 +44,9 @@ MARKDOWN_NAME, HTML_NAME = "conformance.md", "conformance.html"
 
 
 def read_ledger(path: Path) -> dict[str, Any]:
-    """The ledger document; LedgerError when it is missing, not JSON or not shaped like a ledger."""
-    try:
-        ledger = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise LedgerError(f"{path}: {exc}") from None
-    if not isinstance(ledger, dict):
-        raise LedgerError(f"{path}: expected a JSON object")
-    return ledger
+    """The ledger document; LedgerError when it is missing, not JSON, of another schema version or
+    not shaped like a ledger (the one reader, shared with compare and history)."""
+    return ledger_file.read_ledger(path)
 
 
 def write_reports(

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-import html
 import re
+
+from modelarts_contract.verdict import PASSED
 
 from .model import BROKEN, ClauseRow, Report
 
+_SPECIAL = re.compile(r"([\\`*_<>&|\[\]])")  # Markdown's and HTML's: escaped with a backslash, no entities
+
 
 def _cell(text: str) -> str:
-    """Table-cell text: no raw HTML, no column breaks, one line."""
-    return html.escape(" ".join(text.split()), quote=False).replace("|", "\\|")
+    """Table-cell text: no raw HTML, no entities, no column breaks, one line."""
+    return _SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+def _source(row: ClauseRow) -> str:
+    if not row.links:
+        return _cell(row.source)
+    return "; ".join(f"[{_cell(label)}]({place})" for label, place in row.links)
 
 
 def _fence(text: str, lang: str = "text") -> str:
@@ -30,7 +39,7 @@ def _failure(row: ClauseRow) -> list[str]:
         "",
         _cell(row.text),
         "",
-        f"Source: {_cell(row.source)} · Check: {_list(row.checks)} · Proven by: {_list(row.proven_by)}",
+        f"Source: {_source(row)} · Check: {_list(row.checks)} · Proven by: {_list(row.proven_by)}",
         "",
     ]
     if row.failure is None:
@@ -50,12 +59,26 @@ def _failure(row: ClauseRow) -> list[str]:
     ]
 
 
+def _counts(report: Report) -> str:
+    """The verdict counts; the conformance figure only on a run that passed (where it cannot mislead)."""
+    head = report.headline
+    counts = ", ".join(f"{n} {v}" for v, n in head.counts.items())
+    figure = (
+        f"; conformance {head.conformance:.1f}%" if report.verdict.word == PASSED and head.conformance else ""
+    )
+    return f"Clauses: {counts}{figure}"
+
+
 def render_markdown(report: Report) -> str:
     status = "—" if report.exitstatus is None else str(report.exitstatus)
     lines = [
         f"# {_cell(report.title)}",
         "",
-        f"**{report.headline.text()}**",
+        f"**{report.verdict.word}**: {_cell(report.verdict.why)} (target: {_cell(report.verdict.target)}; "
+        f"auth: {_cell(report.verdict.auth)})",
+        "",
+        *(f"> **{_cell(note)}**\n" for note in report.verdict.notes()),
+        _counts(report),
         "",
         "| | |",
         "|---|---|",
@@ -63,6 +86,7 @@ def render_markdown(report: Report) -> str:
         f"| Report generated | {report.generated} |",
         f"| Suite | modelarts-contract {report.suite_version}, spec {_cell(report.spec_version)} |",
         f"| pytest exit status | {status} |",
+        *(f"| {name} | {_cell(value)} |" for name, value in report.facts.items()),
         "",
         "## Clauses",
         "",
@@ -73,7 +97,7 @@ def render_markdown(report: Report) -> str:
         verdict = f"**{row.verdict}**" if row.verdict == BROKEN else row.verdict
         proven = _list(row.proven_by) if report.has_catalogue else "(catalogue unavailable)"
         lines.append(
-            f"| `{row.id}` | {verdict} | {row.exercised} | {_cell(row.text)} | {_cell(row.source)} "
+            f"| `{row.id}` | {verdict} | {row.exercised} | {_cell(row.text)} | {_source(row)} "
             f"| {_list(row.checks)} | {proven} |"
         )
     broken = [row for row in report.rows if row.verdict == BROKEN]

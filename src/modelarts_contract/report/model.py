@@ -8,6 +8,7 @@ reported as a pass. The headline figure is held / (held + broken): it counts ver
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -18,7 +19,10 @@ from urllib.parse import urlsplit
 from modelarts_contract import __version__
 from modelarts_contract.checks import registry
 from modelarts_contract.contract import Contract
+from modelarts_contract.ledger_file import LedgerError as LedgerError  # re-exported: the report names it
 from modelarts_contract.redact import REDACTED
+from modelarts_contract.sources import SourceError, parse_source
+from modelarts_contract.verdict import Verdict, as_mapping, verdict_of
 
 EMBEDDED = "embedded reference server"  # what a ledger of a run without a base URL names as target
 HELD, BROKEN, NOT_EXERCISED, DATA_CHANGED = "held", "broken", "not exercised", "data changed"
@@ -27,13 +31,9 @@ DEFAULT_TITLE = 'ModelArts "Obtaining User Image Groups" — contract conformanc
 FAILURE_KEYS = ("request", "expected", "actual")
 
 
-class LedgerError(ValueError):
-    """The ledger is not the {"clauses": {id: record}} document the pytest plugin writes."""
-
-
 @dataclass(frozen=True)
 class Failure:
-    """The first failing request of a clause, as the ledger recorded it (already redacted)."""
+    """The simplest failing request of a clause (the first, in an older ledger), already redacted."""
 
     request: str  # redacted by the suite: the token is $MODELARTS_AUTH_TOKEN
     expected: str
@@ -52,6 +52,7 @@ class ClauseRow:
     failure: Failure | None
     checks: tuple[str, ...]  # the registered checks that declare the clause
     proven_by: tuple[str, ...]  # mutants whose clauses include it
+    links: tuple[tuple[str, str], ...] = ()  # (label, place in docs/contract.md) per reference of the source
 
 
 @dataclass(frozen=True)
@@ -91,11 +92,12 @@ def validate(ledger: object) -> dict[str, dict[str, Any]]:
         for key in ("exercised", "broken", "data_changed"):
             if not isinstance(record.get(key, 0), int):
                 raise LedgerError(f"clause {cid!r}: {key} is not an integer")
-        failure = record.get("first_failure")
-        if failure is not None and not (
-            isinstance(failure, dict) and all(isinstance(failure.get(k, ""), str) for k in FAILURE_KEYS)
-        ):
-            raise LedgerError(f"clause {cid!r}: first_failure is not an object of strings")
+        for key in ("first_failure", "simplest_failure"):
+            failure = record.get(key)
+            if failure is not None and not (
+                isinstance(failure, dict) and all(isinstance(failure.get(k, ""), str) for k in FAILURE_KEYS)
+            ):
+                raise LedgerError(f"clause {cid!r}: {key} is not an object of strings")
     return clauses
 
 
@@ -107,7 +109,7 @@ def build_rows(
     rows = []
     for clause in contract.clauses.values():
         record = clauses.get(clause.id, {})
-        failure = record.get("first_failure")
+        failure = record.get("simplest_failure") or record.get("first_failure")  # fewest parameters
         rows.append(
             ClauseRow(
                 id=clause.id,
@@ -120,6 +122,7 @@ def build_rows(
                 failure=Failure(*(failure.get(k, "") for k in FAILURE_KEYS)) if failure else None,
                 checks=registry.checks_judging(clause.id),
                 proven_by=tuple(v.name for v in mutants if clause.id in v.clauses),
+                links=source_links(clause.source),
             )
         )
     return rows
@@ -149,6 +152,8 @@ class Report:
     headline: Headline
     unknown: list[str]
     has_catalogue: bool
+    verdict: Verdict
+    facts: dict[str, str]  # what a nightly compares first: seed, requests, duration, pace, budget
 
 
 def redact_url(url: str | None) -> str:
@@ -189,4 +194,40 @@ def build_report(
         headline=headline(rows),
         unknown=unknown_clauses(ledger, contract),
         has_catalogue=catalogue is not None,
+        verdict=dataclasses.replace(
+            verdict_of(ledger), target=redact_url(target or recorded_target) or "unknown"
+        ),
+        facts=run_facts(ledger),
     )
+
+
+def source_links(source: str) -> tuple[tuple[str, str], ...]:
+    """Where each reference of a clause's source leads in docs/contract.md; none for an unknown one."""
+    try:
+        return tuple((ref.label, ref.location) for ref in parse_source(source))
+    except SourceError:  # a source a user wrote into their own copy of the spec: shown as written
+        return ()
+
+
+def _number(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def run_facts(ledger: Mapping[str, Any]) -> dict[str, str]:
+    """The run's facts as the ledger recorded them; a fact it lacks is left out, not guessed."""
+    run, transport = as_mapping(ledger.get("run")), as_mapping(ledger.get("transport"))
+    options = as_mapping(run.get("options"))
+    sent, budget = _number(transport.get("sent")), _number(options.get("max_requests"))
+    rate, paced = _number(options.get("rate_per_second")), _number(transport.get("paced"))
+    duration, seed = _number(run.get("duration_s")), run.get("seed")
+    facts = {
+        "Seed": str(seed) if isinstance(seed, int) else None,
+        "Requests sent": f"{sent:.0f}" + (f" of a budget of {budget:.0f}" if budget is not None else "")
+        if sent is not None
+        else None,
+        "Duration": f"{duration:.1f} s" if duration is not None else None,
+        "Pace": (f"{rate:g}/s" if rate else "none") + (f", {paced:.1f} s waited" if paced is not None else "")
+        if "rate_per_second" in options
+        else None,
+    }
+    return {name: value for name, value in facts.items() if value is not None}

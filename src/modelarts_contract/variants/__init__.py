@@ -7,6 +7,8 @@ modelarts_contract.matrix`` (the kill-matrix runner, above it) runs the suite ag
 
 from __future__ import annotations
 
+import difflib
+
 from . import (
     auth_mutants,
     edge_mutants,
@@ -44,11 +46,24 @@ def _catalogue() -> dict[str, Variant]:
 CATALOGUE: dict[str, Variant] = _catalogue()
 
 
+class UnknownVariant(KeyError):
+    """A variant name the catalogue lacks; its message is one line (KeyError's own str is a repr)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+def unknown_variant_message(name: str) -> str:
+    close = difflib.get_close_matches(name, list(CATALOGUE), n=1)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    return f"unknown variant {name!r}; {hint}python -m modelarts_contract.matrix --list shows all {len(CATALOGUE)}"
+
+
 def get(name: str) -> Variant:
     try:
         return CATALOGUE[name]
     except KeyError:
-        raise KeyError(f"unknown variant {name!r}; known variants: {', '.join(CATALOGUE)}") from None
+        raise UnknownVariant(unknown_variant_message(name)) from None
 
 
 def mutants() -> list[Variant]:

@@ -105,11 +105,31 @@ class EscapedQueryRejected(_LenientAkSk):
 
 
 VARIANTS = (
-    mutant("no-auth-required", "R1.no-credentials", NoAuthRequired),
-    mutant("missing-credentials-403", "R1.no-credentials", MissingCredentials403),
-    mutant("any-token-accepted", "R1.invalid-credentials", AnyTokenAccepted),
-    mutant("other-project-readable", "R1.other-project", OtherProjectReadable),
-    mutant("signature-not-verified", "R1.invalid-credentials", SignatureNotVerified, auth="aksk"),
-    mutant("stale-date-accepted", "R1.invalid-credentials", StaleDateAccepted, auth="aksk"),
-    mutant("escaped-query-rejected", "R1.valid-credentials", EscapedQueryRejected, auth="aksk"),
+    mutant("no-auth-required", "R1.no-credentials", NoAuthRequired, probes=[{"@auth": "none"}]),
+    mutant("missing-credentials-403", "R1.no-credentials", MissingCredentials403, probes=[{"@auth": "none"}]),
+    mutant("any-token-accepted", "R1.invalid-credentials", AnyTokenAccepted, probes=[{"@auth": "bad-token"}]),
+    mutant(
+        "other-project-readable", "R1.other-project", OtherProjectReadable, probes=[{"@project": "other"}]
+    ),
+    mutant(
+        "signature-not-verified",
+        "R1.invalid-credentials",
+        SignatureNotVerified,
+        auth="aksk",
+        probes=[{"@auth": "bad-signature"}],
+    ),
+    mutant(
+        "stale-date-accepted",
+        "R1.invalid-credentials",
+        StaleDateAccepted,
+        auth="aksk",
+        probes=[{"@auth": "stale-date"}],
+    ),
+    mutant(
+        "escaped-query-rejected",
+        "R1.valid-credentials",
+        EscapedQueryRejected,
+        auth="aksk",
+        probes=[{"@auth": "signed", "name": "bild-ü"}],
+    ),
 )

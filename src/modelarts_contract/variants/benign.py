@@ -156,23 +156,28 @@ class Throttled(ReferenceApp):
 
 
 VARIANTS = (
-    benign("extra-fields", "R8.body-schema", ExtraFields),
-    benign("json-charset", "R8.content-type", JsonCharset),
-    benign("other-project-404", "R1.other-project", OtherProject404),
-    benign("size-is-limit", "R9.size", SizeIsLimit),
-    benign("pages-one-when-empty", "R9.pages", PagesOneWhenEmpty),
-    benign("other-tie-break", "R9.stable-paging", OtherTieBreak),
-    benign("default-sort-update-at", "R11.order", DefaultSortUpdateAt),
-    benign("strict-name-format", "R4.free-strings", StrictNameFormat),
-    benign("name-too-long-400", "R4.free-strings", NameTooLong400),
-    benign("strict-documented-formats", "R4.free-strings", StrictDocumentedFormats),
-    benign("error-solution-field", "R13.error-body", ErrorSolutionField),
+    benign("extra-fields", "R8.body-schema", ExtraFields, probes=[{}]),
+    benign("json-charset", "R8.content-type", JsonCharset, probes=[{}]),
+    benign("other-project-404", "R1.other-project", OtherProject404, probes=[{"@project": "other"}]),
+    benign("size-is-limit", "R9.size", SizeIsLimit, probes=[{"offset": "330", "limit": "20"}]),
+    benign("pages-one-when-empty", "R9.pages", PagesOneWhenEmpty, probes=[{"name": "zz-no-such-image"}]),
+    benign("other-tie-break", "R9.stable-paging", OtherTieBreak, probes=[{"limit": "2000"}]),
+    benign("default-sort-update-at", "R11.order", DefaultSortUpdateAt, probes=[{}]),
+    benign("strict-name-format", "R4.free-strings", StrictNameFormat, probes=[{"name": "PyTorch"}]),
+    benign("name-too-long-400", "R4.free-strings", NameTooLong400, probes=[{"name": "a" * 513}]),
+    benign(
+        "strict-documented-formats",
+        "R4.free-strings",
+        StrictDocumentedFormats,
+        probes=[{"workspace_id": "ws-1"}, {"namespace": "a" * 65}],
+    ),
+    benign("error-solution-field", "R13.error-body", ErrorSolutionField, probes=[{"limit": "0"}]),
     benign(
         "empty-dataset", "R9.window", dataset=empty_dataset, summary="the reference with no groups at all"
     ),
     benign("single-group", "R9.window", dataset=single_group_dataset, summary="the reference with one group"),
     benign("large-dataset", "R9.window", dataset=large_dataset, summary="the reference with 1200 groups"),
-    benign("throttled", "R16.documented-status", Throttled),
+    benign("throttled", "R16.documented-status", Throttled, probes=[{}] * 7),
     benign(
         "aksk-auth", "R1.valid-credentials", auth="aksk", summary="the reference; the suite signs with AK/SK"
     ),

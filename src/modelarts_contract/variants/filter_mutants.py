@@ -137,15 +137,47 @@ class _EmptyWorkspaceIsAny(Store):
 
 
 VARIANTS = (
-    mutant("fuzzy-default-false", "R10.name-filter", FuzzyDefaultFalse),
-    mutant("fuzzy-flag-ignored", "R10.name-filter", FuzzyFlagIgnored),
-    mutant("fuzzy-flag-inverted", "R10.name-filter", FuzzyFlagInverted),
-    mutant("name-filter-like", "R10.name-filter", NameFilterLike),
-    mutant("name-filter-case-insensitive", "R10.name-filter", NameFilterCaseInsensitive),
-    mutant("name-prefix-only", "R10.name-filter", NamePrefixOnly),
-    mutant("namespace-substring", "R10.namespace-filter", NamespaceSubstring),
-    mutant("total-ignores-filters", "R9.window", TotalIgnoresFilters),
-    mutant("type-filter-all-workspaces", "R10.subset-filters", TypeFilterAllWorkspaces),
-    mutant("empty-name-matches-nothing", "R4.free-strings", EmptyNameMatchesNothing, _EmptyNameIsAFilter),
-    mutant("workspace-default-all", "R7.workspace-default", WorkspaceDefaultAll, _EmptyWorkspaceIsAny),
+    mutant("fuzzy-default-false", "R10.name-filter", FuzzyDefaultFalse, probes=[{"name": "pytorch"}]),
+    mutant(
+        "fuzzy-flag-ignored",
+        "R10.name-filter",
+        FuzzyFlagIgnored,
+        probes=[{"name": "pytorch", "name_fuzzy_match": "false"}],
+    ),
+    mutant("fuzzy-flag-inverted", "R10.name-filter", FuzzyFlagInverted, probes=[{"name": "pytorch"}]),
+    mutant(
+        "name-filter-like",
+        "R10.name-filter",
+        NameFilterLike,
+        probes=[{"name": "pytorch_1"}, {"name": "PyTorch"}],
+    ),
+    mutant(
+        "name-filter-case-insensitive",
+        "R10.name-filter",
+        NameFilterCaseInsensitive,
+        probes=[{"name": "PyTorch"}],
+    ),
+    mutant("name-prefix-only", "R10.name-filter", NamePrefixOnly, probes=[{"name": "torch"}]),
+    mutant("namespace-substring", "R10.namespace-filter", NamespaceSubstring, probes=[{"namespace": "ai"}]),
+    mutant("total-ignores-filters", "R9.window", TotalIgnoresFilters, probes=[{"name": "pytorch"}]),
+    mutant(
+        "type-filter-all-workspaces",
+        "R10.subset-filters",
+        TypeFilterAllWorkspaces,
+        probes=[{"type": "DEDICATED", "limit": "2000"}],
+    ),
+    mutant(
+        "empty-name-matches-nothing",
+        "R4.free-strings",
+        EmptyNameMatchesNothing,
+        _EmptyNameIsAFilter,
+        probes=[{"name": ""}],
+    ),
+    mutant(
+        "workspace-default-all",
+        "R7.workspace-default",
+        WorkspaceDefaultAll,
+        _EmptyWorkspaceIsAny,
+        probes=[{}],
+    ),
 )

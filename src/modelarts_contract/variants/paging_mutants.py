@@ -143,19 +143,21 @@ class DefaultLimitUnbounded(ReferenceApp):
 
 
 VARIANTS = (
-    mutant("pages-rounded-down", "R9.pages", PagesRoundedDown),
-    mutant("pages-always-one", "R9.pages", PagesAlwaysOne),
-    mutant("total-counts-page", "R9.total-invariant", TotalCountsPage),
-    mutant("current-zero-based", "R9.current", CurrentZeroBased),
-    mutant("current-is-offset", "R9.current", CurrentIsOffset),
-    mutant("offset-as-page-index", "R9.window", OffsetAsPageIndex),
-    mutant("offset-snapped-to-page", "R9.window", OffsetSnappedToPage),
-    mutant("limit-ignored", "R9.window", LimitIgnored),
-    mutant("limit-plus-one", "R9.window", LimitPlusOne),
-    mutant("limit-minus-one", "R9.window", LimitMinusOne),
-    mutant("limit-capped-at-100", "R9.window", LimitCappedAt100),
-    mutant("default-limit-10", "R2.defaults", DefaultLimit10),
-    mutant("default-limit-unbounded", "R2.defaults", DefaultLimitUnbounded),
-    mutant("size-is-total", "R9.size", SizeIsTotal),
-    mutant("group-listed-twice", "R12.unique", GroupListedTwice),
+    mutant("pages-rounded-down", "R9.pages", PagesRoundedDown, probes=[{"limit": "7"}]),
+    mutant("pages-always-one", "R9.pages", PagesAlwaysOne, probes=[{"limit": "7"}]),
+    mutant("total-counts-page", "R9.total-invariant", TotalCountsPage, probes=[{"limit": "7"}]),
+    mutant("current-zero-based", "R9.current", CurrentZeroBased, probes=[{"limit": "7", "offset": "14"}]),
+    mutant("current-is-offset", "R9.current", CurrentIsOffset, probes=[{"limit": "7", "offset": "14"}]),
+    mutant("offset-as-page-index", "R9.window", OffsetAsPageIndex, probes=[{"limit": "7", "offset": "2"}]),
+    mutant(
+        "offset-snapped-to-page", "R9.window", OffsetSnappedToPage, probes=[{"limit": "7", "offset": "3"}]
+    ),
+    mutant("limit-ignored", "R9.window", LimitIgnored, probes=[{"limit": "7"}]),
+    mutant("limit-plus-one", "R9.window", LimitPlusOne, probes=[{"limit": "7"}]),
+    mutant("limit-minus-one", "R9.window", LimitMinusOne, probes=[{"limit": "7"}]),
+    mutant("limit-capped-at-100", "R9.window", LimitCappedAt100, probes=[{"limit": "150"}]),
+    mutant("default-limit-10", "R2.defaults", DefaultLimit10, probes=[{}]),
+    mutant("default-limit-unbounded", "R2.defaults", DefaultLimitUnbounded, probes=[{}]),
+    mutant("size-is-total", "R9.size", SizeIsTotal, probes=[{"limit": "7"}]),
+    mutant("group-listed-twice", "R12.unique", GroupListedTwice, probes=[{"limit": "7", "offset": "7"}]),
 )

@@ -99,14 +99,14 @@ class VersionCountZeroBased(ReferenceApp):
 
 
 VARIANTS = (
-    mutant("field-missing-version-count", "R8.body-schema", FieldMissingVersionCount),
-    mutant("total-as-string", "R8.body-schema", TotalAsString),
-    mutant("timestamps-iso-strings", "R8.body-schema", TimestampsIsoStrings),
-    mutant("data-null-on-empty-page", "R8.body-schema", DataNullOnEmptyPage),
-    mutant("content-type-text-plain", "R8.content-type", ContentTypeTextPlain),
-    mutant("error-body-missing-msg", "R13.error-body", ErrorBodyMissingMsg),
-    mutant("error-body-html", "R13.error-body", ErrorBodyHtml),
-    mutant("update-before-create", "R12.plausible", UpdateBeforeCreate),
-    mutant("timestamps-in-seconds", "R12.plausible", TimestampsInSeconds),
-    mutant("version-count-zero-based", "R12.plausible", VersionCountZeroBased),
+    mutant("field-missing-version-count", "R8.body-schema", FieldMissingVersionCount, probes=[{}]),
+    mutant("total-as-string", "R8.body-schema", TotalAsString, probes=[{}]),
+    mutant("timestamps-iso-strings", "R8.body-schema", TimestampsIsoStrings, probes=[{}]),
+    mutant("data-null-on-empty-page", "R8.body-schema", DataNullOnEmptyPage, probes=[{"offset": "5000"}]),
+    mutant("content-type-text-plain", "R8.content-type", ContentTypeTextPlain, probes=[{}]),
+    mutant("error-body-missing-msg", "R13.error-body", ErrorBodyMissingMsg, probes=[{"limit": "0"}]),
+    mutant("error-body-html", "R13.error-body", ErrorBodyHtml, probes=[{"limit": "abc"}]),
+    mutant("update-before-create", "R12.plausible", UpdateBeforeCreate, probes=[{}]),
+    mutant("timestamps-in-seconds", "R12.plausible", TimestampsInSeconds, probes=[{}]),
+    mutant("version-count-zero-based", "R12.plausible", VersionCountZeroBased, probes=[{"limit": "2000"}]),
 )

@@ -68,9 +68,14 @@ class TiesRandom(Store):
 
 
 VARIANTS = (
-    mutant("sort-dir-ignored", "R11.order", SortDirIgnored),
-    mutant("sort-dir-default-asc", "R11.order", SortDirDefaultAsc),
-    mutant("sort-per-page", "R11.order", SortPerPage),
-    mutant("sort-first-key-only", "R11.order", SortFirstKeyOnly),
-    mutant("ties-random", "R9.stable-paging", TiesRandom),
+    mutant("sort-dir-ignored", "R11.order", SortDirIgnored, probes=[{"sort_key": "name", "sort_dir": "ASC"}]),
+    mutant("sort-dir-default-asc", "R11.order", SortDirDefaultAsc, probes=[{"sort_key": "name"}]),
+    mutant(
+        "sort-per-page",
+        "R11.order",
+        SortPerPage,
+        probes=[{"sort_key": "name", "limit": "20", "offset": "20"}],
+    ),
+    mutant("sort-first-key-only", "R11.order", SortFirstKeyOnly, probes=[{"sort_key": "namespace,name"}]),
+    mutant("ties-random", "R9.stable-paging", TiesRandom, probes=[{"limit": "2000"}] * 3),
 )

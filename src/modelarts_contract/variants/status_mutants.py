@@ -149,16 +149,44 @@ class PagePastEnd404(ReferenceApp):
 
 
 VARIANTS = (
-    mutant("limit-zero-accepted", "R3.invalid-rejected", LimitZeroAccepted),
-    mutant("negative-offset-accepted", "R3.invalid-rejected", NegativeOffsetAccepted),
-    mutant("unknown-enum-accepted", "R3.invalid-rejected", UnknownEnumAccepted),
-    mutant("sort-dir-case-insensitive", "R3.invalid-rejected", SortDirCaseInsensitive),
-    mutant("fuzzy-match-lenient", "R3.invalid-rejected", FuzzyMatchLenient),
-    mutant("sort-key-unchecked", "R3.invalid-rejected", SortKeyUnchecked),
-    mutant("crash-on-non-integer-limit", "R14.no-server-error", CrashOnNonIntegerLimit),
-    mutant("crash-on-large-limit", "R14.no-server-error", CrashOnLargeLimit),
-    mutant("crash-on-non-ascii-name", "R14.no-server-error", CrashOnNonAsciiName),
-    mutant("unknown-param-rejected", "R6.unknown-ignored", UnknownParamRejected),
-    mutant("redirect-trailing-slash", "R16.documented-status", RedirectTrailingSlash),
-    mutant("page-past-end-404", "R2.valid-accepted", PagePastEnd404),
+    mutant("limit-zero-accepted", "R3.invalid-rejected", LimitZeroAccepted, probes=[{"limit": "0"}]),
+    mutant(
+        "negative-offset-accepted", "R3.invalid-rejected", NegativeOffsetAccepted, probes=[{"offset": "-3"}]
+    ),
+    mutant(
+        "unknown-enum-accepted",
+        "R3.invalid-rejected",
+        UnknownEnumAccepted,
+        probes=[{"type": "PUBLIC"}, {"service_type": "train"}],
+    ),
+    mutant(
+        "sort-dir-case-insensitive",
+        "R3.invalid-rejected",
+        SortDirCaseInsensitive,
+        probes=[{"sort_dir": "asc"}],
+    ),
+    mutant(
+        "fuzzy-match-lenient",
+        "R3.invalid-rejected",
+        FuzzyMatchLenient,
+        probes=[{"name": "py", "name_fuzzy_match": "TRUE"}, {"name_fuzzy_match": "1"}],
+    ),
+    mutant(
+        "sort-key-unchecked",
+        "R3.invalid-rejected",
+        SortKeyUnchecked,
+        probes=[{"sort_key": "id"}, {"sort_key": "name,"}],
+    ),
+    mutant(
+        "crash-on-non-integer-limit", "R14.no-server-error", CrashOnNonIntegerLimit, probes=[{"limit": "ten"}]
+    ),
+    mutant("crash-on-large-limit", "R14.no-server-error", CrashOnLargeLimit, probes=[{"limit": "100000"}]),
+    mutant(
+        "crash-on-non-ascii-name", "R14.no-server-error", CrashOnNonAsciiName, probes=[{"name": "pytörch"}]
+    ),
+    mutant(
+        "unknown-param-rejected", "R6.unknown-ignored", UnknownParamRejected, probes=[{"page_size": "10"}]
+    ),
+    mutant("redirect-trailing-slash", "R16.documented-status", RedirectTrailingSlash, probes=[{}]),
+    mutant("page-past-end-404", "R2.valid-accepted", PagePastEnd404, probes=[{"offset": "340"}]),
 )
