@@ -201,9 +201,7 @@ def test_a_misbehaving_iam_is_exit_6_with_one_line_and_nothing_leaked(tmp_path, 
             elsewhere.requests.snapshot(),
         )
     assert run.code == EXIT_ENVIRONMENT, run.output[-3000:]
-    lines = [
-        line for line in run.output.splitlines() if "environment problem, nothing was checked: IAM" in line
-    ]
+    lines = [line for line in run.output.splitlines() if line.startswith("STOPPED: environment problem")]
     assert len(lines) == 1, run.output[-3000:]
     expected = {
         "echoes-password": "IAM refused the password login (401",
