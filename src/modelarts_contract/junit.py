@@ -7,10 +7,10 @@ those runs start, and pytest's own JUnit writer records their stop test case.
 
 from __future__ import annotations
 
-import os
-import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
+
+from modelarts_contract.outputs import write_atomically
 
 SUITE = "modelarts-contract"
 
@@ -22,8 +22,4 @@ def write_usage_error(path: Path, message: str) -> None:
     case = ET.SubElement(suite, "testcase", classname=SUITE, name="usage-error")
     error = ET.SubElement(case, "error", message=f"usage error (exit 4): {message}")
     error.text = message
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(handle, "wb") as out:
-        ET.ElementTree(suites).write(out, encoding="utf-8", xml_declaration=True)
-    os.replace(temporary, path)
+    write_atomically(path, ET.tostring(suites, encoding="unicode", xml_declaration=True))

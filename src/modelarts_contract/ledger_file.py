@@ -9,13 +9,11 @@ This module knows files and JSON only: the clause records are judged by the repo
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from modelarts_contract.redact import printable
+from modelarts_contract.neutral import neutral
 
 SCHEMA_VERSION = 1  # raise it when a reader of version 1 would misread the new document
 VERSION_KEY = "schema_version"
@@ -35,19 +33,19 @@ def ledger_in(path: Path) -> Path:
 def read_ledger(path: Path) -> dict[str, Any]:
     """The ledger document at `path` (a file or a report directory); LedgerError saying why not."""
     path = ledger_in(path)
-    where = printable(str(path))
+    where = neutral(str(path))
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise LedgerError(f"{where}: no such ledger (a ledger.json or a --report-dir)") from None
     except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise LedgerError(f"{where}: not a readable JSON ledger ({printable(str(exc))})") from None
+        raise LedgerError(f"{where}: not a readable JSON ledger ({neutral(str(exc))})") from None
     if not isinstance(document, dict) or not isinstance(document.get("clauses"), dict):
         raise LedgerError(f'{where}: not a ledger (expected a JSON object with a "clauses" object)')
     version = document.get(VERSION_KEY, 1)
     if type(version) is not int or version != SCHEMA_VERSION:
         raise LedgerError(
-            f"{where}: ledger schema version {printable(repr(version))[:40]}; this modelarts-contract "
+            f"{where}: ledger schema version {neutral(repr(version))[:40]}; this modelarts-contract "
             f"reads version {SCHEMA_VERSION} (a ledger of a newer suite needs that suite to read it)"
         )
     return document
@@ -69,18 +67,3 @@ def written_at(document: dict[str, Any]) -> datetime | None:
     except ValueError:
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write `text` to `path` through a temporary file in the same directory, renamed into place:
-    a reader sees the old file or the new one, and an existing symlink at `path` is replaced,
-    never written through."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.chmod(temporary, 0o644)  # mkstemp makes it 0600; a report is for others to read too
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

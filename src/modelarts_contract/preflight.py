@@ -4,16 +4,21 @@ Unreachable, DNS, TLS, timeout, or the configured credentials refused (401; 403,
 404, for the configured project) is one clear message and exit status 6, instead of every test
 failing the same way. A 404 that is not a ModelArts error (an API gateway's "API does not exist",
 or no JSON at all) means the path is wrong, usually the base URL: the message shows the URL asked.
-Anything else, a 3xx or a 5xx included, is the contract's business: the checks judge it.
+Anything else, a 3xx or a 5xx included, is the contract's business: the checks judge it, as they
+judge every exchange, under the test name PREFLIGHT_TEST (a target that redirects only the first
+request breaks R16 all the same).
 """
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from modelarts_contract.checks.core import Exchange
+from modelarts_contract.checks.core import Exchange, Violations
+from modelarts_contract.checks.registry import Scope, response_checks
 from modelarts_contract.contract import OPERATION_PATH
-from modelarts_contract.stops import TargetUnreachable
+from modelarts_contract.neutral import neutral
+from modelarts_contract.stops import AnswerTooLarge, TargetUnreachable
 from modelarts_contract.target import Target
 
 PREFLIGHT_QUERY = {"limit": "1"}
@@ -22,11 +27,12 @@ _NO_SUCH_PATH = re.compile(
     re.IGNORECASE,
 )
 SERVICE_ERROR_PREFIX = "ModelArts."  # error codes of the service itself, not of a gateway in front
+PREFLIGHT_TEST = "modelarts-contract::preflight"  # the ledger's name for the first request's verdicts
 
 
 def _printable(value: object, limit: int) -> str:
-    """The target's words, cut short and with control characters (terminal escapes) neutralised."""
-    return "".join(c if c.isprintable() else "?" for c in str(value)[:limit])
+    """The target's words, cut short and neutralised."""
+    return neutral(str(value)[:limit])
 
 
 def _error(exchange: Exchange) -> tuple[object, object]:
@@ -79,5 +85,34 @@ def preflight(target: Target) -> str | None:
             "check --project-id (MODELARTS_PROJECT_ID), --base-url (region) and the credentials"
         )
     else:
+        _judge(target, exchange)
         return None
     return target.redactor.text(problem)
+
+
+def _judge(target: Target, exchange: Exchange) -> None:
+    """The first exchange judged like any other; what it breaks goes to the ledger, under PREFLIGHT_TEST
+    (in `broken_by`, not among the tests that exercised a clause: it is no test anyone can select)."""
+    verifier = target.verifier
+    before, verifier.current_test = verifier.current_test, PREFLIGHT_TEST
+    try:
+        with verifier.buffered() as seen:
+            verifier.run_all(response_checks(Scope.CONFIGURED), exchange)
+    except (Violations, AnswerTooLarge):  # recorded; a cut answer: the tests meet it again
+        pass
+    finally:
+        verifier.current_test = before
+    verifier.ledger.merge({cid: {**record, "tests": []} for cid, record in seen.as_dict().items()})
+
+
+def preflight_findings(ledger: dict[str, dict[str, Any]]) -> str | None:
+    """The clauses the first exchange broke, with the first failure of each (a ledger's `as_dict`)."""
+    texts = []
+    for clause_id, record in ledger.items():
+        if record["broken_by"].get(PREFLIGHT_TEST) and record["first_failure"]:
+            first = record["first_failure"]
+            texts.append(
+                f"[{clause_id}] broken by the first request of the run (before any test)\n"
+                + "\n".join(f"  {key + ':':9} {first[key]}" for key in ("request", "expected", "actual"))
+            )
+    return "\n\n".join(texts) or None

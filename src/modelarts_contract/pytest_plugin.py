@@ -10,6 +10,7 @@ their own. Exit statuses: see `modelarts_contract.environment` (6 environment, 7
 from __future__ import annotations
 
 import difflib
+import sys
 from collections.abc import Generator
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,9 @@ from modelarts_contract import generation, hooks, summary
 from modelarts_contract.config import ENVIRONMENT, ConfigError, SuiteConfig
 from modelarts_contract.environment import EXIT_ENVIRONMENT, EXIT_INCOMPLETE
 from modelarts_contract.junit import write_usage_error
+from modelarts_contract.neutral import neutral
+from modelarts_contract.outputs import output_problems
+from modelarts_contract.preflight import PREFLIGHT_TEST, preflight_findings
 from modelarts_contract.run import Run, RunOutcome, redact_report
 from modelarts_contract.stops import LimitReached, SuiteStop, TargetUnreachable
 from modelarts_contract.target import Target
@@ -95,6 +99,12 @@ def pytest_configure(config: pytest.Config) -> None:
         if config.option.xmlpath and not _is_worker(config):  # a CI dashboard shows why, not a missing file
             write_usage_error(Path(config.option.xmlpath), str(exc))
         raise pytest.UsageError(f"modelarts-contract: {exc}") from None
+    if not _is_worker(config):  # before any request: a verdict must not be lost to an unusable path
+        unusable = output_problems(
+            config.getoption("modelarts_report_dir", None), getattr(config.option, "xmlpath", None)
+        )
+        if unusable:
+            raise pytest.UsageError("modelarts-contract: " + "; ".join(neutral(p) for p in unusable))
     # xdist sets workerinput on a worker's config; pytest's types do not know it.
     shared = config.workerinput.get(WORKER_KEY) if _is_worker(config) else None  # type: ignore[attr-defined]
     config.stash[RUN_KEY] = Run(suite_config, shared=shared, catalogue=_catalogue(config, suite_config))
@@ -176,6 +186,23 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         # (pytest.exit would print it a third time, as _pytest.outcomes.Exit). pytest_sessionfinish
         # sets the suite's own status, 6 or 7.
         session.items.clear()
+
+
+def _report_preflight(session: pytest.Session, run: Run) -> None:
+    """The clauses the first request broke, as a failed test case of their own (terminal, JUnit);
+    logged at the end, since a failure logged before the tests would read as a collection error."""
+    findings = preflight_findings(run.outcome.ledger.as_dict())
+    if findings is None:
+        return
+    report = pytest.TestReport(
+        nodeid=PREFLIGHT_TEST,
+        location=("modelarts-contract", None, "preflight"),
+        keywords={},
+        outcome="failed",
+        longrepr=run.redactor.scrub(findings),
+        when="call",
+    )
+    session.config.hook.pytest_runtest_logreport(report=report)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -274,6 +301,8 @@ def _final_status(run: Run, session: pytest.Session, exitstatus: int) -> int:
         return EXIT_ENVIRONMENT
     if run.outcome.cut_short():
         return 1 if session.testsfailed else EXIT_INCOMPLETE
+    if exitstatus == 0 and preflight_findings(run.outcome.ledger.as_dict()):  # xdist: a worker's preflight
+        return 1
     return exitstatus
 
 
@@ -317,10 +346,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     status = _final_status(run, session, int(exitstatus))
     if status in (EXIT_ENVIRONMENT, EXIT_INCOMPLETE):
         _report_stop(session, run)
+    _report_preflight(session, run)
     session.exitstatus = config.stash[STATUS_KEY] = status
     report_dir = config.getoption("modelarts_report_dir", None)
     if report_dir:
-        run.write_reports(Path(report_dir), status)
+        for problem in run.write_reports(Path(report_dir), status):  # the verdict stands
+            sys.stderr.write(neutral(problem) + "\n")
 
 
 def pytest_terminal_summary(
@@ -331,4 +362,4 @@ def pytest_terminal_summary(
         return
     terminalreporter.write_sep("-", "modelarts-contract")
     for line in summary.summary_lines(run, config.stash.get(STATUS_KEY, int(exitstatus))):
-        terminalreporter.write_line(run.redactor.scrub(line))
+        terminalreporter.write_line(neutral(run.redactor.scrub(line)))

@@ -6,10 +6,11 @@ import base64
 import binascii
 import json
 import re
-import shlex
 from collections.abc import Iterable, Iterator, Mapping
 from functools import partial
 from urllib.parse import quote, quote_plus, unquote_to_bytes
+
+from modelarts_contract.neutral import shell_quote
 
 REDACTED = "[REDACTED]"
 # Header values that are secret whoever made them (a generated or a mutated token, say).
@@ -34,7 +35,7 @@ _NOT_REPRODUCED = {
 _PERCENT_ESCAPE = re.compile(r"%[0-9A-F]{2}")
 
 
-def printable(text: str) -> str:
+def neutral(text: str) -> str:
     """One line a terminal shows and does not obey: control, format (bidi) and unpaired surrogate
     characters, line breaks included, as escapes."""
     return "".join(
@@ -237,7 +238,7 @@ class Redactor:
         headers = headers or {}
         signed = any(name.lower() == "authorization" for name in headers)
         parts = [REPLAY] if signed else ["curl", "-sS", "-i"]
-        parts.append(shlex.quote(self.text(url)))
+        parts.append(shell_quote(self.text(url)))
         for name, value in headers.items():
             lowered = name.lower()
             if lowered == "x-auth-token":
@@ -247,5 +248,5 @@ class Redactor:
             elif lowered in _NOT_REPRODUCED:
                 continue
             else:
-                parts += ["-H", shlex.quote(f"{name}: {self.text(value)}")]
+                parts += ["-H", shell_quote(f"{name}: {self.text(value)}")]
         return " ".join(parts)

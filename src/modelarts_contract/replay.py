@@ -18,6 +18,7 @@ from urllib.parse import unquote, urlsplit
 from modelarts_contract.auth import auth_for
 from modelarts_contract.config import ConfigError, SuiteConfig
 from modelarts_contract.environment import EXIT_ENVIRONMENT
+from modelarts_contract.neutral import header_text, neutral
 from modelarts_contract.redact import Redactor
 from modelarts_contract.stops import SuiteStop
 from modelarts_contract.transport import MAX_RETRIES, GuardedSession
@@ -59,17 +60,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"replay: {redactor.text(str(exc))}", file=sys.stderr)
         return EXIT_ENVIRONMENT
     lines = [f"HTTP {response.status_code} {response.reason}"]
-    lines += [f"{name}: {value}" for name, value in response.headers.items()]
+    lines += [f"{name}: {header_text(value)}" for name, value in response.headers.items()]
     lines += ["", response.text]
     if getattr(response, "truncated_at", None) is not None:
         lines.append(f"(cut at {config.max_response_bytes} bytes: --max-response-bytes)")
-    print(_printable(redactor.text("\n".join(lines))))
+    print(neutral(redactor.text("\n".join(lines)), lines=True))
     return 0
-
-
-def _printable(text: str) -> str:
-    """The target's words with control characters (terminal escapes) shown, not obeyed."""
-    return "".join(c if c.isprintable() or c in "\n\t" else f"\\x{ord(c):02x}" for c in text)
 
 
 if __name__ == "__main__":

@@ -27,11 +27,13 @@ from modelarts_contract.config import ENVIRONMENT, SuiteConfig
 from modelarts_contract.contract import load_contract
 from modelarts_contract.credentials import IamError, RunToken
 from modelarts_contract.hooks import Catalogue
+from modelarts_contract.ledger_file import stamp
 from modelarts_contract.meter import Meter, SharedMeter, TransportStats, exclusive
+from modelarts_contract.neutral import neutral
 from modelarts_contract.preflight import preflight
 from modelarts_contract.redact import Redactor
 from modelarts_contract.reference import build_app, default_dataset, serve
-from modelarts_contract.report import write_reports
+from modelarts_contract.report import write_run_reports
 from modelarts_contract.stops import LimitReached
 from modelarts_contract.target import Target
 from modelarts_contract.transport import fence
@@ -273,10 +275,10 @@ class Run:
             },
         }
 
-    def write_reports(self, report_dir: Path, exitstatus: int) -> None:
-        ledger_path = report_dir / "ledger.json"
-        self.outcome.ledger.dump(ledger_path, **self.ledger_context(exitstatus))
-        write_reports(ledger_path, report_dir, catalogue=self.catalogue)
+    def write_reports(self, report_dir: Path, exitstatus: int) -> list[str]:
+        """The ledger and the report; one line per file that could not be written."""
+        ledger = {**stamp(), "clauses": self.outcome.ledger.as_dict(), **self.ledger_context(exitstatus)}
+        return write_run_reports(report_dir, ledger, catalogue=self.catalogue)
 
     def close(self) -> None:
         self._stack.close()
@@ -322,8 +324,12 @@ def serve_embedded(config: SuiteConfig, stack: ExitStack, catalogue: Catalogue |
 
 
 def redact_report(redactor: Redactor, report: pytest.TestReport | pytest.CollectReport) -> None:
-    """Every report (terminal, JUnit XML, other plugins) passes here: no secret may survive it."""
-    scrub = redactor.scrub
+    """Every report (terminal, JUnit XML, other plugins) passes here: no secret may survive it,
+    and no control character the target sent (a traceback can quote its bytes)."""
+
+    def scrub(text: str) -> str:
+        return neutral(redactor.scrub(text), lines=True)
+
     if isinstance(report.longrepr, tuple):
         path, line, message = report.longrepr
         report.longrepr = (path, line, scrub(message))

@@ -15,6 +15,11 @@ the adapter, where every request of `requests` passes:
   the target trickles its bytes;
 - the signature of every AK/SK request is handed to `witness` before it is sent, so that outputs can
   be scrubbed of it in whatever form the target echoes it.
+- an answer cut short of its Content-Length is asked for once more: short again, it goes to the
+  checks marked `short_of` (R8); whole, the fault did not repeat and the run stops (exit 6);
+- the host name is resolved within the deadline (`wire.resolves_within`), and no `requests.Session`
+  takes an answer for a redirect (`wire.unfollowed`): a 3xx's headers stay as the target sent them,
+  for the checks to decode.
 
 `GuardedSession` (the suite's session, which carries the credentials) also refuses any other
 origin, so credentials go nowhere else, and never follows a redirect: a 3xx comes back to the
@@ -43,6 +48,7 @@ from modelarts_contract.environment import describe_deadline, describe_unreachab
 from modelarts_contract.meter import BudgetSpent, Meter, TimeSpent, TransportStats
 from modelarts_contract.stops import AnswerTooLarge as AnswerTooLarge  # re-exported: tests catch it here
 from modelarts_contract.stops import BudgetExhausted, RunDeadlinePassed, TargetUnreachable, TransportRefused
+from modelarts_contract.wire import mark_short, resolves_within, short_of, unfollowed
 
 MAX_RETRIES = 3
 MAX_RETRY_WAIT = 60.0  # seconds; a longer Retry-After is capped so a run stays bounded
@@ -107,6 +113,10 @@ def mark_truncated(response: requests.Response, cut: int | None) -> None:
     response.truncated_at = cut  # type: ignore[attr-defined]  # our mark on requests' objects
     if response.request is not None:
         response.request.truncated_at = cut  # type: ignore[attr-defined]  # our mark, as above
+
+
+class ShortAnswerOnce(TargetUnreachable):
+    """An answer cut short of its Content-Length, whole on the retry: a fault that did not repeat."""
 
 
 class _Deadline:
@@ -301,7 +311,7 @@ class Guard:
                 self._witness(signature.group(1))
         for attempt in range(MAX_RETRIES + 1):
             self._admit()
-            response = self._exchange(transmit)
+            response = self._whole_or_short_twice(transmit)
             wait = retry_after_seconds(response.headers.get("Retry-After"))
             if response.status_code not in RETRY_STATUSES or wait is None or attempt == MAX_RETRIES:
                 return response
@@ -319,6 +329,24 @@ class Guard:
         client (credentials/iam.py), which sends the suite's one POST under rules of its own."""
         return self._exchange(transmit)
 
+    def _whole_or_short_twice(self, transmit: Callable[[], requests.Response]) -> requests.Response:
+        """One exchange; an answer cut short of its Content-Length is asked for once more. Short again,
+        it goes to the checks (R8: the target's fault); whole the second time, the run stops (exit 6)."""
+        response = self._exchange(transmit)
+        short = getattr(response, "short_of", None)
+        if short is None:
+            return response
+        self._admit()
+        self.meter.count("retries")
+        again = self._exchange(transmit)
+        if getattr(again, "short_of", None) is None:
+            raise ShortAnswerOnce(
+                f"{self.base_url} broke off an answer after {short[0]} of the {short[1]} bytes of its "
+                "Content-Length, then answered whole on a retry: a fault that did not repeat (the "
+                "network, a proxy?), not a verdict on the target"
+            )
+        return again
+
     def _exchange(self, transmit: Callable[[], requests.Response]) -> requests.Response:
         """One request and its whole answer, within the deadline and the byte cap."""
         deadline = _Deadline(self.timeout, self.max_body_bytes)
@@ -327,6 +355,7 @@ class Guard:
         outer, _current.deadline = getattr(_current, "deadline", None), deadline
         try:
             try:
+                self._resolve()
                 response = transmit()
             finally:
                 _current.deadline = outer
@@ -346,7 +375,14 @@ class Guard:
                 if not complete and response.raw is not None:
                     response.raw.close()  # unread bytes on the connection: never reuse it
                 response.close()  # a fully read body releases the connection for the next request
-        return response
+        return unfollowed(response)
+
+    def _resolve(self) -> None:
+        host, port = urlsplit(self.base_url).hostname or "", urlsplit(self.base_url).port
+        if not resolves_within(host, port, self.timeout):
+            raise TargetUnreachable(
+                f"the host name {host!r} did not resolve within {self.timeout:g} s (--request-timeout): DNS?"
+            )
 
     def _late(self, deadline: _Deadline) -> str:
         return describe_deadline(self.base_url, self.timeout, answered=not deadline.expired_unanswered)
@@ -357,7 +393,7 @@ class Guard:
         The cap holds for the decoded bytes (a gzip bomb) and, through `_WireCap`, for the bytes on
         the wire (a body that decodes to little, or to nothing, which urllib3 would read on and on)."""
         chunks: list[bytes] = []
-        size, cut = 0, None
+        size, cut, short = 0, None, None
         try:
             for chunk in response.iter_content(READ_CHUNK):
                 room = self.max_body_bytes - size
@@ -367,17 +403,19 @@ class Guard:
                     break
                 chunks.append(chunk)
                 size += len(chunk)
-        except _TRANSPORT_ERRORS:
-            if not deadline.oversize:
+        except _TRANSPORT_ERRORS as error:
+            short = None if deadline.oversize else short_of(response, error)
+            if not deadline.oversize and short is None:
                 raise
         if deadline.oversize:  # the wire ran dry at the cap: whatever the reader made of that, a cut
             cut = self.max_body_bytes
         response._content = b"".join(chunks)
         response._content_consumed = True  # type: ignore[attr-defined]  # private to requests, absent from its stubs
         mark_truncated(response, cut)
+        mark_short(response, short)
         if cut is not None:
             self.meter.count("truncated")
-        return cut is None
+        return cut is None and short is None
 
     def _admit(self) -> None:
         """Take one request from the budget and wait for its slot in the pace."""

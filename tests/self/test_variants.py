@@ -83,7 +83,7 @@ def test_a_declaration_is_refused_without_a_readable_name_and_summary():
         mutant("Pages_Floor", "R9.pages", ReferenceApp, probes=[{}], summary="pages floored")
     with pytest.raises(ValueError, match="one-line summary"):
         benign_variant("no-summary", "R9.pages", summary="")
-    with pytest.raises(KeyError, match="known variants"):
+    with pytest.raises(KeyError, match="unknown variant"):
         get("no-such-variant")
 
 

@@ -17,7 +17,9 @@ import requests
 
 from modelarts_contract.checks.registry import Check, Entry, ExchangeCheck
 from modelarts_contract.contract import Clause, Contract
-from modelarts_contract.ledger_file import stamp, write_atomic
+from modelarts_contract.ledger_file import stamp
+from modelarts_contract.neutral import neutral
+from modelarts_contract.outputs import write_atomically
 from modelarts_contract.redact import Redactor
 from modelarts_contract.sources import SourceError, render_source
 from modelarts_contract.stops import AnswerTooLarge
@@ -38,6 +40,7 @@ class Exchange:
     content: bytes
     reproduce: str  # a runnable, redacted command
     truncated_at: int | None = None  # the body was larger than the transport reads: cut here
+    short_of: tuple[int, int] | None = None  # (received, Content-Length): cut short twice by the target
 
     @classmethod
     def from_prepared(
@@ -58,6 +61,7 @@ class Exchange:
             content=content,
             reproduce=redactor.curl(request.url or "", sent),
             truncated_at=getattr(request, "truncated_at", None),  # the transport marks the request
+            short_of=getattr(request, "short_of", None),
         )
 
     @classmethod
@@ -79,7 +83,7 @@ class Exchange:
     def body(self) -> Any:
         """The parsed JSON body, or NOT_JSON: also for a cut body, a nesting deeper than the parser
         recurses (RecursionError) and an integer longer than Python converts (ValueError)."""
-        if self.truncated_at is not None:
+        if self.truncated_at is not None or self.short_of is not None:
             return NOT_JSON
         try:
             return json.loads(self.content)
@@ -104,8 +108,9 @@ class ClauseViolation(AssertionError):
         self, clause: Clause, expected: str, actual: str, exchange: Exchange | None, redactor: Redactor
     ) -> None:
         self.clause = clause
-        self.expected = redactor.text(expected)
-        self.actual = redactor.text(actual)
+        # What the target sent is in these texts: neutralised once here, for every output.
+        self.expected = neutral(redactor.text(expected))
+        self.actual = neutral(redactor.text(actual))
         self.reproduce = exchange.reproduce if exchange else ""
         # How simple its request is (fewest, then shortest parameters): summaries show the simplest.
         pairs = [f"{k}={v}" for k, values in (exchange.query if exchange else {}).items() for v in values]
@@ -232,8 +237,7 @@ class Ledger:
             return sorted(cid for cid, rec in self.records.items() if rec.broken)
 
     def dump(self, path: Path, **extra: Any) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, json.dumps({**stamp(), "clauses": self.as_dict(), **extra}, indent=2))
+        write_atomically(path, json.dumps({**stamp(), "clauses": self.as_dict(), **extra}, indent=2))
 
 
 class UndeclaredClause(RuntimeError):

@@ -13,6 +13,7 @@ from typing import Any
 
 from modelarts_contract import edges
 from modelarts_contract.checks import sorting
+from modelarts_contract.checks.bodies import is_unicode
 from modelarts_contract.checks.core import ClauseViolation, Verifier, Violations
 from modelarts_contract.checks.filters import filter_mode, satisfies
 from modelarts_contract.checks.listing import Lister, Listing, ListingUnavailable, Page
@@ -75,9 +76,14 @@ def judge_each(
 
 
 def field_samples(contract: Contract, items: list[dict[str, Any]]) -> dict[str, list[str]]:
-    """The values of each filtered field in the listing: where the edges taken from the data come from."""
+    """The values of each filtered field in the listing: where the edges taken from the data come from.
+    A string that is not Unicode (an unpaired surrogate) cannot be sent back: R8 reports it, the
+    others are used."""
     fields = {rule.field for rule in contract.filters if isinstance(rule, FieldFilter)}
-    return {name: [i[name] for i in items if isinstance(i.get(name), str)] for name in fields}
+    return {
+        name: [i[name] for i in items if isinstance(i.get(name), str) and is_unicode(i[name])]
+        for name in fields
+    }
 
 
 def _mode(contract: Contract, rule: FieldFilter, query: dict[str, str]) -> str:

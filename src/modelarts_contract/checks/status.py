@@ -5,6 +5,7 @@ from __future__ import annotations
 from modelarts_contract.checks.core import Exchange, Verifier
 from modelarts_contract.checks.registry import Scope, check
 from modelarts_contract.checks.validity import Validity, classify
+from modelarts_contract.neutral import header_text
 
 
 @check("R14.no-server-error", scope=Scope.ANY)
@@ -19,7 +20,9 @@ def no_server_error(v: Verifier, ex: Exchange) -> None:
 def documented_status(v: Verifier, ex: Exchange) -> None:
     actual = f"status {ex.status}"
     if 300 <= ex.status < 400:
-        actual += f" redirecting to {ex.headers.get('Location', '(no Location)')} (not followed)"
+        location = ex.headers.get("Location")
+        shown = "(no Location)" if location is None else header_text(location)
+        actual += f" redirecting to {shown} (not followed)"
     documented = sorted(v.contract.statuses)
     v.holds(ex.status in documented, f"one of {documented}", actual, ex)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from modelarts_contract.contract import Contract, load_contract
-from modelarts_contract.ledger_file import write_atomic
+from modelarts_contract.outputs import write_atomically
 
 from .compare import Comparison, compare, render
 from .markdown import render_markdown
@@ -45,6 +45,6 @@ def write_history(runs: list[Run], out: Path, texts: dict[str, str] | None = Non
     history = build_history(runs, texts if texts is not None else clause_texts())
     out.mkdir(parents=True, exist_ok=True)
     page, md = out / HTML_NAME, out / MARKDOWN_NAME
-    write_atomic(page, render_html(history))
-    write_atomic(md, render_markdown(history))
+    write_atomically(page, render_html(history))
+    write_atomically(md, render_markdown(history))
     return page, md

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from modelarts_contract.ledger_file import LedgerError
-from modelarts_contract.redact import printable
+from modelarts_contract.neutral import neutral
 
 from . import clause_texts, compare, load_run, load_runs, render, write_history
 
@@ -76,9 +76,9 @@ def history_main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         why = "not a directory" if isinstance(exc, FileExistsError) else exc.strerror or str(exc)
         print(
-            f"history: error: cannot write into {printable(str(args.output))}: {printable(why)}",
+            f"history: error: cannot write into {neutral(str(args.output))}: {neutral(why)}",
             file=sys.stderr,
         )
         return EXIT_USAGE
-    print(f"{printable(str(page))}\n{printable(str(md))}  ({len(runs)} runs)")
+    print(f"{neutral(str(page))}\n{neutral(str(md))}  ({len(runs)} runs)")
     return 0

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from modelarts_contract.redact import printable
+from modelarts_contract.neutral import neutral
 from modelarts_contract.report.model import BROKEN, DATA_CHANGED, HELD, NOT_EXERCISED
 
 from .runs import TIMING_KEYS, Run
@@ -89,10 +89,10 @@ def render(comparison: Comparison, texts: Mapping[str, str] | None = None) -> st
     for name, ids in comparison.changes.items():
         lines.append(f"{name} ({len(ids)})" + (":" if ids else ""))
         for cid in ids:
-            lines.append(f"  {printable(cid)}  {printable((texts or {}).get(cid, ''))[:100]}".rstrip())
+            lines.append(f"  {neutral(cid)}  {neutral((texts or {}).get(cid, ''))[:100]}".rstrip())
             actual = new.first_actual.get(cid) if name == "newly broken" else None
             if actual:
-                lines.append(f"    actual: {printable(actual)[:ACTUAL_LIMIT]}")
+                lines.append(f"    actual: {neutral(actual)[:ACTUAL_LIMIT]}")
     lines.append(f"unchanged: {comparison.unchanged} clauses")
     lines += cost_lines(old, new)
     count = len(comparison.newly_broken)

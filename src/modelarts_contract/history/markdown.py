@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from modelarts_contract.redact import printable
+from modelarts_contract.neutral import neutral
 from modelarts_contract.report.markdown import _cell
 from modelarts_contract.report.model import BROKEN
 
@@ -14,7 +14,7 @@ RUNS_IN_FULL = 50
 
 def cell(text: str) -> str:
     """A table cell of text read from a ledger: control characters shown, no markup, one line."""
-    return _cell(printable(text))
+    return _cell(neutral(text))
 
 
 def _number(value: int | None) -> str:

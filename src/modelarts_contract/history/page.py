@@ -1,6 +1,6 @@
 """The history as one self-contained HTML page: inline CSS and SVG, no script, nothing fetched.
 
-Every text read from a ledger goes through html.escape after `printable`: clause ids and paths may
+Every text read from a ledger goes through html.escape after `neutral`: clause ids and paths may
 carry what a target or a hand-edited file put there.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from html import escape
 
-from modelarts_contract.redact import printable
+from modelarts_contract.neutral import neutral
 from modelarts_contract.report.model import BROKEN, DATA_CHANGED, HELD, NOT_EXERCISED
 
 from .model import GLYPHS, ClauseHistory, History
@@ -75,7 +75,7 @@ def _strip(clause: ClauseHistory, history: History) -> str:
 
 
 def _clause_row(clause: ClauseHistory, history: History) -> str:
-    cid = escape(printable(clause.id))
+    cid = escape(neutral(clause.id))
     latest = clause.latest
     text = f'<div class="text">{escape(clause.text[:140])}</div>' if clause.text else ""
     return (

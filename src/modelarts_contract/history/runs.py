@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from modelarts_contract.ledger_file import LEDGER_NAME, LedgerError, read_ledger, written_at
-from modelarts_contract.redact import printable
+from modelarts_contract.neutral import neutral
 from modelarts_contract.report.model import NOT_EXERCISED, validate, verdict
 
 TIMING_KEYS = ("p50", "p95", "max")
@@ -51,7 +51,7 @@ class Run:
     @property
     def name(self) -> str:
         """The path as a terminal or a page may show it."""
-        return printable(str(self.path))
+        return neutral(str(self.path))
 
 
 def _seconds(value: object) -> float | None:
@@ -85,7 +85,7 @@ def load_run(path: Path) -> Run:
     try:
         records = validate(document)
     except LedgerError as exc:
-        raise LedgerError(f"{printable(str(path))}: {exc}") from None
+        raise LedgerError(f"{neutral(str(path))}: {exc}") from None
     failures = {
         cid: r["first_failure"].get("actual", "") for cid, r in records.items() if r.get("first_failure")
     }
@@ -125,7 +125,7 @@ def load_runs(folders: Iterable[Path]) -> list[Run]:
     for folder in folders:
         found = find_ledgers(folder)
         if not found:
-            raise LedgerError(f"{printable(str(folder))}: no ledger.json and no *.json ledgers in it")
+            raise LedgerError(f"{neutral(str(folder))}: no ledger.json and no *.json ledgers in it")
         paths += found
     runs = [load_run(path) for path in dict.fromkeys(paths)]
     return sorted(runs, key=_order)

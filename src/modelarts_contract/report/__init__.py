@@ -6,12 +6,14 @@ and writes DIR/conformance.md and DIR/conformance.html.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from modelarts_contract import ledger_file
 from modelarts_contract.contract import Contract, load_contract
+from modelarts_contract.outputs import write_atomically, write_problem
 
 from .html import render_html
 from .markdown import render_markdown
@@ -38,9 +40,10 @@ __all__ = [
     "render_html",
     "render_markdown",
     "write_reports",
+    "write_run_reports",
 ]
 
-MARKDOWN_NAME, HTML_NAME = "conformance.md", "conformance.html"
+MARKDOWN_NAME, HTML_NAME, LEDGER_NAME = "conformance.md", "conformance.html", "ledger.json"
 
 
 def read_ledger(path: Path) -> dict[str, Any]:
@@ -67,8 +70,32 @@ def write_reports(
         target=target,
         title=title,
     )
-    out_dir.mkdir(parents=True, exist_ok=True)
     md, page = out_dir / MARKDOWN_NAME, out_dir / HTML_NAME
-    md.write_text(render_markdown(report), encoding="utf-8")
-    page.write_text(render_html(report), encoding="utf-8")
+    write_atomically(md, render_markdown(report))
+    write_atomically(page, render_html(report))
     return md, page
+
+
+def write_run_reports(
+    out_dir: Path,
+    ledger: dict[str, Any],
+    *,
+    contract: Contract | None = None,
+    catalogue: Mapping[str, Any] | None = None,
+) -> list[str]:
+    """ledger.json, conformance.md and conformance.html of a run, each written atomically; a file
+    that cannot be written (a full disk) does not keep the others from being written. Returns one
+    line per file not written."""
+    report = build_report(ledger, contract or load_contract(), catalogue=catalogue)
+    files: dict[Path, Callable[[], str]] = {
+        out_dir / LEDGER_NAME: lambda: json.dumps(ledger, indent=2),
+        out_dir / MARKDOWN_NAME: lambda: render_markdown(report),
+        out_dir / HTML_NAME: lambda: render_html(report),
+    }
+    problems = []
+    for path, render in files.items():
+        try:
+            write_atomically(path, render())
+        except OSError as exc:
+            problems.append(write_problem(path, exc))
+    return problems

@@ -1,15 +1,22 @@
 """The report as one self-contained HTML page: inline CSS, no script, no external fonts or images.
 
-Every text goes through html.escape: the failure texts echo what the target answered.
+Every text goes through `escape`: the failure texts echo what the target answered.
 """
 
 from __future__ import annotations
 
-from html import escape
+import html
 
+from modelarts_contract.neutral import neutral
 from modelarts_contract.verdict import PASSED
 
 from .model import BROKEN, DATA_CHANGED, HELD, NOT_EXERCISED, ClauseRow, Report
+
+
+def escape(text: str) -> str:
+    """Neutralised (no control character raw), then HTML-escaped."""
+    return html.escape(neutral(text, lines=True))
+
 
 _CLASS = {HELD: "held", BROKEN: "broken", NOT_EXERCISED: "none", DATA_CHANGED: "changed"}
 

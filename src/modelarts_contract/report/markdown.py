@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from modelarts_contract.neutral import neutral
 from modelarts_contract.verdict import PASSED
 
 from .model import BROKEN, ClauseRow, Report
@@ -13,7 +14,7 @@ _SPECIAL = re.compile(r"([\\`*_<>&|\[\]])")  # Markdown's and HTML's: escaped wi
 
 def _cell(text: str) -> str:
     """Table-cell text: no raw HTML, no entities, no column breaks, one line."""
-    return _SPECIAL.sub(r"\\\1", " ".join(text.split()))
+    return _SPECIAL.sub(r"\\\1", neutral(" ".join(text.split())))
 
 
 def _source(row: ClauseRow) -> str:
@@ -24,6 +25,7 @@ def _source(row: ClauseRow) -> str:
 
 def _fence(text: str, lang: str = "text") -> str:
     """A code block whose fence is longer than any backtick run inside, so the text cannot close it."""
+    text = neutral(text, lines=True)
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * max(3, longest + 1)
     return f"{fence}{lang}\n{text}\n{fence}"
