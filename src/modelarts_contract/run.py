@@ -144,10 +144,8 @@ class Run:
             else Meter(config.max_requests, config.rate_per_second, max_duration=config.max_duration)
         )
         # Password auth: the IAM token of the run; every token it gets is scrubbed from the outputs.
-        self._token = RunToken(
-            config.login, shared, timeout=config.timeout, verify=config.verify,
-            on_new=lambda token: self.redactor.remember_secret(token),
-        ) if config.login else None  # fmt: skip
+        self._token = RunToken(config.login, shared, config.timeout, config.verify,
+                               lambda token: self.redactor.remember_secret(token)) if config.login else None  # fmt: skip
 
     # -- the target --------------------------------------------------------------------------
 
@@ -163,11 +161,8 @@ class Run:
             renewing = None
             if self._token:  # the token comes from IAM (IamError: exit 6), and so may the project id
                 renewing = RenewingTokenAuth(self._token.keeper())
-                project_id = config.project_id or self._token.keeper().issued.project_id
-                if project_id is None:
-                    raise IamError("IAM's token names no project (token.project.id): give --project-id")
-                config = dataclasses.replace(config, project_id=project_id)
-                self.config = dataclasses.replace(self.config, project_id=project_id)
+                config = dataclasses.replace(config, project_id=self._token.project_id(config.project_id))
+                self.config = dataclasses.replace(self.config, project_id=config.project_id)
             # One redactor for the run: the signatures the transport sends land where outputs are scrubbed.
             self.redactor = Redactor({*self.redactor.secrets, *config.secrets})
             target = Target(config, load_contract(), self.outcome.ledger, self.meter, self.redactor, renewing)

@@ -226,7 +226,6 @@ class RunToken:
         self,
         login: PasswordLogin,
         handed_over: dict[str, Any] | None,
-        *,
         timeout: float,
         verify: bool | str,
         on_new: Callable[[str], None],
@@ -245,6 +244,13 @@ class RunToken:
             issued = IssuedToken.from_dict(given) if given else client.fetch()
             self._keeper = TokenKeeper(client, issued, self._on_new)
         return self._keeper
+
+    def project_id(self, given: str | None) -> str:
+        """`given` (--project-id, or the source's), else the project IAM scoped the token to."""
+        project_id = given or self.keeper().issued.project_id
+        if project_id is None:
+            raise IamError("IAM's token names no project (token.project.id): give --project-id")
+        return project_id
 
     def for_workers(self, scrub: Callable[[str], str]) -> dict[str, Any]:
         """What the xdist controller hands each worker: the token, or why IAM gave none (scrubbed)."""
