@@ -7,6 +7,7 @@ generator made up for the security schemes.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, NamedTuple, Protocol
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -103,11 +104,13 @@ class AkSkAuth(requests.auth.AuthBase):
         sk: str,
         project_id: str | None,
         signed_at: datetime | None = None,
+        signed_query: str | None = None,
         security_token: str | None = None,
     ) -> None:
         self._signer = Signer(_Keys(ak, sk))
         self._project_id = project_id
         self._signed_at = signed_at  # None: now. A fixed moment makes a stale signature for R1 checks.
+        self._signed_query = signed_query  # None: the query as sent. Another makes an R1 near-miss.
         self._security_token = security_token
 
     def __repr__(self) -> str:
@@ -128,7 +131,9 @@ class AkSkAuth(requests.auth.AuthBase):
             schema=parts.scheme,
             host=parts.netloc,
             resource_path=unquote(parts.path),
-            query_params=parse_qsl(parts.query, keep_blank_values=True),
+            query_params=parse_qsl(
+                parts.query if self._signed_query is None else self._signed_query, keep_blank_values=True
+            ),
             header_params=headers,
             body="",
         )
@@ -136,6 +141,21 @@ class AkSkAuth(requests.auth.AuthBase):
         for name in ("Authorization", "X-Sdk-Date", "X-Project-Id", SECURITY_TOKEN_HEADER):
             if name in signed:
                 request.headers[name] = signed[name]
+        return request
+
+
+class HeadersAuth(requests.auth.AuthBase):
+    """Sends exactly these credential headers (an R1 near-miss), whatever the session's auth is."""
+
+    def __init__(self, headers: Mapping[str, str]) -> None:
+        self._headers = dict(headers)
+
+    def __repr__(self) -> str:
+        return "HeadersAuth(<redacted>)"
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        _strip(request)
+        request.headers.update(self._headers)
         return request
 
 

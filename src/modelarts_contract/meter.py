@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,12 @@ def describe_duration(seconds: float) -> str:
     return f"{seconds:g} s"
 
 
+def family_of(nodeid: str) -> str:
+    """The check family a test's requests are counted under: the test's name in its file
+    ("test_relation[record-offsets]", "test_generated_request[GET /v1/...]")."""
+    return nodeid.rsplit("::", 1)[-1]
+
+
 @dataclass
 class TransportStats:
     sent: int = 0
@@ -49,6 +55,8 @@ class TransportStats:
     refused: int = 0
     not_waited: int = 0  # 429/503 with Retry-After handed to the checks: the run's wait allowance was spent
     truncated: int = 0  # bodies larger than the byte cap, read up to the cap only
+    # Requests per check family (the test that sent them): what each family costs the target.
+    families: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -79,6 +87,7 @@ class Meter:
         self.ends_at = ends_at if ends_at is not None or max_duration is None else clock() + max_duration
         self._lock = threading.Lock()
         self._state = _State(TransportStats())
+        self.family = "preflight"  # who sends now: set per test by the run (process-local)
 
     @contextmanager
     def _transaction(self) -> Iterator[_State]:
@@ -104,6 +113,7 @@ class Meter:
             if state.stats.sent >= self.max_requests:
                 raise BudgetSpent(f"the request budget of {self.max_requests} requests is spent")
             state.stats.sent += 1
+            state.stats.families[self.family] = state.stats.families.get(self.family, 0) + 1
             state.next_slot = slot + self.interval
             # The run's pace wait, not the workers' waits summed: only the part no wait covers yet.
             state.stats.paced += max(0.0, slot - max(now, state.held_until or now))
@@ -131,7 +141,7 @@ class Meter:
     @property
     def stats(self) -> TransportStats:
         with self._transaction() as state:
-            return dataclasses.replace(state.stats)
+            return dataclasses.replace(state.stats, families=dict(state.stats.families))
 
     def out_of_time(self) -> bool:
         if self.ends_at is not None and self._clock() >= self.ends_at:

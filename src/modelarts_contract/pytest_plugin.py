@@ -20,10 +20,11 @@ import pytest
 from schemathesis.pytest.plugin import SchemathesisCase
 
 from modelarts_contract import generation, hooks, summary
-from modelarts_contract.config import ENVIRONMENT, ConfigError, SuiteConfig
+from modelarts_contract.config import ConfigError, SuiteConfig
 from modelarts_contract.environment import EXIT_ENVIRONMENT, EXIT_INCOMPLETE
 from modelarts_contract.junit import write_usage_error
 from modelarts_contract.neutral import neutral
+from modelarts_contract.options import OPTION, OPTIONS
 from modelarts_contract.outputs import output_problems
 from modelarts_contract.preflight import PREFLIGHT_TEST, preflight_findings
 from modelarts_contract.run import Run, RunOutcome, redact_report
@@ -31,27 +32,6 @@ from modelarts_contract.stops import LimitReached, SuiteStop, TargetUnreachable
 from modelarts_contract.target import Target
 from modelarts_contract.variants import plugin as catalogue_plugin
 
-_HELP = {
-    "base_url": "base URL of the target, e.g. https://modelarts.eu-de.otc.t-systems.com (none: embedded server)",
-    "project_id": "project id whose image groups are listed",
-    "auth_token": "IAM token sent as X-Auth-Token (prefer the environment variable)",
-    "os_cloud": "the clouds.yaml entry to take credentials from (password, or ak/sk keys); "
-    "docs/staging.md, Credentials, gives the precedence",
-    "other_project_id": "a project the credentials may NOT read (default: a made-up id)",
-    "max_requests": "request budget for the whole run, retries and preflight included (default 2000)",
-    "rate_limit": "pace, e.g. 10/s or 300/m, or none (default 10/s against a base URL, none embedded)",
-    "request_timeout": "seconds for each whole exchange: connect, headers and body (default 10)",
-    "max_response_bytes": "largest answer read, on the wire and decoded, e.g. 8MiB (default 8 MiB)",
-    "max_duration": "time limit of the run, e.g. 1800, 30m or 2h; then it stops with what it "
-    "checked, exit 7 (default 30m)",
-    "ca_bundle": "CA bundle file for TLS verification (verification is always on)",
-    "seed": "seed of the request generation (same seed, same requests)",
-    "max_examples": "generated examples per generation phase",
-    "strict_fields": "report undocumented response fields (R8 allows them)",
-    "reference_variant": "embedded server only: serve this variant of the reference instead, e.g. a "
-    "mutant such as pages-rounded-down, to see what a failure looks like",
-}
-_NO_OPTION = {"ak", "sk", "security_token"}  # secrets that only come from the environment
 TARGET_FIXTURE = "target"
 RUN_KEY = pytest.StashKey[Run]()
 FINDINGS_KEY = pytest.StashKey[str]()
@@ -73,11 +53,10 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("modelarts", "ModelArts contract suite")
-    for name, env in ENVIRONMENT.items():
-        if name in _NO_OPTION:
-            continue
-        flag = "--" + name.replace("_", "-")
-        group.addoption(flag, dest=f"modelarts_{name}", default=None, help=f"{_HELP[name]} [env {env}]")
+    for option in OPTIONS:  # one row each (modelarts_contract.options)
+        if option.command_line:
+            help_text = f"{option.help} [env {option.env}]"
+            group.addoption(option.flag, dest=f"modelarts_{option.name}", default=None, help=help_text)
     group.addoption(
         "--report-dir",
         dest="modelarts_report_dir",
@@ -92,7 +71,7 @@ def _is_worker(config: pytest.Config) -> bool:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    options = {name: config.getoption(f"modelarts_{name}", None) for name in ENVIRONMENT}
+    options = {option.name: config.getoption(f"modelarts_{option.name}", None) for option in OPTIONS}
     try:
         suite_config = SuiteConfig.from_sources(options)
     except ConfigError as exc:
@@ -119,8 +98,7 @@ def _catalogue(config: pytest.Config, suite_config: SuiteConfig) -> hooks.Catalo
         hint = f"did you mean {close[0]!r}? " if close else ""
         known = "python -m modelarts_contract.matrix --list shows them all" if catalogue else "no catalogue"
         raise pytest.UsageError(
-            f"modelarts-contract: --reference-variant ({ENVIRONMENT['reference_variant']}): no variant "
-            f"{name!r}; {hint}{known}"
+            f"modelarts-contract: {OPTION['reference_variant'].label}: no variant {name!r}; {hint}{known}"
         )
     return catalogue
 

@@ -18,10 +18,11 @@ from urllib.parse import unquote, urlsplit
 from modelarts_contract.auth import auth_for
 from modelarts_contract.config import ConfigError, SuiteConfig
 from modelarts_contract.environment import EXIT_ENVIRONMENT
+from modelarts_contract.meter import Meter
 from modelarts_contract.neutral import header_text, neutral
 from modelarts_contract.redact import Redactor
 from modelarts_contract.stops import SuiteStop
-from modelarts_contract.transport import MAX_RETRIES, GuardedSession
+from modelarts_contract.transport import MAX_RETRIES, Guard, GuardedSession, Limits
 
 _PROJECT = re.compile(r"/v1/([^/]+)/")
 
@@ -44,14 +45,9 @@ def main(argv: list[str] | None = None) -> int:
         return 4
     assert config.base_url is not None
     redactor = Redactor(config.secrets)  # the target may echo the token or the signature back
-    session = GuardedSession(
-        config.base_url,
-        max_requests=1 + MAX_RETRIES,
-        timeout=config.timeout,
-        verify=config.verify,
-        max_body_bytes=config.max_response_bytes,
-        witness=redactor.remember_signature,
-    )
+    limits = Limits(timeout=config.timeout, max_body_bytes=config.max_response_bytes)
+    guard = Guard(config.base_url, Meter(1 + MAX_RETRIES), limits, witness=redactor.remember_signature)
+    session = GuardedSession(guard, verify=config.verify)
     session.auth = auth_for(config.auth_token, config.ak, config.sk, config.project_id, config.security_token)
     headers = dict(tuple(part.strip() for part in h.split(":", 1)) for h in args.headers if ":" in h)
     try:

@@ -28,13 +28,20 @@ from modelarts_contract.contract import load_contract
 from modelarts_contract.credentials import IamError, RunToken
 from modelarts_contract.hooks import Catalogue
 from modelarts_contract.ledger_file import stamp
-from modelarts_contract.meter import Meter, SharedMeter, TransportStats, exclusive
+from modelarts_contract.meter import (
+    Meter,
+    SharedMeter,
+    TransportStats,
+    describe_duration,
+    exclusive,
+    family_of,
+)
 from modelarts_contract.neutral import neutral
 from modelarts_contract.preflight import preflight
 from modelarts_contract.redact import Redactor
 from modelarts_contract.reference import build_app, default_dataset, serve
 from modelarts_contract.report import write_run_reports
-from modelarts_contract.stops import LimitReached
+from modelarts_contract.stops import LimitReached, RunDeadlinePassed
 from modelarts_contract.target import Target
 from modelarts_contract.transport import fence
 
@@ -207,8 +214,14 @@ class Run:
         return None if problem is None else ("environment", problem)
 
     def limit_reached(self) -> bool:
-        """No request may go out any more: the budget is spent or the time limit has passed."""
-        return self.meter.remaining == 0 or self.meter.out_of_time()
+        """No request may go out any more: the budget is spent or the time limit has passed (one that
+        passed between requests is noted here: no refused request named it, and the summary would not)."""
+        if self.meter.out_of_time():
+            limit = describe_duration(self.config.max_duration)
+            stop = RunDeadlinePassed(f"the run's time limit of {limit} (--max-duration) is reached")
+            self.outcome.reached(stop, "the run")
+            return True
+        return self.meter.remaining == 0
 
     def transport(self) -> TransportStats:
         return self.meter.stats
@@ -216,6 +229,7 @@ class Run:
     def verifier_test(self, nodeid: str) -> None:
         if self._target is not None:
             self._target.verifier.current_test = nodeid
+        self.meter.family = family_of(nodeid)
 
     def shared_for_workers(self) -> dict[str, Any]:
         """xdist controller: from now on one meter, in a file, for every worker (made on first call)."""
@@ -257,16 +271,7 @@ class Run:
                 "duration_s": round(time.monotonic() - self.started, 1),
                 "subset": self.subset,
                 "unused": unused_settings(self.config),
-                "options": {
-                    "auth": c.auth_mode,
-                    "max_requests": c.max_requests,
-                    "rate_per_second": c.rate_per_second,
-                    "request_timeout": c.timeout,
-                    "max_response_bytes": c.max_response_bytes,
-                    "max_duration": c.max_duration,
-                    "max_examples": c.max_examples,
-                    "strict_fields": c.strict,
-                },
+                "options": {"auth": c.auth_mode, **c.recorded_options()},
             },
         }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from urllib.parse import quote, urlsplit
 
+import pytest
 import requests
 
 from modelarts_contract.auth import auth_for
@@ -13,7 +14,7 @@ from modelarts_contract.config import SuiteConfig
 from modelarts_contract.contract import OPERATION_PATH, Contract
 from modelarts_contract.meter import Meter
 from modelarts_contract.redact import Redactor
-from modelarts_contract.transport import GuardedSession
+from modelarts_contract.transport import Guard, GuardedSession, Limits
 
 
 class Target:
@@ -37,19 +38,18 @@ class Target:
         self.auth = auth or auth_for(
             config.auth_token, config.ak, config.sk, config.project_id, config.security_token
         )
-        self.session = GuardedSession(
+        guard = Guard(
             config.base_url,
-            max_requests=config.max_requests,
-            rate_per_second=config.rate_per_second,
-            timeout=config.timeout,
-            verify=config.verify,
-            meter=meter,
-            max_body_bytes=config.max_response_bytes,
+            meter or Meter(config.max_requests, config.rate_per_second),
+            Limits(timeout=config.timeout, max_body_bytes=config.max_response_bytes),
             # The configured project and the one it may not read: no other path ever goes out.
             paths={urlsplit(self.url(p)).path for p in (self.project_id, config.other_project_id) if p},
             witness=self.redactor.remember_signature,
         )
+        self.session = GuardedSession(guard, verify=config.verify)
         self.session.auth = self.auth
+        # What other modules keep for this target's run (under a StashKey of their own), never in globals.
+        self.stash = pytest.Stash()
 
     def url(self, project_id: str | None = None) -> str:
         path = OPERATION_PATH.replace("{project_id}", quote(project_id or self.project_id, safe=""))

@@ -25,17 +25,23 @@ the adapter, where every request of `requests` passes:
 origin, so credentials go nowhere else, and never follows a redirect: a 3xx comes back to the
 checks as a contract failure. `fence` extends the guard to every other session in the process,
 because schemathesis sends some probes (ignored_auth, auth inference) on fresh sessions of its own.
+The two patches this takes (requests' `HTTPAdapter.send`, urllib3's `HTTPConnection.getresponse`)
+are in place only while a fence is open or a guarded exchange runs (`patching`): importing this
+module changes nothing, and a urllib3 they do not fit is refused with its version named.
 """
 
 from __future__ import annotations
 
 import contextlib
+import io
 import re
 import socket
 import threading
 import time
 from collections.abc import Callable, Collection, Iterator, Mapping
+from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
+from importlib.metadata import version
 from typing import Any, TypeAlias
 from urllib.parse import unquote, urlsplit
 
@@ -46,6 +52,7 @@ from urllib3.response import HTTPResponse
 
 from modelarts_contract.environment import describe_deadline, describe_unreachable
 from modelarts_contract.meter import BudgetSpent, Meter, TimeSpent, TransportStats
+from modelarts_contract.patching import PATCH_LOCK, Patch, holding
 from modelarts_contract.stops import AnswerTooLarge as AnswerTooLarge  # re-exported: tests catch it here
 from modelarts_contract.stops import BudgetExhausted, RunDeadlinePassed, TargetUnreachable, TransportRefused
 from modelarts_contract.wire import mark_short, resolves_within, short_of, unfollowed
@@ -62,8 +69,7 @@ _DELTA_SECONDS = re.compile(r"[0-9]{1,10}")
 _MAX_HTTP_DATE = 64  # characters; an IMF-fixdate has 29
 _SIGNATURE = re.compile(r"Signature=([^,\s]+)")  # in an SDK-HMAC-SHA256 Authorization header
 DEADLINE_THREAD = "modelarts-deadline"
-_ORIGINAL_SEND = HTTPAdapter.send
-_ORIGINAL_GETRESPONSE = HTTPConnection.getresponse
+_ORIGINAL_SEND = HTTPAdapter.send  # requests' own, which every guarded exchange ends in
 # The parameters of `HTTPAdapter.send`, as requests' stubs spell them.
 Timeout: TypeAlias = float | tuple[float, float] | tuple[float, None] | None
 Cert: TypeAlias = bytes | str | tuple[bytes | str, bytes | str] | None
@@ -171,25 +177,6 @@ def _shut(sock: socket.socket) -> None:
         sock.shutdown(socket.SHUT_RDWR)
 
 
-_current = threading.local()  # the deadline of the exchange this thread is in, if any
-
-
-def _watched_getresponse(self: HTTPConnection) -> HTTPResponse:
-    """urllib3's getresponse, first handing the socket to the running exchange's deadline.
-
-    Installed once for the process (every session's connections, schemathesis's included); it does
-    nothing outside a guarded exchange. The first parameter is `self` because it replaces a method.
-    """
-    deadline: _Deadline | None = getattr(_current, "deadline", None)
-    if deadline is not None and self.sock is not None:
-        deadline.watch(self.sock)
-    response = _ORIGINAL_GETRESPONSE(self)
-    answer = getattr(response, "_fp", None)  # http.client's response, which reads the socket's file
-    if deadline is not None and getattr(answer, "fp", None) is not None:
-        answer.fp = _WireCap(answer.fp, deadline)  # type: ignore[union-attr]  # checked just above
-    return response
-
-
 class _WireCap:
     """The socket file of one answer's body, which gives out at most the deadline's `wire_cap` bytes,
     then reads as its end (and says so in `deadline.oversize`)."""
@@ -241,7 +228,81 @@ class _WireCap:
         return getattr(self._raw, name)
 
 
-HTTPConnection.getresponse = _watched_getresponse  # type: ignore[method-assign]  # deliberate patch: see above
+class Urllib3Unsupported(RuntimeError):
+    """The installed urllib3 lacks what the byte cap and the deadline of every answer rely on."""
+
+
+def _check_urllib3() -> None:
+    """Fail loudly, naming urllib3's version, when what `_WireWatch` relies on is missing: urllib3's
+    own `HTTPConnection.getresponse` (1.26 inherits http.client's, and the cap would silently never
+    install) and the `_fp` of its response, http.client's response that holds the socket file."""
+    missing = []
+    if not callable(vars(HTTPConnection).get("getresponse")):
+        missing.append("urllib3.connection.HTTPConnection.getresponse")
+    probe = io.BytesIO()
+    try:
+        answer: object = HTTPResponse(body=probe, preload_content=False)
+    except Exception:  # any signature but 2.x's: the check's point is to say so
+        answer = None
+    if getattr(answer, "_fp", None) is not probe:
+        missing.append("urllib3.response.HTTPResponse._fp")
+    if missing:
+        raise Urllib3Unsupported(
+            f"urllib3 {version('urllib3')} lacks {' and '.join(missing)}, on which the byte cap and "
+            "the deadline of every answer rely: modelarts-contract needs urllib3>=2.6,<3 "
+            "(python -m pip install 'urllib3>=2.6,<3')"
+        )
+
+
+class _WireWatch(Patch):
+    """urllib3's getresponse, first handing the socket to the running exchange's deadline and then
+    capping the body's socket file (`_WireCap`).
+
+    Held by every guarded exchange and every open fence (so schemathesis's connections are watched
+    too); it does nothing on a connection outside a guarded exchange.
+    """
+
+    owner, name = HTTPConnection, "getresponse"
+    check = staticmethod(_check_urllib3)
+
+    def __init__(self, original: Callable[..., Any]) -> None:
+        super().__init__(original)
+        self.current = threading.local()  # the deadline of the exchange this thread is in, if any
+
+    def replacement(self) -> Callable[..., Any]:
+        def getresponse(connection: HTTPConnection) -> HTTPResponse:
+            return self._watched(connection)
+
+        return getresponse
+
+    def _watched(self, connection: HTTPConnection) -> HTTPResponse:
+        deadline: _Deadline | None = getattr(self.current, "deadline", None)
+        if deadline is not None and connection.sock is not None:
+            deadline.watch(connection.sock)
+        response: HTTPResponse = self.original(connection)
+        answer = getattr(response, "_fp", None)  # http.client's response, which reads the socket's file
+        if deadline is not None and getattr(answer, "fp", None) is not None:
+            answer.fp = _WireCap(answer.fp, deadline)  # type: ignore[union-attr]  # checked just above
+        return response
+
+    @contextlib.contextmanager
+    def watching(self, deadline: _Deadline) -> Iterator[None]:
+        """The answers this thread reads meanwhile belong to `deadline`."""
+        outer, self.current.deadline = getattr(self.current, "deadline", None), deadline
+        try:
+            yield
+        finally:
+            self.current.deadline = outer
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one exchange with the target may cost, the same on every path to it (a value, like
+    httpx's `Timeout` and `Limits`). The run's budget, time limit and pace are its `Meter`'s."""
+
+    timeout: float = 10.0  # seconds for one whole exchange (connect, headers and body); requests' too
+    max_body_bytes: int = MAX_BODY_BYTES  # read of one answer, on the wire and decoded
+    retry_wait_allowance: float = MAX_RETRY_WAIT_TOTAL  # seconds of Retry-After honoured in the run
 
 
 class Guard:
@@ -250,25 +311,18 @@ class Guard:
     def __init__(
         self,
         base_url: str,
+        meter: Meter,
+        limits: Limits = Limits(),  # a frozen value: one default shared is safe
         *,
-        max_requests: int,
-        rate_per_second: float | None = None,
-        timeout: float = 10.0,
-        sleep: Callable[[float], Any] = time.sleep,
-        clock: Callable[[], float] = time.monotonic,
-        max_body_bytes: int = MAX_BODY_BYTES,
-        retry_wait_allowance: float = MAX_RETRY_WAIT_TOTAL,
-        meter: Meter | None = None,
         paths: Collection[str] | None = None,
         witness: Callable[[str], None] | None = None,
+        sleep: Callable[[float], Any] = time.sleep,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.origin = origin(self.base_url)
-        self.timeout = timeout  # also the deadline of each whole exchange
-        self.max_body_bytes = max_body_bytes
-        self.retry_wait_allowance = retry_wait_allowance
+        self.limits = limits
         # The budget, the time limit and the pace: this process's own, or shared with others (xdist).
-        self.meter = meter or Meter(max_requests, rate_per_second, clock)
+        self.meter = meter
         self._sleep = sleep
         # The paths a request may have, as decoded segments; None: any path under the base URL.
         self._prefix = _segments(urlsplit(self.base_url).path)
@@ -317,7 +371,7 @@ class Guard:
                 return response
             wait = min(wait, MAX_RETRY_WAIT)
             try:
-                if not self.meter.allow_wait(wait, self.retry_wait_allowance):
+                if not self.meter.allow_wait(wait, self.limits.retry_wait_allowance):
                     return response
             except TimeSpent as exc:
                 raise RunDeadlinePassed(str(exc)) from None
@@ -349,16 +403,13 @@ class Guard:
 
     def _exchange(self, transmit: Callable[[], requests.Response]) -> requests.Response:
         """One request and its whole answer, within the deadline and the byte cap."""
-        deadline = _Deadline(self.timeout, self.max_body_bytes)
+        deadline = _Deadline(self.limits.timeout, self.limits.max_body_bytes)
         response: requests.Response | None = None
         complete = False
-        outer, _current.deadline = getattr(_current, "deadline", None), deadline
         try:
-            try:
-                self._resolve()
+            self._resolve()
+            with holding(_WireWatch) as wire, wire.watching(deadline):
                 response = transmit()
-            finally:
-                _current.deadline = outer
             deadline.answered()
             complete = self._read_body(response, deadline) and not deadline.expired
             if deadline.expired:  # a shut-down socket can look like the end of a body
@@ -367,7 +418,7 @@ class Guard:
             message = self._late(deadline) if deadline.expired else None
             # from None: the chain holds urllib3 frames whose arguments include the headers
             raise TargetUnreachable(
-                message or describe_unreachable(exc, self.base_url, self.timeout)
+                message or describe_unreachable(exc, self.base_url, self.limits.timeout)
             ) from None
         finally:
             deadline.cancel()
@@ -379,13 +430,13 @@ class Guard:
 
     def _resolve(self) -> None:
         host, port = urlsplit(self.base_url).hostname or "", urlsplit(self.base_url).port
-        if not resolves_within(host, port, self.timeout):
+        if not resolves_within(host, port, self.limits.timeout):
             raise TargetUnreachable(
-                f"the host name {host!r} did not resolve within {self.timeout:g} s (--request-timeout): DNS?"
+                f"the host name {host!r} did not resolve within {self.limits.timeout:g} s (--request-timeout): DNS?"
             )
 
     def _late(self, deadline: _Deadline) -> str:
-        return describe_deadline(self.base_url, self.timeout, answered=not deadline.expired_unanswered)
+        return describe_deadline(self.base_url, self.limits.timeout, answered=not deadline.expired_unanswered)
 
     def _read_body(self, response: requests.Response, deadline: _Deadline) -> bool:
         """The decoded body, up to the cap, into `response.content`; False when cut at the cap.
@@ -396,10 +447,10 @@ class Guard:
         size, cut, short = 0, None, None
         try:
             for chunk in response.iter_content(READ_CHUNK):
-                room = self.max_body_bytes - size
+                room = self.limits.max_body_bytes - size
                 if len(chunk) > room:
                     chunks.append(chunk[:room])
-                    cut = self.max_body_bytes
+                    cut = self.limits.max_body_bytes
                     break
                 chunks.append(chunk)
                 size += len(chunk)
@@ -408,7 +459,7 @@ class Guard:
             if not deadline.oversize and short is None:
                 raise
         if deadline.oversize:  # the wire ran dry at the cap: whatever the reader made of that, a cut
-            cut = self.max_body_bytes
+            cut = self.limits.max_body_bytes
         response._content = b"".join(chunks)
         response._content_consumed = True  # type: ignore[attr-defined]  # private to requests, absent from its stubs
         mark_truncated(response, cut)
@@ -450,41 +501,13 @@ class GuardedAdapter(HTTPAdapter):
 class GuardedSession(requests.Session):
     """The suite's session: the configured origin only, no redirects, TLS verified, guarded."""
 
-    def __init__(
-        self,
-        base_url: str,
-        *,
-        max_requests: int,
-        rate_per_second: float | None = None,
-        timeout: float = 10.0,
-        verify: bool | str = True,
-        sleep: Callable[[float], Any] = time.sleep,
-        clock: Callable[[], float] = time.monotonic,
-        max_body_bytes: int = MAX_BODY_BYTES,
-        retry_wait_allowance: float = MAX_RETRY_WAIT_TOTAL,
-        meter: Meter | None = None,
-        paths: Collection[str] | None = None,
-        witness: Callable[[str], None] | None = None,
-    ) -> None:
+    def __init__(self, guard: Guard, *, verify: bool | str = True) -> None:
         super().__init__()
         self.trust_env = False  # no proxies or .netrc credentials from the environment
         # Redirects are never followed (allow_redirects=False in send); max_redirects stays at its
         # default because requests raises TooManyRedirects on any 3xx when it is 0.
-        self.base_url = base_url.rstrip("/")
-        self.guard = Guard(
-            base_url,
-            max_requests=max_requests,
-            timeout=timeout,
-            rate_per_second=rate_per_second,
-            sleep=sleep,
-            clock=clock,
-            max_body_bytes=max_body_bytes,
-            retry_wait_allowance=retry_wait_allowance,
-            meter=meter,
-            paths=paths,
-            witness=witness,
-        )
-        self._timeout = timeout
+        self.base_url = guard.base_url
+        self.guard = guard
         self._verify = verify
         for prefix in ("http://", "https://"):
             self.mount(prefix, GuardedAdapter(self.guard))
@@ -504,27 +527,39 @@ class GuardedSession(requests.Session):
         kwargs["allow_redirects"] = False
         kwargs["verify"] = self._verify
         if kwargs.get("timeout") is None:
-            kwargs["timeout"] = self._timeout
+            kwargs["timeout"] = self.guard.limits.timeout
         return super().send(request, **kwargs)
 
 
-_fenced: list[Guard] = []
-_fence_lock = threading.Lock()
+class _Fence(Patch):
+    """`HTTPAdapter.send` for every adapter in the process: a request to the origin of an open
+    fence's guard obeys that guard; any other goes out as requests sends it."""
 
+    owner, name = HTTPAdapter, "send"
 
-def _fenced_send(
-    self: HTTPAdapter,  # named so because it replaces HTTPAdapter.send
-    request: requests.PreparedRequest,
-    stream: bool = False,
-    timeout: Timeout = None,
-    verify: bool | str = True,
-    cert: Cert = None,
-    proxies: Mapping[str, str] | None = None,
-) -> requests.Response:
-    guard = next((g for g in list(_fenced) if g.covers(request.url or "")), None)
-    if guard is None:
-        return _ORIGINAL_SEND(self, request, stream, timeout, verify, cert, proxies)
-    return guard.send(request, _streamed(self, request, guard, timeout, verify, cert, proxies))
+    def __init__(self, original: Callable[..., Any]) -> None:
+        super().__init__(original)
+        self.guards: list[Guard] = []  # of the open fences, changed under PATCH_LOCK
+
+    def replacement(self) -> Callable[..., Any]:
+        def send(
+            adapter: HTTPAdapter,  # named so because it replaces HTTPAdapter.send
+            request: requests.PreparedRequest,
+            stream: bool = False,
+            timeout: Timeout = None,
+            verify: bool | str = True,
+            cert: Cert = None,
+            proxies: Mapping[str, str] | None = None,
+        ) -> requests.Response:
+            guard = next((g for g in list(self.guards) if g.covers(request.url or "")), None)
+            if guard is None:
+                response: requests.Response = self.original(
+                    adapter, request, stream, timeout, verify, cert, proxies
+                )
+                return response
+            return guard.send(request, _streamed(adapter, request, guard, timeout, verify, cert, proxies))
+
+        return send
 
 
 def _streamed(
@@ -538,7 +573,7 @@ def _streamed(
 ) -> Callable[[], requests.Response]:
     """The adapter's own send, body unread (the guard reads it), never without a read timeout."""
     if timeout is None:
-        timeout = guard.timeout
+        timeout = guard.limits.timeout
     return lambda: _ORIGINAL_SEND(adapter, request, True, timeout, verify, cert, proxies)
 
 
@@ -548,13 +583,11 @@ def fence(guard: Guard) -> Iterator[Guard]:
 
     Other origins are untouched. `GuardedAdapter` keeps its own path, so nothing is counted twice.
     """
-    with _fence_lock:
-        _fenced.append(guard)
-        HTTPAdapter.send = _fenced_send  # type: ignore[method-assign]  # the fence patches every adapter
-    try:
-        yield guard
-    finally:
-        with _fence_lock:
-            _fenced.remove(guard)
-            if not _fenced:
-                HTTPAdapter.send = _ORIGINAL_SEND  # type: ignore[method-assign]  # the fence's patch undone
+    with holding(_Fence) as fenced, holding(_WireWatch):
+        with PATCH_LOCK:
+            fenced.guards.append(guard)
+        try:
+            yield guard
+        finally:
+            with PATCH_LOCK:
+                fenced.guards.remove(guard)

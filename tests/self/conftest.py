@@ -1,15 +1,19 @@
-"""The mutant self-test's shared run: the whole variant catalogue against the contract suite, once,
-in two worker processes started as soon as collection ends, so that it runs while the other
-self-tests do; a line per variant as its verdict arrives, and the matrix in the summary."""
+"""The mutant self-test's shared run: the selected variants against the contract suite, once, in two
+worker processes started as soon as collection ends (under xdist: by the worker that takes the
+kill-matrix group, first, as the largest group), so that it runs while the other self-tests do; a
+verdict per variant in its test's report (tests/self/kill_matrix_report.py prints them)."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 
 import pytest
+from tests.self.hostile import raw_server as raw_server  # the fixture: small servers on 127.0.0.1
+from tests.self.kill_matrix_report import VERDICT
 
-from modelarts_contract.matrix.harness import Matrix, VariantResult, format_matrix
+from modelarts_contract.matrix.harness import Matrix, VariantResult
 from modelarts_contract.variants import CATALOGUE
 
 # The self-tests start pytest in dozens of subprocesses (and the matrix in two worker processes).
@@ -20,20 +24,35 @@ os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 sys.dont_write_bytecode = False
 
 MATRIX = pytest.StashKey[Matrix]()
-RESULTS = pytest.StashKey[dict[str, VariantResult]]()
+SELECTED = pytest.StashKey[set[str]]()  # the variants whose tests were selected
 KILL_MATRIX_FIXTURE = "variant_result"
 
 
 def _start(config: pytest.Config) -> Matrix:
+    """The matrix of the selected variants (all of them unless -k or -m says otherwise)."""
     if MATRIX not in config.stash:
-        config.stash[MATRIX] = Matrix(list(CATALOGUE.values()), workers=2)
+        names = config.stash.get(SELECTED, set())
+        config.stash[MATRIX] = Matrix([v for n, v in CATALOGUE.items() if n in names], workers=2)
     return config.stash[MATRIX]
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that takes the kill matrix's verdicts is the `matrix` tier."""
+    for item in items:
+        if KILL_MATRIX_FIXTURE in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.matrix)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Start the matrix early, unless under xdist (where only the worker that needs it starts it)."""
     config = session.config
-    wanted = any(KILL_MATRIX_FIXTURE in getattr(item, "fixturenames", ()) for item in session.items)
+    wanted = {
+        item.callspec.params["name"]
+        for item in session.items
+        if KILL_MATRIX_FIXTURE in getattr(item, "fixturenames", ())
+    }
+    config.stash[SELECTED] = wanted
     if wanted and not config.option.collectonly and not hasattr(config, "workerinput"):
         _start(config)
 
@@ -47,38 +66,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 def variant_result(request: pytest.FixtureRequest) -> VariantResult:
     name = request.node.callspec.params["name"]
     result = _start(request.config).result(name, timeout=600)
-    results = request.config.stash.setdefault(RESULTS, {})
-    results[name] = result
-    request.node.user_properties.append(("kill_matrix", f"[{len(results)}/{len(CATALOGUE)}] {result.line()}"))
+    # In the report, which reaches the xdist controller too: the progress line and the summary's matrix.
+    fields = {**dataclasses.asdict(result), "methods": sorted(result.methods)}
+    selected = len(request.config.stash.get(SELECTED, ()))
+    request.node.user_properties.append((VERDICT, {"result": fields, "of": selected}))
     return result
-
-
-class _Progress:
-    """A line per variant as its verdict arrives (written from the report: during the test itself,
-    output is captured)."""
-
-    def __init__(self, reporter: pytest.TerminalReporter) -> None:
-        self.reporter = reporter
-
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        line = dict(report.user_properties).get("kill_matrix") if report.when == "call" else None
-        if line is not None:
-            self.reporter.ensure_newline()
-            self.reporter.write_line(f"kill matrix {line}")
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_configure(config: pytest.Config) -> None:
-    reporter = config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        config.pluginmanager.register(_Progress(reporter), "kill-matrix-progress")
-
-
-def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
-    results = config.stash.get(RESULTS, {})
-    if not results:
-        return
-    terminalreporter.write_sep("-", "variant kill matrix")
-    ordered = [results[name] for name in CATALOGUE if name in results]
-    for line in format_matrix(ordered).splitlines():
-        terminalreporter.write_line(line)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from tests.self.helpers import remote_env, run_suite
 from werkzeug.wrappers import Request, Response
 
 from modelarts_contract.auth import AkSkAuth
@@ -247,9 +248,8 @@ def test_token_client_sees_documented_errors(server, query, token, project, stat
     assert (caught.value.status, caught.value.error_code) == (status, code) and caught.value.error_msg
 
 
+@pytest.mark.e2e
 def test_the_suite_itself_signs_with_aksk_and_the_reference_verifies(server):
-    from tests.self.test_safety_readonly import remote_env, run_suite
-
     env = remote_env(
         server.url, MODELARTS_AUTH_TOKEN="", HUAWEICLOUD_SDK_AK=data.MAIN_AK, HUAWEICLOUD_SDK_SK=data.MAIN_SK
     )
@@ -320,6 +320,7 @@ def run_script(script: str, args: list[str], home: Path) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.slow
 def test_the_official_sdk_with_temporary_keys_and_our_signer_agree(tmp_path):
     """Temporary AK/SK: the SDK's client gets 200 with its security token and 401 with another, and
     our AkSkAuth sends the very headers the SDK's own signing path makes (X-Security-Token signed)."""

@@ -60,6 +60,7 @@ def test_each_command_has_its_own_help(capsys, command):
     assert capsys.readouterr().out.startswith("usage: ")
 
 
+@pytest.mark.e2e
 def test_the_installed_console_script_shows_the_tool_s_help():
     script = shutil.which("modelarts-contract", path=str(sys.executable).rsplit("/", 1)[0])
     assert script is not None, "the console script is not installed beside this Python"

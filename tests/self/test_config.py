@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from pathlib import Path
 
 import pytest
 
-from modelarts_contract.config import (
-    DEFAULT_MAX_REQUESTS,
-    DEFAULT_REMOTE_RATE_LIMIT,
-    ConfigError,
-    SuiteConfig,
-    parse_rate,
-)
+from modelarts_contract import pytest_plugin
+from modelarts_contract.config import ConfigError, SuiteConfig
 from modelarts_contract.contract import OPERATION_PATH
+from modelarts_contract.near_miss import secret_forms
+from modelarts_contract.options import DEFAULT_MAX_REQUESTS, DEFAULT_REMOTE_RATE_LIMIT, OPTIONS, parse_rate
 
 REMOTE = {"MODELARTS_BASE_URL": "https://modelarts.example.com", "MODELARTS_PROJECT_ID": "p1"}
 TOKEN = {"MODELARTS_AUTH_TOKEN": "tok-0123456789abcdef"}
@@ -32,7 +31,9 @@ def test_embedded_defaults():
 def test_remote_defaults_are_polite():
     c = config({**REMOTE, **TOKEN})
     assert c.rate_per_second == parse_rate(DEFAULT_REMOTE_RATE_LIMIT) and c.verify is True
-    assert c.auth_mode == "token" and c.secrets == ("tok-0123456789abcdef",)
+    assert c.auth_mode == "token" and c.secrets[0] == "tok-0123456789abcdef"
+    near_misses = secret_forms("tok-0123456789abcdef", None) - {"tok-0123456789abcdef"}  # R1's
+    assert set(c.secrets[1:]) == near_misses and len(c.secrets) == len(set(c.secrets))
 
 
 def test_options_win_over_environment():
@@ -166,7 +167,9 @@ def test_secrets_are_trimmed_and_never_echoed():
 
 
 def test_a_secret_too_short_to_scrub_safely_is_refused_without_echo():
-    with pytest.raises(ConfigError, match=r"--auth-token \(MODELARTS_AUTH_TOKEN\) is 3 characters") as caught:
+    with pytest.raises(
+        ConfigError, match=r"--auth-token \(MODELARTS_AUTH_TOKEN\): 3 characters long"
+    ) as caught:
         config({**REMOTE, "MODELARTS_AUTH_TOKEN": "t0k"})
     assert "t0k" not in str(caught.value)
 
@@ -184,3 +187,75 @@ def test_repr_holds_no_secret():
     )
     assert c.auth_mode == "aksk"
     assert "AKSECRET" not in repr(c) and "sk-secret" not in repr(c)
+
+
+# --- the option table: one row feeds the command line, the config and the ledger ----------------
+
+
+def test_every_row_fills_one_config_field_and_every_field_has_a_row():
+    attributes = [option.attribute for option in OPTIONS]
+    assert sorted(attributes) == sorted(f.name for f in dataclasses.fields(SuiteConfig))
+    assert len({option.env for option in OPTIONS}) == len(OPTIONS)
+
+
+class _Group:
+    """What pytest_addoption is given, recording the flags it adds."""
+
+    def __init__(self) -> None:
+        self.flags: dict[str, dict] = {}
+
+    def getgroup(self, *args: object) -> _Group:
+        return self
+
+    def addoption(self, flag: str, **kwargs: object) -> None:
+        self.flags[flag] = kwargs
+
+
+def test_the_command_line_has_a_flag_per_row_with_its_variable_and_no_flag_for_a_secret_kept_off_it():
+    group = _Group()
+    pytest_plugin.pytest_addoption(group)  # type: ignore[arg-type]  # records what a Parser is told
+    for option in OPTIONS:
+        if option.command_line:
+            assert group.flags[option.flag]["dest"] == f"modelarts_{option.name}"
+            assert f"[env {option.env}]" in group.flags[option.flag]["help"]
+        else:
+            assert option.flag not in group.flags
+    assert {"--ak", "--sk"}.isdisjoint(group.flags)
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "attribute", "value"),
+    [
+        ("max_requests", "7", "max_requests", 7),
+        ("rate_limit", "300/m", "rate_per_second", 5.0),
+        ("request_timeout", "2.5", "timeout", 2.5),
+        ("max_response_bytes", "2 MiB", "max_response_bytes", 2 << 20),
+        ("max_duration", "2h", "max_duration", 7200.0),
+        ("seed", "0", "seed", 0),
+        ("max_examples", "5", "max_examples", 5),
+        ("strict_fields", "yes", "strict", True),
+    ],
+)
+def test_each_row_is_read_from_its_variable_and_its_flag(name, text, attribute, value):
+    option = next(o for o in OPTIONS if o.name == name)
+    assert getattr(config({option.env: text}), attribute) == value
+    assert getattr(config({}, **{name: text}), attribute) == value
+
+
+def test_the_ledger_records_the_recorded_rows_by_name_and_never_a_secret():
+    c = config({**REMOTE, **TOKEN, "MODELARTS_RATE_LIMIT": "2/s", "MODELARTS_STRICT_FIELDS": "1"})
+    recorded = c.recorded_options()
+    assert set(recorded) == {o.name for o in OPTIONS if o.recorded}
+    assert recorded["rate_limit"] == 2.0 and recorded["strict_fields"] is True
+    assert recorded["max_requests"] == DEFAULT_MAX_REQUESTS
+    assert not {"auth_token", "ak", "sk", "base_url", "project_id"} & set(recorded)
+
+
+def test_the_readme_options_table_names_every_row():
+    """The README documents the options by hand: every row's flag (or variable) must be in its table."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    table = readme.split("### Options", 1)[1].split("\n## ", 1)[0]
+    for option in OPTIONS:
+        assert option.env in table, f"README's options table lacks {option.env}"
+        if option.command_line:
+            assert f"`{option.flag}`" in table, f"README's options table lacks {option.flag}"

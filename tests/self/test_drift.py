@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from tests.self.helpers import ROOT
 
 from modelarts_contract.drift import Difference, PageFormatError, compare, load_spec, parse_page
 from modelarts_contract.drift.__main__ import main
 from modelarts_contract.drift.read_export import strip_header
 
-ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "drift"
 SPEC = ROOT / "openapi" / "images-group.yaml"
 # A page in the published export's shape, written for these tests: a plain-text header (whose commit
@@ -462,6 +462,7 @@ def test_usage_errors_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]
     assert capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_cli_as_a_module() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "modelarts_contract.drift", str(page(LAYOUTS[2], "fields")), f"--spec={SPEC}"],

@@ -8,6 +8,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from tests.self.browser import browser, open_offline  # noqa: F401  (browser is a fixture)
 from tests.self.history_ledgers import ledger, write
 
@@ -121,6 +122,7 @@ def test_the_page_for_365_runs_stays_under_1_mb_even_when_every_clause_flaps():
     assert page.count('<tr class="clause"') == len(CLAUSES)
 
 
+@pytest.mark.slow
 def test_the_page_renders_in_a_real_browser_with_its_plots_and_clause_rows(tmp_path, browser):  # noqa: F811
     runs = tmp_path / "runs"
     for day in range(40):
@@ -147,6 +149,7 @@ def test_the_page_renders_in_a_real_browser_with_its_plots_and_clause_rows(tmp_p
     page.close()
 
 
+@pytest.mark.slow
 def test_the_page_is_readable_at_phone_width(tmp_path, browser):  # noqa: F811
     texts = clause_texts()
     out = tmp_path / "history.html"

@@ -24,12 +24,12 @@ import pytest
 import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tests.self import test_hostile_target as hostile
-from tests.self.test_hostile_target import (
+from tests.self.helpers import AfterPreflight, SuiteRun, remote_env, run_suite
+from tests.self.hostile import (
     DEADLINE,
     JSON,
     SLACK,
-    AfterPreflight,
+    RawServer,
     assert_a_verdict,
     named,
     respond,
@@ -37,7 +37,6 @@ from tests.self.test_hostile_target import (
     unreachable,
     verdict,
 )
-from tests.self.test_safety_readonly import SuiteRun, remote_env, run_suite
 from werkzeug.wrappers import Request, Response
 
 from modelarts_contract import outputs
@@ -45,13 +44,13 @@ from modelarts_contract.checks.core import ClauseViolation, Ledger, Verifier, Vi
 from modelarts_contract.checks.edge_relations import field_samples
 from modelarts_contract.checks.registry import Scope, response_checks
 from modelarts_contract.contract import load_contract
+from modelarts_contract.meter import Meter
 from modelarts_contract.neutral import header_text, neutral, shell_quote
 from modelarts_contract.redact import Redactor
 from modelarts_contract.reference import build_app, default_dataset, serve
 from modelarts_contract.report import HTML_NAME, LEDGER_NAME, MARKDOWN_NAME, write_run_reports
-from modelarts_contract.transport import GuardedSession, TargetUnreachable, fence
+from modelarts_contract.transport import Guard, GuardedSession, Limits, TargetUnreachable, fence
 
-raw_server = hostile.raw_server  # the fixture: small servers on 127.0.0.1
 ONE_TEST = ("-k", "configured_credentials_are_accepted")  # the preflight and one request
 # What a hostile target puts in its words: escapes that clear the screen, retitle the window, make a
 # hyperlink or erase what came before; C1 CSI; NUL; bidi overrides and isolates; a lone surrogate.
@@ -167,7 +166,7 @@ class Scripted:
 @pytest.fixture(scope="module")
 def scripted() -> Iterator[tuple[Scripted, str]]:
     script = Scripted()
-    server = hostile.RawServer(script)
+    server = RawServer(script)
     yield script, server.url
     server.close()
 
@@ -231,7 +230,7 @@ def test_a_location_that_is_not_utf8_is_r16_and_neutral(raw_server):
 def test_no_session_resolves_a_redirect_of_the_target(raw_server):
     """schemathesis's own sessions pass the fence: requests reads no 3xx's Location there either."""
     server = raw_server(respond(b"Location: " + LOCATION + b"\r\n", b"", b"302 Found"))
-    session = GuardedSession(server.url, max_requests=10)
+    session = GuardedSession(Guard(server.url, Meter(10)))
     with fence(session.guard):
         plain = requests.Session().get(server.url + "/x", allow_redirects=False)
         followed = requests.Session().get(server.url + "/y")  # a session that would follow: does not
@@ -314,7 +313,7 @@ def test_a_resolver_that_hangs_holds_no_request_past_its_deadline(monkeypatch):
         return real("127.0.0.1", *args, **kwargs)
 
     monkeypatch.setattr(socket, "getaddrinfo", hanging)
-    session = GuardedSession("http://hangs.invalid:9", max_requests=5, timeout=DEADLINE)
+    session = GuardedSession(Guard("http://hangs.invalid:9", Meter(5), Limits(timeout=DEADLINE)))
     start = time.monotonic()
     try:
         with pytest.raises(TargetUnreachable, match="did not resolve within 1 s"):
@@ -338,6 +337,7 @@ def _unusable(tmp_path: Path) -> dict[str, tuple[tuple[str, ...], str]]:
     }
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(
     "case",
     ["report-dir-is-a-file", "report-dir-under-a-file", "junitxml-is-a-directory", "junitxml-under-a-file"],
@@ -388,6 +388,7 @@ _write, report.write_atomically = report.write_atomically, _full
 """
 
 
+@pytest.mark.e2e
 def test_a_report_the_disk_cannot_hold_is_one_line_and_the_verdict_stands(tmp_path):
     (tmp_path / "diskfull.py").write_text(DISK_FULL)
     reports, junit = tmp_path / "reports", tmp_path / "junit.xml"
@@ -418,6 +419,7 @@ class RedirectsFirst(AfterPreflight):
         return self.reference(request)
 
 
+@pytest.mark.e2e
 def test_a_target_redirecting_only_the_first_request_breaks_r16(tmp_path):
     junit = tmp_path / "junit.xml"
     with serve(build_app(default_dataset(), app_cls=RedirectsFirst)) as server:
@@ -452,6 +454,7 @@ class Nasty(AfterPreflight):
         return answers[(turn - 2) % len(answers)]()
 
 
+@pytest.mark.e2e
 def test_no_output_carries_a_raw_control_character_and_each_parses(tmp_path):
     reports, junit = tmp_path / "reports", tmp_path / "junit.xml"
     with serve(build_app(default_dataset(), app_cls=Nasty)) as server:
@@ -483,6 +486,7 @@ class SurrogateName(AfterPreflight):
         return Response(json.dumps(body), content_type="application/json")
 
 
+@pytest.mark.e2e
 def test_a_name_that_is_not_unicode_is_r8_and_the_filter_relations_go_on(tmp_path):
     reports = tmp_path / "reports"
     with serve(build_app(default_dataset(), app_cls=SurrogateName)) as server:

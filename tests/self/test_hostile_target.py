@@ -9,12 +9,7 @@ a one-line message, within bounded time and with no secret in any message.
 
 from __future__ import annotations
 
-import base64
-import contextlib
 import gzip
-import hashlib
-import itertools
-import re
 import resource
 import socket
 import threading
@@ -22,164 +17,36 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
-from tests.self.test_safety_readonly import SuiteRun, remote_env, run_suite
-from tests.self.test_transport_guard import FakeTime
+from tests.self.helpers import AfterPreflight, FakeTime, SuiteRun, remote_env, run_suite
+from tests.self.hostile import (
+    CAP,
+    DEADLINE,
+    HEX,
+    JSON,
+    SLACK,
+    TOKEN,
+    assert_a_verdict,
+    assert_no_secret,
+    forms,
+    named,
+    respond,
+    target_for,
+    unreachable,
+    verdict,
+)
 from werkzeug.wrappers import Request, Response
 
-from modelarts_contract.checks.core import NOT_JSON, ClauseViolation, Exchange, Ledger, Verifier, Violations
+from modelarts_contract.checks.core import NOT_JSON, Exchange, Ledger, Verifier, Violations
 from modelarts_contract.checks.registry import Scope, response_checks
-from modelarts_contract.config import SuiteConfig
-from modelarts_contract.contract import load_contract
 from modelarts_contract.reference import Credentials, ReferenceApp, build_app, data, default_dataset, serve
 from modelarts_contract.target import Target
-from modelarts_contract.transport import DEADLINE_THREAD, AnswerTooLarge, GuardedSession, TargetUnreachable
-
-_HEX = hashlib.sha256(b"modelarts-contract hostile target test").hexdigest()
-TOKEN = "SECRET-TOKEN-9c1e" + _HEX * 4 + "-END"
-WINDOW = 16  # no run of this many characters of any form of the token may appear either
-CAP = 1 << 20  # the byte cap of the unit tests' targets (the default is 8 MiB)
-DEADLINE = 1.0  # seconds: the request timeout of the unit tests' targets
-SLACK = 2.0  # seconds a bounded exchange may take beyond its deadline on a busy machine
-JSON = b"Content-Type: application/json\r\n"
-
-
-def forms(secret: str) -> dict[str, str]:
-    """The token as a target might echo it back."""
-    raw = secret.encode()
-    return {
-        "plain": secret,
-        "base64": base64.b64encode(raw).decode(),
-        "base64-user": base64.b64encode(b"user:" + raw).decode(),
-        "base64url": base64.urlsafe_b64encode(raw).decode().rstrip("="),
-        "percent": quote(secret, safe=""),
-        "hex": raw.hex(),
-        "HEX": raw.hex().upper(),
-        "json-escaped": "".join(f"\\u{ord(c):04x}" for c in secret),
-    }
-
-
-def assert_no_secret(*texts: str) -> None:
-    encoded = forms(TOKEN)
-    encoded["base64-user"] = encoded["base64-user"][8:]  # the characters past "user:"'s bits
-    encoded["json-escaped, as a repr shows it"] = encoded["json-escaped"].replace("\\", "\\\\")
-    for text in texts:
-        for name, form in encoded.items():
-            size = WINDOW * max(1, round(len(form) / len(TOKEN)))  # WINDOW characters of the token
-            windows = {form[i : i + size] for i in range(len(form) - size + 1)}
-            found = next((w for w in windows if w in text), None)
-            assert found is None, f"the token ({name}) in: {text[:300]!r}"
-
-
-# --- raw servers ---------------------------------------------------------------------------------
-
-
-class RawServer:
-    """Answers every connection on 127.0.0.1 with `answer(connection, request_head, stop)`.
-
-    One request per connection. `finished` counts the handlers that returned: a handler only returns
-    once the client has read all or hung up, so it tells whether the client let go of the connection.
-    """
-
-    def __init__(self, answer: Callable[[socket.socket, bytes, threading.Event], None]) -> None:
-        self.answer = answer
-        self.stop = threading.Event()
-        self.finished = threading.Semaphore(0)
-        self.heads: list[bytes] = []
-        self._sock = socket.create_server(("127.0.0.1", 0))
-        self._sock.settimeout(0.05)
-        self.url = f"http://127.0.0.1:{self._sock.getsockname()[1]}"
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    def _serve(self) -> None:
-        while not self.stop.is_set():
-            try:
-                connection, _ = self._sock.accept()
-            except TimeoutError:
-                continue
-            threading.Thread(target=self._handle, args=(connection,), daemon=True).start()
-
-    def _handle(self, connection: socket.socket) -> None:
-        with connection:
-            connection.settimeout(5)
-            head = b""
-            while b"\r\n\r\n" not in head and len(head) < 65536:
-                part = connection.recv(4096)
-                if not part:
-                    return
-                head += part
-            self.heads.append(head)
-            with contextlib.suppress(OSError):  # the client hung up: what a bounded client does
-                self.answer(connection, head, self.stop)
-        self.finished.release()
-
-    def close(self) -> None:
-        self.stop.set()
-        self._thread.join(timeout=2)
-        self._sock.close()
-
-
-@pytest.fixture
-def raw_server() -> Iterator[Callable[..., RawServer]]:
-    servers: list[RawServer] = []
-
-    def start(answer: Callable[[socket.socket, bytes, threading.Event], None]) -> RawServer:
-        servers.append(RawServer(answer))
-        return servers[-1]
-
-    yield start
-    for server in servers:
-        server.close()
-
-
-def respond(head: bytes, body: bytes, status: bytes = b"200 OK") -> Callable:
-    """An answer with these header lines and this body, then the connection closed."""
-
-    def answer(connection: socket.socket, request: bytes, stop: threading.Event) -> None:
-        length = b"Content-Length: %d\r\n" % len(body)
-        connection.sendall(
-            b"HTTP/1.1 " + status + b"\r\nConnection: close\r\n" + head + length + b"\r\n" + body
-        )
-
-    return answer
-
-
-def target_for(url: str, time: FakeTime | None = None, **limits: float) -> Target:
-    """A target at `url` whose session reads at most CAP bytes and waits on `time` (when given)."""
-    config = SuiteConfig(base_url=url, project_id=data.MAIN_PROJECT_ID, auth_token=TOKEN, timeout=DEADLINE)
-    target = Target(config, load_contract())
-    waits = {"sleep": time.sleep, "clock": time.clock} if time else {}
-    limits.setdefault("max_body_bytes", CAP)
-    target.session = GuardedSession(url, max_requests=100, timeout=DEADLINE, **waits, **limits)
-    return target
-
-
-def verdict(target: Target, exchange: Exchange) -> list[ClauseViolation]:
-    """Every clause the checks of a configured request find broken (a fresh ledger, not the run's)."""
-    verifier = Verifier(target.contract, target.redactor, Ledger())
-    with pytest.raises(Violations) as caught:
-        verifier.run_all(response_checks(Scope.CONFIGURED), exchange)
-    return caught.value.violations
-
-
-def named(violations: list[ClauseViolation], clause_id: str) -> ClauseViolation:
-    found = [v for v in violations if v.clause.id == clause_id]
-    assert found, f"{clause_id} not among {[v.clause.id for v in violations]}"
-    return found[0]
-
-
-def unreachable(target: Target, params: dict[str, str] | None = None) -> tuple[str, float]:
-    """The message of the TargetUnreachable a GET raises, and how long it took."""
-    start = time.monotonic()
-    with pytest.raises(TargetUnreachable) as caught:
-        target.get(params or {"limit": "1"})
-    elapsed = time.monotonic() - start
-    assert caught.value.__cause__ is None and "\n" not in str(caught.value)
-    return str(caught.value), elapsed
-
+from modelarts_contract.transport import (
+    DEADLINE_THREAD,
+    AnswerTooLarge,
+    TargetUnreachable,
+)
 
 # --- bodies without end ----------------------------------------------------------------------------
 
@@ -253,12 +120,10 @@ def endless_empty_gzip(connection: socket.socket, request: bytes, stop: threadin
 
 def test_a_body_that_decodes_to_nothing_is_cut_at_the_cap_on_the_wire(raw_server):
     server = raw_server(endless_empty_gzip)
-    target = target_for(server.url, max_body_bytes=CAP)
-    start = time.monotonic()
-    exchange = target.get({"limit": "1"})
-    elapsed = time.monotonic() - start
+    # A deadline far off: an exchange the deadline ended raises TargetUnreachable, whatever the load.
+    target = target_for(server.url, timeout=60, max_body_bytes=CAP)
+    exchange = target.get({"limit": "1"})  # an answer, so the wire count stopped it, not the deadline
     assert exchange.truncated_at == CAP and exchange.content == b""
-    assert elapsed < DEADLINE, f"{elapsed:.1f} s: stopped by the deadline, not by the wire count"
     assert "with a body larger than" in too_large(target, exchange)
 
 
@@ -302,6 +167,7 @@ def trickle(prefix: bytes, byte: bytes = b"[") -> Callable:
     ],
     ids=["body", "body-without-length", "headers"],
 )
+@pytest.mark.slow
 def test_a_trickled_answer_ends_at_the_deadline(raw_server, what, prefix, said):
     server = raw_server(trickle(prefix))
     message, elapsed = unreachable(target_for(server.url))
@@ -319,6 +185,7 @@ def continue_forever(connection: socket.socket, request: bytes, stop: threading.
         time.sleep(0.001)
 
 
+@pytest.mark.slow
 def test_endless_interim_answers_end_at_the_deadline(raw_server):
     message, elapsed = unreachable(target_for(raw_server(continue_forever).url))
     assert "sent no answer within 1 s" in message and elapsed < DEADLINE + SLACK
@@ -358,9 +225,10 @@ def test_no_deadline_timer_outlives_its_exchange(raw_server):
 )
 def test_an_answer_that_is_not_http_is_one_clear_line(raw_server, answer, said):
     server = raw_server(answer)
-    message, elapsed = unreachable(target_for(server.url))
+    message, _ = unreachable(target_for(server.url))
+    # Not the deadline's message: it ended on its own reason, before the deadline, however busy the machine.
     assert said in message and server.url.removeprefix("http://") in message
-    assert elapsed < SLACK
+    assert "within 1 s (--request-timeout)" not in message
     assert_no_secret(message)
 
 
@@ -453,24 +321,6 @@ def test_an_echoed_token_appears_in_no_verdict(raw_server, form):
 # --- the real contract suite against hostile targets -----------------------------------------------
 
 
-class AfterPreflight(ReferenceApp):
-    """The reference for the first request (the preflight); every later one gets `after`."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.turns = itertools.count(1)  # next() is atomic: the server's threads share it
-
-    def reference(self, request: Request) -> Response:
-        return super().handle(request)
-
-    def after(self, request: Request, turn: int) -> Response:
-        raise NotImplementedError
-
-    def handle(self, request: Request) -> Response:
-        turn = next(self.turns)
-        return self.reference(request) if turn == 1 else self.after(request, turn)
-
-
 class Hostile(AfterPreflight):
     """After the preflight, each request with a token gets the next hostile answer."""
 
@@ -519,26 +369,14 @@ class Trickling(AfterPreflight):
 def hostile_run(app_cls: type[ReferenceApp], home: Path, **env: str) -> SuiteRun:
     """The contract suite as users run it, with leaky options, against `app_cls` holding TOKEN."""
     base = default_dataset()
-    ak, sk = "SECRETAK9C1E" + _HEX[:8].upper(), "SECRET-SK-" + _HEX[8:40]
+    ak, sk = "SECRETAK9C1E" + HEX[:8].upper(), "SECRET-SK-" + HEX[8:40]
     dataset = replace(base, projects=[Credentials(data.MAIN_PROJECT_ID, TOKEN, ak, sk), *base.projects[1:]])
     settings = {"MODELARTS_AUTH_TOKEN": TOKEN, "MODELARTS_MAX_REQUESTS": "40", "HOME": str(home), **env}
     with serve(build_app(dataset, app_cls=app_cls)) as server:
         return run_suite(remote_env(server.url, **settings), "--tb=long", "-l", "-rA", timeout=120)
 
 
-# An exception that is neither a verdict (Violations, ClauseViolation) nor a stop (TargetUnreachable,
-# BudgetExhausted): RecursionError, UnicodeDecodeError, KeyError and the like.
-_CRASH = re.compile(r"\b[A-Z]\w*(?:Error|Exception)\b:")
-
-
-def assert_a_verdict(run: SuiteRun) -> None:
-    assert run.code in (1, 6), run.output[-3000:]
-    assert "INTERNALERROR" not in run.output
-    crash = _CRASH.search(run.output)
-    assert crash is None, run.output[max(0, crash.start() - 2000) : crash.end() + 500]
-    assert_no_secret(run.stdout, run.stderr)
-
-
+@pytest.mark.e2e
 def test_the_contract_suite_judges_a_hostile_target(tmp_path):
     run = hostile_run(Hostile, tmp_path)
     assert_a_verdict(run)
@@ -547,6 +385,7 @@ def test_the_contract_suite_judges_a_hostile_target(tmp_path):
         assert clause in run.stdout, clause
 
 
+@pytest.mark.e2e
 def test_the_contract_suite_stops_at_a_trickling_target(tmp_path):
     run = hostile_run(Trickling, tmp_path, MODELARTS_REQUEST_TIMEOUT="1")
     assert_a_verdict(run)

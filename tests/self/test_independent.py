@@ -11,14 +11,13 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 from urllib.error import HTTPError
 from urllib.request import Request, urlopen
 
 import pytest
+from tests.self.helpers import ROOT
 from tests.self.independent.server import MAIN_PROJECT, MAIN_TOKEN, OTHER_PROJECT, start
 
-ROOT = Path(__file__).resolve().parents[2]
 PATH = f"/v1/{MAIN_PROJECT}/images/group"
 
 
@@ -120,6 +119,7 @@ def test_other_project_and_unknown_path_get_404(url):
 
 
 @pytest.mark.slow
+@pytest.mark.e2e
 def test_contract_suite_passes_against_independent_server():
     base, stop = start()
     try:

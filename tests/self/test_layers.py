@@ -9,11 +9,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from tests.self.helpers import ROOT
+
 from modelarts_contract.matrix import serve
 from modelarts_contract.reference import __main__ as reference_cli
 from modelarts_contract.variants import CATALOGUE, mutants
 
-ROOT = Path(__file__).resolve().parents[2]
 AUTH_TESTS = ROOT / "tests" / "contract" / "test_auth.py"
 OWN_CATALOGUE = """
 import pytest
@@ -36,6 +38,7 @@ def pytest_run(*args: str, plugin_dir: Path | None = None) -> subprocess.Complet
     )
 
 
+@pytest.mark.e2e
 def test_an_unknown_reference_variant_is_a_usage_error_that_names_the_option():
     run = pytest_run(str(AUTH_TESTS), "--reference-variant", "no-such-variant")
     assert run.returncode == 4, run.stdout[-2000:] + run.stderr[-2000:]
@@ -44,6 +47,7 @@ def test_an_unknown_reference_variant_is_a_usage_error_that_names_the_option():
     assert "passed" not in run.stdout and "failed" not in run.stdout  # stopped before any test
 
 
+@pytest.mark.e2e
 def test_the_variant_name_is_checked_against_what_the_hook_answers(tmp_path):
     # Without the catalogue's plugin, even a name of the catalogue is unknown: the run does not import it.
     run = pytest_run(
@@ -64,6 +68,7 @@ def test_the_variant_name_is_checked_against_what_the_hook_answers(tmp_path):
     assert own.returncode == 0, own.stdout[-2000:] + own.stderr[-2000:]
 
 
+@pytest.mark.e2e
 def test_a_run_fills_the_reports_proven_by_column_from_the_catalogue(tmp_path):
     run = pytest_run(str(AUTH_TESTS), "--report-dir", str(tmp_path))
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]

@@ -8,12 +8,11 @@ import re
 import ssl
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 import requests
 import yaml
-from tests.self.test_safety_readonly import ENV_PREFIXES, remote_env, run_suite
+from tests.self.helpers import ENV_PREFIXES, ROOT, remote_env, run_suite
 
 from modelarts_contract import __version__, summary
 from modelarts_contract.config import SuiteConfig
@@ -26,12 +25,12 @@ from modelarts_contract.run import Run
 from modelarts_contract.variants import get
 from modelarts_contract.verdict import verdict_of
 
-ROOT = Path(__file__).resolve().parents[2]
 WORKFLOW = ROOT / "examples" / "github-actions" / "contract-staging.yml"
 TOKEN = "a-staging-token-0123456789"
 
 
 @pytest.mark.parametrize("how", ["environment", "option"])
+@pytest.mark.e2e
 def test_an_empty_base_url_is_a_usage_error_with_a_junit_file(tmp_path, how):
     env = {"MODELARTS_PROJECT_ID": "p1", "MODELARTS_AUTH_TOKEN": TOKEN}
     args = ["--junitxml", str(tmp_path / "junit.xml")]
@@ -47,6 +46,7 @@ def test_an_empty_base_url_is_a_usage_error_with_a_junit_file(tmp_path, how):
     assert 'errors="1"' in junit and 'name="usage-error"' in junit and "MODELARTS_BASE_URL" in junit
 
 
+@pytest.mark.e2e
 def test_credentials_without_a_base_url_are_named_unused_and_a_subset_says_so(tmp_path):
     env = {"MODELARTS_PROJECT_ID": "p1", "MODELARTS_AUTH_TOKEN": TOKEN}
     run = run_suite(env, "-k", "generated", "--report-dir", str(tmp_path))
@@ -75,6 +75,7 @@ def test_credentials_without_a_base_url_are_named_unused_and_a_subset_says_so(tm
     assert "](docs/contract.md#r9)" in markdown
 
 
+@pytest.mark.e2e
 def test_a_stopped_run_is_stopped_everywhere(tmp_path):
     run = run_suite({}, "--max-requests", "60", "--report-dir", str(tmp_path))
     assert run.code == 7, run.output[-2000:]
@@ -90,6 +91,7 @@ def test_a_stopped_run_is_stopped_everywhere(tmp_path):
     assert markdown.split("\n")[2].startswith("**STOPPED**: the request budget of 60 requests is spent")
 
 
+@pytest.mark.e2e
 def test_one_broken_clause_tells_its_story_once():
     run = run_suite({"MODELARTS_REFERENCE_VARIANT": "pages-rounded-down"})
     assert run.code == 1, run.output[-2000:]
@@ -119,6 +121,7 @@ def path_not_found(environ: dict, start_response) -> list[bytes]:
     return [json.dumps({"error_code": "ModelArts.0001", "error_msg": "PathNotFound"}).encode()]
 
 
+@pytest.mark.e2e
 def test_a_path_not_found_in_the_service_shape_blames_the_path_not_the_credentials():
     with serve(path_not_found) as server:
         run = run_suite(remote_env(server.url + "/wrong"))
@@ -135,6 +138,7 @@ def test_an_unknown_variant_is_one_line_with_a_suggestion():
     assert "\n" not in message and len(message) < 200
 
 
+@pytest.mark.e2e
 def test_the_console_script_keeps_its_caches_out_of_the_current_directory(tmp_path):
     here, cache = tmp_path / "here", tmp_path / "cache"
     here.mkdir()

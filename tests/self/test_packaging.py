@@ -5,13 +5,13 @@ the built wheel into a fresh venv and runs it)."""
 from __future__ import annotations
 
 import tomllib
-from pathlib import Path
+
+from tests.self.helpers import ROOT
 
 import modelarts_contract
 from modelarts_contract.cli import suite_dir
 from modelarts_contract.contract import load_document
 
-ROOT = Path(__file__).resolve().parents[2]
 SETUPTOOLS = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
 
 

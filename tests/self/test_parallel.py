@@ -4,14 +4,15 @@ evidence), and one merged summary, ledger and report."""
 from __future__ import annotations
 
 import json
-import time
 import xml.etree.ElementTree as ET
 
-from tests.self.test_hostile_limits import SlowAfterFirst
-from tests.self.test_safety_readonly import remote_env, run_suite
+import pytest
+from tests.self.helpers import remote_env, run_suite, time_limited_run_under_way
 
 from modelarts_contract.environment import EXIT_INCOMPLETE
 from modelarts_contract.reference import build_app, default_dataset, serve
+
+pytestmark = pytest.mark.e2e  # each test runs the contract suite against a server (a subprocess)
 
 
 def test_workers_share_one_budget(tmp_path):
@@ -39,8 +40,11 @@ def test_workers_share_one_pace():
         times = sorted(r.received_at for r in server.requests)
     assert run.code == EXIT_INCOMPLETE, run.output[-3000:]
     assert len(times) == 10
-    busiest = max(sum(1 for t in times if start <= t < start + 1.0) for start in times)
-    assert busiest <= 3, f"{busiest} requests within one second at 2/s"
+    # Every request waits for its own slot in the one pace, 0.5 s after the one before: the k-th to
+    # arrive came at least k - 1 slots after the first (one slot for the first request's own way to
+    # the server). A request held up on a busy machine only arrives later: this cannot fail for load.
+    early = [f"#{k} after {t - times[0]:.2f} s" for k, t in enumerate(times) if t - times[0] < (k - 1) * 0.5]
+    assert not early, f"requests faster than one pace of 2/s: {early}"
 
 
 def test_a_parallel_run_merges_summary_ledger_and_report(tmp_path):
@@ -57,15 +61,8 @@ def test_a_parallel_run_merges_summary_ledger_and_report(tmp_path):
 
 def test_workers_share_one_time_limit():
     """The limit runs from the run's start, for every worker: no request starts after it."""
-    app = build_app(default_dataset(), app_cls=SlowAfterFirst)
-    with serve(app) as server:
-        start = time.monotonic()
-        run = run_suite(remote_env(server.url, MODELARTS_MAX_DURATION="4"), "-n", "2")
-        elapsed = time.monotonic() - start
-        arrivals = sorted(r.received_at for r in server.requests)
-    assert run.code == EXIT_INCOMPLETE, run.output[-3000:]
-    assert "STOPPED: the run's time limit of 4 s (--max-duration) is reached" in run.stdout
-    # The limit started before the first request (the preflight): none may start 4 s after that.
+    limit, run, arrivals = time_limited_run_under_way("-n", "2", workers=2)
+    assert f"STOPPED: the run's time limit of {limit} s (--max-duration) is reached" in run.stdout
+    # The limit started before the first request (the preflight): none may start `limit` s after that.
     span = arrivals[-1] - arrivals[0]
-    assert len(arrivals) > 2 and span < 4 + 0.5, f"{len(arrivals)} requests over {span:.1f} s"
-    assert elapsed < 4 + 10 + 15  # the limit, one request timeout at most, and pytest's own start
+    assert span < limit + 0.5, f"{len(arrivals)} requests over {span:.1f} s"

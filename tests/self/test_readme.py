@@ -8,16 +8,16 @@ with no MODELARTS_* or HUAWEICLOUD_SDK_* variable set, as a newcomer would run i
 
 from __future__ import annotations
 
+import configparser
 import os
 import re
 import shlex
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+from tests.self.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
 _BLOCK = re.compile(r"```console\n\$ (?P<command>[^\n]+)\n(?P<sample>.*?)```", re.S)
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
@@ -69,6 +69,7 @@ def test_the_readme_has_output_samples():
 
 
 @pytest.mark.parametrize(("command", "sample"), samples(), ids=[c for c, _ in samples()])
+@pytest.mark.e2e
 def test_each_sample_is_what_its_command_prints(command, sample):
     output = run(command)
     missing = unmatched(sample, output)
@@ -82,3 +83,16 @@ def test_the_matcher_sees_a_changed_line():
         "clauses checked: 12, failed: 1 (R9.size)"
     ]
     assert unmatched("requests sent: 309, retries: 0\nclauses checked: 27, failed: 1 (R9.pages)", output)
+
+
+def test_ci_and_tox_run_the_readmes_test_command():
+    """The figure the README gives is the command CI runs: the same words in all three places."""
+    command = re.search(
+        r"^(python -m pytest[^#\n]*?)\s+# every test of the project", README.read_text("utf-8"), re.M
+    )
+    assert command, "no test command in the README's quick start"
+    ci_last_line = (ROOT / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()[-1]
+    tox_all = configparser.ConfigParser(interpolation=None)
+    tox_all.read(ROOT / "tox.ini", encoding="utf-8")
+    assert ci_last_line == command[1]
+    assert tox_all["testenv:all"]["commands"].strip() == f"{command[1]} {{posargs}}"

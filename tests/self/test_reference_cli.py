@@ -13,7 +13,7 @@ import time
 
 import pytest
 import requests
-from tests.self.test_safety_readonly import ROOT, run_suite
+from tests.self.helpers import ROOT, run_suite
 
 from modelarts_contract.reference import MAIN_PROJECT_ID, MAIN_TOKEN, OTHER_PROJECT_ID, single_group_dataset
 from modelarts_contract.reference import data as reference_data
@@ -70,6 +70,7 @@ def stop(proc: subprocess.Popen) -> int:
         proc.stdout.close()
 
 
+@pytest.mark.slow
 def test_cli_serves_and_prints_exports(tmp_path):
     proc, exports = launch(stderr_path=tmp_path / "stderr.txt")
     try:
@@ -85,6 +86,7 @@ def test_cli_serves_and_prints_exports(tmp_path):
         assert stop(proc) == 0
 
 
+@pytest.mark.slow
 def test_cli_loads_a_data_file(tmp_path):
     data = tmp_path / "data.json"
     data.write_text(json.dumps(single_group_dataset().to_json()))
@@ -115,6 +117,7 @@ def example_groups(workspace: str) -> dict[tuple[str, str], int]:
     return counts
 
 
+@pytest.mark.slow
 def test_cli_serves_exactly_the_example_groups(tmp_path):
     doc = json.loads(EXAMPLE.read_text(encoding="utf-8"))
     workspaces = sorted({i["workspace_id"] for i in doc["images"]})
@@ -135,6 +138,7 @@ def test_cli_serves_exactly_the_example_groups(tmp_path):
     assert len(workspaces) == 2 and max(example_groups("0").values()) >= 10
 
 
+@pytest.mark.e2e
 def test_the_contract_suite_passes_against_the_example(tmp_path):
     proc, exports = launch("--data", str(EXAMPLE), stderr_path=tmp_path / "stderr.txt")
     try:

@@ -334,7 +334,7 @@ def test_sort_dir_defaults_to_desc(srv):
 @pytest.mark.parametrize(
     "params", [{}, {"sort_key": "version_count"}, {"sort_key": "create_at", "sort_dir": "ASC"}]
 )
-@pytest.mark.parametrize("limit", [1, 7, 50])
+@pytest.mark.parametrize("limit", [pytest.param(1, marks=pytest.mark.slow), 7, 50])  # 1: 340 pages
 def test_page_walk_is_the_full_listing(srv, params, limit):
     full = ok(srv, {**params, "limit": BIG})["data"]
     walked, offset = [], 0

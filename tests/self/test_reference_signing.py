@@ -142,6 +142,7 @@ SDK_SCRIPT = textwrap.dedent(
 
 
 @pytest.mark.parametrize(("sk", "status"), [(MAIN_SK, 200), ("wrong", 401)])
+@pytest.mark.slow
 def test_real_sdk_client(tmp_path, sk, status):
     # A separate process with HOME in tmp_path: importing the SDK writes $HOME/.huaweicloud.
     # The server uses the real clock here, since the SDK stamps X-Sdk-Date itself.

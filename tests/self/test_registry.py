@@ -125,6 +125,7 @@ def _edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new), encoding="utf-8")
 
 
+@pytest.mark.e2e
 def test_a_relation_clause_with_a_freedom_takes_three_files(tmp_path):
     """The recipe of docs/architecture.md, "Adding a clause", followed in a copy of the project: the
     spec entry, a relation in one checks module, a mutant with its probe and a benign variant in one

@@ -7,10 +7,10 @@ import os
 import subprocess
 import sys
 from datetime import UTC, datetime
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from tests.self.helpers import ROOT
 
 from modelarts_contract.contract import load_contract
 from modelarts_contract.matrix.harness import ENV_PREFIXES, suite_environment
@@ -27,7 +27,6 @@ from modelarts_contract.report.__main__ import main
 from modelarts_contract.report.model import redact_url
 from modelarts_contract.sources import parse_source
 
-ROOT = Path(__file__).resolve().parents[2]
 WHEN = datetime(2024, 6, 18, 12, 0, tzinfo=UTC)
 EVIL = "<script>alert('x')</script> ``` | **bold**"
 
@@ -98,6 +97,7 @@ def test_proven_by_lists_mutants_only_and_checks_come_from_the_registry():
         "filters.groups_satisfy_filters",
         "edge_relations.free_strings",
         "edge_relations.filter_sort",
+        "filter_near_miss.near_miss_filter_values",
     )
 
 
@@ -176,6 +176,7 @@ class PagesRoundedDown(ReferenceApp):
         return {**super().envelope(groups, total, q), "pages": total // q.limit}
 
 
+@pytest.mark.e2e
 def test_a_mutant_run_reports_its_clause_broken(tmp_path):
     dataset = default_dataset()
     with serve(build_app(dataset, app_cls=PagesRoundedDown)) as server:

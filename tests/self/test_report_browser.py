@@ -36,6 +36,7 @@ def page_file(tmp_path_factory):
 
 
 @pytest.mark.parametrize(("width", "height"), [(1280, 900), (390, 844)], ids=["desktop", "phone"])
+@pytest.mark.slow
 def test_the_report_renders_without_overflow(page_file, width, height):
     from playwright.sync_api import sync_playwright
 

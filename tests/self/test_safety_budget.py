@@ -7,11 +7,14 @@ import itertools
 import json
 import xml.etree.ElementTree as ET
 
-from tests.self.test_safety_readonly import remote_env, run_suite
+import pytest
+from tests.self.helpers import remote_env, run_suite
 from werkzeug.wrappers import Request, Response
 
 from modelarts_contract.environment import EXIT_INCOMPLETE
 from modelarts_contract.reference import ReferenceApp, build_app, default_dataset, serve
+
+pytestmark = pytest.mark.e2e  # each test runs the contract suite against a server (a subprocess)
 
 
 def test_spent_budget_stops_generation_and_reports_what_was_checked(tmp_path):

@@ -4,13 +4,12 @@ reports kept as artifacts, and every MODELARTS_* variable it sets is one the sui
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import yaml
+from tests.self.helpers import ROOT
 
 from modelarts_contract.config import ENVIRONMENT, SuiteConfig
 
-ROOT = Path(__file__).resolve().parents[2]
 WORKFLOW = ROOT / "examples" / "github-actions" / "contract-staging.yml"
 
 

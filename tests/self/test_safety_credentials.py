@@ -14,13 +14,14 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from tests.self.test_safety_readonly import SuiteRun, remote_env, run_suite
+from tests.self.helpers import SuiteRun, remote_env, run_suite
 from werkzeug.wrappers import Request, Response
 
 from modelarts_contract.environment import EXIT_ENVIRONMENT
 from modelarts_contract.reference import RunningServer, build_app, default_dataset, serve
 from modelarts_contract.reference.iam import USER_PASSWORD, IamApp, Issuer, write_credentials
 
+pytestmark = pytest.mark.e2e  # each test runs the contract suite against the stand-ins (a subprocess)
 QUICK = {"MODELARTS_MAX_EXAMPLES": "10"}
 NO_AMBIENT = {"OS_CLOUD": "", "OS_CLIENT_CONFIG_FILE": "", "OS_CLIENT_SECURE_FILE": ""}
 

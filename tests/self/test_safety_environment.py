@@ -18,7 +18,7 @@ from pathlib import Path
 from urllib.parse import parse_qs
 
 import pytest
-from tests.self.test_safety_readonly import remote_env, run_suite
+from tests.self.helpers import remote_env, run_suite
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
@@ -26,6 +26,8 @@ from modelarts_contract.checks.listing import LISTING_PAGE
 from modelarts_contract.environment import EXIT_ENVIRONMENT
 from modelarts_contract.reference import ReferenceApp, build_app, data, default_dataset, serve
 from modelarts_contract.reference.server import RecordingMiddleware, RequestLog
+
+pytestmark = pytest.mark.e2e  # each test runs the contract suite against a server (a subprocess)
 
 ONE_TEST = ("-k", "configured_credentials_are_accepted")
 

@@ -1,71 +1,19 @@
 """R16, read-only: whatever schemathesis phase or check runs, the target receives nothing but GET.
 
-The evidence is server-side: the reference server records every request before routing. Also home of
-`run_suite`, which the other safety tests use to run the contract suite as users do (a subprocess).
+The evidence is server-side: the reference server records every request before routing.
 """
 
 from __future__ import annotations
 
-import os
-import re
-import subprocess
-import sys
 import textwrap
-from dataclasses import dataclass
-from pathlib import Path
+
+import pytest
+from tests.self.helpers import remote_env, run_suite
 
 from modelarts_contract.reference import build_app, data, default_dataset, serve
 from modelarts_contract.reference.iam import IamApp, Issuer, write_credentials
 
-ROOT = Path(__file__).resolve().parents[2]
-CONTRACT = ROOT / "tests" / "contract"
-ENV_PREFIXES = ("MODELARTS_", "HUAWEICLOUD_SDK_")
-_SENT = re.compile(
-    r"requests sent: (\d+), retries: (\d+), waited: ([\d.]+) s .* refused: (\d+), budget left: (\d+)"
-)
-
-
-@dataclass
-class SuiteRun:
-    code: int
-    stdout: str
-    stderr: str
-
-    @property
-    def output(self) -> str:
-        return self.stdout + self.stderr
-
-    @property
-    def transport(self) -> dict[str, float]:
-        """The summary line's figures: sent, retries, waited, refused, left."""
-        match = _SENT.search(self.stdout)
-        assert match, "no transport summary line in:\n" + self.output[-3000:]
-        names = ("sent", "retries", "waited", "refused", "left")
-        return {name: float(value) for name, value in zip(names, match.groups(), strict=True)}
-
-
-def remote_env(url: str, **extra: str) -> dict[str, str]:
-    """The environment for a run against `url` with the reference server's main credentials."""
-    env = {
-        "MODELARTS_BASE_URL": url,
-        "MODELARTS_PROJECT_ID": data.MAIN_PROJECT_ID,
-        "MODELARTS_OTHER_PROJECT_ID": data.OTHER_PROJECT_ID,
-        "MODELARTS_AUTH_TOKEN": data.MAIN_TOKEN,
-        "MODELARTS_RATE_LIMIT": "none",  # loopback servers: no pacing needed
-    }
-    return {**env, **extra}
-
-
-def run_suite(
-    env: dict[str, str], *args: str, tests: Path | str = CONTRACT, cwd: Path = ROOT, timeout: float = 300
-) -> SuiteRun:
-    """pytest on `tests` in a subprocess, with only the given MODELARTS_*/HUAWEICLOUD_SDK_* variables."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(ENV_PREFIXES)}
-    command = [sys.executable, "-m", "pytest", str(tests), "-p", "no:cacheprovider", "-q", *args]
-    proc = subprocess.run(
-        command, cwd=cwd, env={**clean, **env}, capture_output=True, text=True, timeout=timeout, check=False
-    )
-    return SuiteRun(proc.returncode, proc.stdout, proc.stderr)
+pytestmark = pytest.mark.e2e  # each test runs the contract suite against a server (a subprocess)
 
 
 def test_the_contract_suite_sends_only_get_and_counts_every_request():

@@ -6,10 +6,13 @@ from __future__ import annotations
 import json
 from urllib.parse import urlsplit
 
-from tests.self.test_safety_readonly import remote_env, run_suite
+import pytest
+from tests.self.helpers import remote_env, run_suite
 from werkzeug.wrappers import Request, Response
 
 from modelarts_contract.reference import ReferenceApp, build_app, data, default_dataset, serve
+
+pytestmark = pytest.mark.e2e  # each test runs the contract suite against a server (a subprocess)
 
 
 def redirecting_to(elsewhere: str, status: int) -> type[ReferenceApp]:

@@ -19,10 +19,12 @@ from pathlib import Path
 from urllib.parse import quote, quote_plus
 
 import pytest
-from tests.self.test_safety_readonly import SuiteRun, remote_env, run_suite
+from tests.self.helpers import SuiteRun, remote_env, run_suite
 from werkzeug.wrappers import Request, Response
 
 from modelarts_contract import redact
+from modelarts_contract.config import SuiteConfig
+from modelarts_contract.near_miss import secret_forms
 from modelarts_contract.redact import REDACTED, Redactor
 from modelarts_contract.reference import (
     Credentials,
@@ -39,6 +41,7 @@ TOKEN = "SECRET-TOKEN-3f7a" + _HEX * 4 + "-END"  # IAM tokens are long: saferepr
 AK = "SECRETAK3F7A" + _HEX[:8].upper()
 SK = "SECRET-SK-3f7a" + _HEX[8:34]
 SECRETS = (TOKEN, AK, SK)
+NEAR_MISSES = tuple(sorted(secret_forms(TOKEN, AK)))  # the R1 near-misses: as secret as the secrets
 WINDOW = 16  # no run of this many characters of a secret may appear either
 LEAKY = ("--tb=long", "-l", "-rA", "-vv", "-o", "junit_logging=all")
 
@@ -70,7 +73,11 @@ class EchoingMutant(ReferenceApp):
     def authenticate(self, request: Request, project_id: str) -> Response | None:
         if not request.headers.get("X-Auth-Token") and not request.headers.get("Authorization"):
             return None
-        return super().authenticate(request, project_id)
+        denied = super().authenticate(request, project_id)
+        if denied is not None and denied.status_code == 401:  # a near-miss, echoed in a failure (R1)
+            said = f"{request.headers.get('X-Auth-Token')} {request.headers.get('Authorization', '')}"
+            return self.error(403, "ModelArts.0210", f"forbidden for {said}")
+        return denied
 
 
 def signature_forms(signature: str) -> dict[str, str]:
@@ -120,9 +127,9 @@ def outputs(run: SuiteRun, folder: Path) -> dict[str, str]:
 
 
 def assert_no_secret(texts: dict[str, str], signatures: set[str]) -> None:
-    windows = {s[i : i + WINDOW] for s in SECRETS for i in range(len(s) - WINDOW + 1)}
+    windows = {s[i : i + WINDOW] for s in (*SECRETS, *NEAR_MISSES) for i in range(len(s) - WINDOW + 1)}
     for where, text in texts.items():
-        for secret in (*SECRETS, *signatures):
+        for secret in (*SECRETS, *NEAR_MISSES, *signatures):
             assert secret not in text, f"a secret in {where}"
         found = [w for w in windows if w in text]
         assert not found, f"a piece of a secret in {where}: {found[0]!r}"
@@ -146,6 +153,7 @@ def report_files(folder: Path) -> None:
 
 
 @pytest.mark.parametrize("mode", ["token", "aksk"])
+@pytest.mark.e2e
 def test_no_secret_in_any_output(tmp_path, mode):
     out, cwd, home = tmp_path / "out", tmp_path / "cwd", tmp_path / "home"
     for folder in (out, cwd, home):
@@ -218,6 +226,7 @@ LEAKING = textwrap.dedent(
 )
 
 
+@pytest.mark.e2e
 def test_the_last_net_catches_a_leaking_test(tmp_path):
     out, cwd = tmp_path / "out", tmp_path / "cwd"
     out.mkdir(), cwd.mkdir()
@@ -302,6 +311,21 @@ def test_a_cut_encoding_is_scrubbed_too(secret):
         cut = f"b'{encoded[: len(encoded) // 2]}...'"
         clean = redactor.scrub(cut)
         assert not any(window in clean for window in _windows(bits, secret)), name
+
+
+@pytest.mark.parametrize("form", NEAR_MISSES)
+def test_every_near_miss_form_is_scrubbed(form):
+    """The run's Redactor knows every near-miss the R1 checks derive (SuiteConfig.secrets), in every
+    encoding and cut, as the secret itself."""
+    secrets = SuiteConfig(base_url=None, project_id=None, auth_token=TOKEN, ak=AK, sk=SK).secrets
+    redactor = Redactor(secrets)
+    assert form in secrets
+    for name, encoded in _encodings(form).items():
+        bits = _secret_bits_of(name, encoded, form)
+        for text in (f"before {encoded} after", f"b'{encoded[: len(encoded) // 2]}...'"):
+            clean = redactor.scrub(text)
+            assert not any(window in clean for window in _windows(bits, form)), (name, clean)
+        assert form not in redactor.scrub(f"x{form}x")
 
 
 def test_ordinary_text_is_left_alone():

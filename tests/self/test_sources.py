@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from tests.self.helpers import ROOT
 
 from modelarts_contract.contract import load_document
 from modelarts_contract.sources import (
@@ -24,7 +25,6 @@ from modelarts_contract.sources import (
     spec_sources,
 )
 
-ROOT = Path(__file__).resolve().parents[2]
 ANCHOR = re.compile(r'<a id="([^"]+)"></a>')
 DOC_TEXT = (ROOT / CONTRACT_DOC).read_text(encoding="utf-8")
 

@@ -6,13 +6,22 @@ No timed assertions: pacing and Retry-After waits go through an injected clock a
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from email.utils import formatdate
+from importlib.metadata import version
+from pathlib import Path
 
 import pytest
 import requests
+from requests.adapters import HTTPAdapter
+from tests.self.helpers import FakeTime
+from urllib3.connection import HTTPConnection
+from urllib3.response import HTTPResponse
 
 from modelarts_contract.auth import TokenAuth
+from modelarts_contract.meter import Meter
 from modelarts_contract.reference import build_app, default_dataset, serve
 from modelarts_contract.reference.data import MAIN_PROJECT_ID, MAIN_TOKEN
 from modelarts_contract.transport import (
@@ -22,28 +31,15 @@ from modelarts_contract.transport import (
     BudgetExhausted,
     Guard,
     GuardedSession,
+    Limits,
     TargetUnreachable,
     TransportRefused,
+    Urllib3Unsupported,
     fence,
     retry_after_seconds,
 )
 
 PATH = f"/v1/{MAIN_PROJECT_ID}/images/group"
-
-
-class FakeTime:
-    """A monotonic clock that only moves when someone sleeps."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 def scripted(answers: Iterable[tuple[int, dict[str, str]]]) -> Callable:
@@ -64,10 +60,17 @@ def reference() -> Iterator:
         yield server
 
 
-def session_for(url: str, time: FakeTime | None = None, **kw) -> GuardedSession:
+def session_for(
+    url: str,
+    time: FakeTime | None = None,
+    *,
+    max_requests: int = 100,
+    rate_per_second: float | None = None,
+    **limits,
+) -> GuardedSession:
     time = time or FakeTime()
-    kw.setdefault("max_requests", 100)
-    session = GuardedSession(url, sleep=time.sleep, clock=time.clock, **kw)
+    meter = Meter(max_requests, rate_per_second, time.clock)
+    session = GuardedSession(Guard(url, meter, Limits(**limits), sleep=time.sleep))
     session.auth = TokenAuth(MAIN_TOKEN)
     return session
 
@@ -199,7 +202,7 @@ def test_no_retry_without_retry_after():
 
 
 def test_fence_holds_every_session_in_the_process(reference):
-    guard = Guard(reference.url, max_requests=2)
+    guard = Guard(reference.url, Meter(2))
     with serve(scripted([(200, {})])) as elsewhere, fence(guard):
         with pytest.raises(TransportRefused):
             requests.post(reference.url + PATH, timeout=5)  # a fresh session, not ours
@@ -249,3 +252,102 @@ def test_unreachable_message_holds_no_credentials():
     with pytest.raises(TargetUnreachable) as caught:
         session.get("http://127.0.0.1:9" + PATH)
     assert MAIN_TOKEN not in str(caught.value) and caught.value.__cause__ is None
+
+
+# --- the patches: installed only while needed, and loudly refused on a urllib3 they do not fit -----
+
+
+def _patched() -> tuple[bool, bool]:
+    """Whether urllib3's getresponse and requests' adapter send are ours now."""
+    return (
+        vars(HTTPConnection)["getresponse"] is not ORIGINAL_GETRESPONSE,
+        vars(HTTPAdapter)["send"] is not ORIGINAL_SEND,
+    )
+
+
+ORIGINAL_GETRESPONSE = vars(HTTPConnection)["getresponse"]
+ORIGINAL_SEND = vars(HTTPAdapter)["send"]
+
+
+@pytest.mark.slow
+def test_importing_the_transport_patches_nothing():
+    probe = (
+        "from urllib3.connection import HTTPConnection\n"
+        "from requests.adapters import HTTPAdapter\n"
+        "before = (HTTPConnection.getresponse, HTTPAdapter.send)\n"
+        "import modelarts_contract.transport, modelarts_contract.pytest_plugin\n"
+        "assert (HTTPConnection.getresponse, HTTPAdapter.send) == before, 'patched at import'\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _in_a_fresh_process(function: str, *args: str) -> None:
+    """`function` of this module, run in a new interpreter: the patches live as long as their
+    holders in the whole process, and the session running these tests may hold a fence of its own
+    (the contract suite's run, when `python -m pytest` runs everything)."""
+    code = f"import tests.self.test_transport_guard as t; t.{function}(*{args!r})"
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+
+
+def fences_nest_and_overlap() -> None:
+    with serve(build_app(default_dataset())) as reference:
+        first, second = Guard(reference.url, Meter(10)), Guard(reference.url, Meter(10))
+        assert _patched() == (False, False)
+        outer, inner = fence(first), fence(second)
+        outer.__enter__()
+        assert _patched() == (True, True)
+        inner.__enter__()
+        outer.__exit__(None, None, None)  # closed before the other, as parallel fences may be
+        assert _patched() == (True, True)
+        requests.get(reference.url + PATH, timeout=5)
+        assert second.meter.stats.sent == 1 and first.meter.stats.sent == 0
+        inner.__exit__(None, None, None)
+        assert _patched() == (False, False)
+
+
+def exchange_outside_a_fence() -> None:
+    with serve(build_app(default_dataset())) as reference:
+        session = session_for(reference.url)
+        assert session.get(reference.url + PATH).status_code == 200
+        assert _patched() == (False, False)
+
+
+def _without_fp(self: HTTPResponse, *args: object, **kwargs: object) -> None:
+    """urllib3's response as it would be without `_fp`."""
+
+
+def urllib3_lacking(missing: str) -> None:
+    if missing.endswith("getresponse"):
+        del HTTPConnection.getresponse  # as on urllib3 1.26, which inherits http.client's
+    else:
+        HTTPResponse.__init__ = _without_fp  # type: ignore[method-assign]  # a throwaway process
+    expected = f"urllib3 {version('urllib3')} lacks {missing}.*urllib3>=2\\.6,<3"
+    with serve(build_app(default_dataset())) as reference:
+        with pytest.raises(Urllib3Unsupported, match=expected), fence(Guard(reference.url, Meter(10))):
+            pass
+        with pytest.raises(Urllib3Unsupported, match=expected):
+            session_for(reference.url).get(reference.url + PATH)
+        assert vars(HTTPAdapter)["send"] is ORIGINAL_SEND and len(reference.requests) == 0
+
+
+@pytest.mark.slow
+def test_fences_patch_while_open_and_restore_after_the_last():
+    _in_a_fresh_process("fences_nest_and_overlap")
+
+
+@pytest.mark.slow
+def test_a_guarded_exchange_outside_any_fence_restores_what_it_patched():
+    _in_a_fresh_process("exchange_outside_a_fence")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "missing", ["urllib3.connection.HTTPConnection.getresponse", "urllib3.response.HTTPResponse._fp"]
+)
+def test_a_urllib3_without_what_the_cap_relies_on_fails_loudly(missing):
+    _in_a_fresh_process("urllib3_lacking", missing)

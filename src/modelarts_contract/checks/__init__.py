@@ -10,6 +10,7 @@ registers them all. The `Ledger` counts, per clause, how often it was exercised 
 # isort: off
 from modelarts_contract.checks import status, bodies, plausibility, paging, filters, sorting  # noqa: F401
 from modelarts_contract.checks import auth, listing, relations, edge_relations  # noqa: F401
+from modelarts_contract.checks import near_miss, paging_words, stability, filter_near_miss  # noqa: F401
 
 # isort: on
 from modelarts_contract.checks.core import (

@@ -12,6 +12,7 @@ from openapi_schema_validator import OAS30Validator
 
 from modelarts_contract.checks.core import NOT_JSON, Exchange, Verifier
 from modelarts_contract.checks.registry import Scope, check
+from modelarts_contract.contract import Contract
 
 JSON_MEDIA_TYPE = "application/json"
 
@@ -19,27 +20,23 @@ JSON_MEDIA_TYPE = "application/json"
 MAX_ERROR_TEXT = 300  # jsonschema quotes the whole offending value: a hostile one can be megabytes
 
 
-def _schema_errors(schema: dict[str, Any] | None, body: object) -> list[str]:
-    if _quick_valid(schema, body):
+def _schema_errors(contract: Contract, key: str, schema: dict[str, Any] | None, body: object) -> list[str]:
+    """`body` against `schema`, which `contract` holds under `key`."""
+    if _quick_valid(contract, key, schema, body):
         return []
     errors = sorted(OAS30Validator(schema).iter_errors(body), key=lambda e: list(e.absolute_path))
     return [_cut(f"{'/'.join(map(str, e.absolute_path)) or '(body)'}: {e.message}") for e in errors[:5]]
 
 
-_QUICK: dict[int, tuple[object, Any]] = {}  # id(schema) -> (schema, compiled validator)
-
-
-def _quick_valid(schema: dict[str, Any] | None, body: object) -> bool:
+def _quick_valid(contract: Contract, key: str, schema: dict[str, Any] | None, body: object) -> bool:
     """True when the Rust validator (a schemathesis dependency) finds the body valid: about a hundred
     times faster than the OpenAPI 3.0 validator on a page of 1,000 groups. Only a body it rejects
     (or cannot judge) goes to the OpenAPI validator, whose messages the report shows."""
     if schema is None:
         return False
-    entry = _QUICK.get(id(schema))
-    if entry is None or entry[0] is not schema:
-        entry = _QUICK[id(schema)] = (schema, jsonschema_rs.Draft4Validator(schema))
+    validator = contract.derived(("jsonschema_rs", key), lambda: jsonschema_rs.Draft4Validator(schema))
     try:
-        return bool(entry[1].is_valid(body))
+        return bool(validator.is_valid(body))
     except Exception:  # whatever the fast path trips on, the full validator decides
         return False
 
@@ -121,7 +118,7 @@ def success_body(v: Verifier, ex: Exchange) -> None:
         v.holds(False, "a JSON body", _not_json(ex), ex)
     problem = not_i_json(ex)
     v.holds(problem is None, "I-JSON (RFC 7493)", problem or "", ex)
-    errors = _schema_errors(schema, ex.body)
+    errors = _schema_errors(v.contract, "strict 200" if v.strict else "200", schema, ex.body)
     v.holds(not errors, "a body matching ImageGroupList", "; ".join(errors), ex)
 
 
@@ -132,5 +129,5 @@ def error_body(v: Verifier, ex: Exchange) -> None:
     schema = v.contract.error_schema
     if ex.body is NOT_JSON:
         v.holds(False, "a JSON error body", _not_json(ex), ex)
-    errors = _schema_errors(schema, ex.body)
+    errors = _schema_errors(v.contract, "error", schema, ex.body)
     v.holds(not errors, "string error_code and error_msg", "; ".join(errors), ex)

@@ -22,7 +22,8 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeAlias
-from weakref import WeakKeyDictionary
+
+import pytest
 
 from modelarts_contract.checks.core import (
     ClauseViolation,
@@ -44,6 +45,7 @@ class Target(Protocol):
 
     contract: Contract
     verifier: Verifier
+    stash: pytest.Stash  # what this run keeps per target (the listings read), never in module globals
 
     def get(self, params: Mapping[str, str] | None = None) -> Exchange: ...
 
@@ -85,7 +87,7 @@ class _Memory:
         self.snapshot, self.listings = None, {}
 
 
-_MEMORIES: WeakKeyDictionary[Target, _Memory] = WeakKeyDictionary()  # one per run's target
+_MEMORY = pytest.StashKey[_Memory]()  # in the target's stash: one memory per run
 
 
 def identity_order(contract: Contract) -> dict[str, str]:
@@ -121,7 +123,10 @@ def _totals_agree(v: Verifier, first: Page, later: Page) -> None:
     )
 
 
-class Lister:
+class PageReader:
+    """Pages and whole listings read from the target, each page judged by the single-response
+    checks; what they break is kept for the relation's report, not raised at once."""
+
     def __init__(self, target: Target) -> None:
         self.target = target
         self.contract = target.contract
@@ -131,10 +136,6 @@ class Lister:
         self.pending: dict[str, ClauseViolation] = {}
         self.repeats: Counter[str] = Counter()
         self._kept = 0  # failures kept so far: a read that adds none is clean
-        self._before: Snapshot | None = None  # the current attempt's first snapshot
-        self.snapshot_params = identity_order(self.contract)
-        self._read_now: dict[ListingKey, Listing] = {}  # clean listings read in the current attempt
-        self.memory = _MEMORIES.setdefault(target, _Memory())
 
     def key(self, item: Mapping[str, Any]) -> tuple[Any, ...]:
         return _values(item, self.identity)
@@ -173,6 +174,40 @@ class Lister:
         offset = first_record // limit if paging.offset_unit == "page" else first_record
         return self.page({**params, paging.limit: str(limit), paging.offset: str(offset)})
 
+    def _read_pages(self, params: dict[str, str], free_400_ok: bool, max_pages: int) -> Listing | None:
+        first = self.window(params, LISTING_PAGE, 0)
+        ex = first.exchange
+        if free_400_ok and ex.status == 400 and classify(self.contract, ex.query).outside_format:
+            return None
+        if ex.status != 200 or first.total is None:
+            raise ListingUnavailable(f"no listing for {params}: status {ex.status}")
+        items, total = list(first.items), first.total
+        for index in range(1, max_pages):
+            if len(items) >= total or len(items) < index * LISTING_PAGE:
+                break  # complete, or a short page: the window check has judged it
+            page = self.window(params, LISTING_PAGE, index * LISTING_PAGE)
+            try:
+                self.target.verifier.run(_totals_agree, first, page)
+            except ClauseViolation as violation:
+                self._keep([violation])
+                break
+            if page.exchange.status != 200 or not page.items:
+                break
+            items += page.items
+        return Listing(params, total, items, complete=len(items) >= total, max_pages=max_pages)
+
+
+class Lister(PageReader):
+    """Listings under the live-data guard (R17): a relation runs between two snapshots of the data,
+    and listings read while it held still are reused by the relations after it."""
+
+    def __init__(self, target: Target) -> None:
+        super().__init__(target)
+        self._before: Snapshot | None = None  # the current attempt's first snapshot
+        self.snapshot_params = identity_order(self.contract)
+        self._read_now: dict[ListingKey, Listing] = {}  # clean listings read in the current attempt
+        self.memory = target.stash.setdefault(_MEMORY, _Memory())
+
     def listing(self, params: Mapping[str, str] | None = None, max_pages: int = MAX_LISTING_PAGES) -> Listing:
         """The whole listing for `params`, read page by page (once per snapshot, if its pages are clean)."""
         params = dict(params or {})
@@ -205,28 +240,6 @@ class Lister:
         if listing is not None and self._kept == kept:  # no page of it broke a clause: worth reusing
             self._read_now[frozenset(params.items())] = listing
         return listing
-
-    def _read_pages(self, params: dict[str, str], free_400_ok: bool, max_pages: int) -> Listing | None:
-        first = self.window(params, LISTING_PAGE, 0)
-        ex = first.exchange
-        if free_400_ok and ex.status == 400 and classify(self.contract, ex.query).outside_format:
-            return None
-        if ex.status != 200 or first.total is None:
-            raise ListingUnavailable(f"no listing for {params}: status {ex.status}")
-        items, total = list(first.items), first.total
-        for index in range(1, max_pages):
-            if len(items) >= total or len(items) < index * LISTING_PAGE:
-                break  # complete, or a short page: the window check has judged it
-            page = self.window(params, LISTING_PAGE, index * LISTING_PAGE)
-            try:
-                self.target.verifier.run(_totals_agree, first, page)
-            except ClauseViolation as violation:
-                self._keep([violation])
-                break
-            if page.exchange.status != 200 or not page.items:
-                break
-            items += page.items
-        return Listing(params, total, items, complete=len(items) >= total, max_pages=max_pages)
 
     def _snapshot(self) -> tuple[Snapshot, Listing | None, bool]:
         """What must hold still, read afresh: total and the SET of groups (an order change is a
@@ -268,6 +281,21 @@ class Lister:
         if found:
             raise Violations(list(found.values()), notes)
 
+    def _remember(self, before: Snapshot, after: Snapshot, read: Listing | None, clean: bool) -> None:
+        """What the next relation may reuse: the last snapshot, if its pages were clean, and the
+        listings read while the data held still."""
+        memory = self.memory
+        if before != after or not clean:
+            memory.forget()  # an unclean snapshot's failures belong to the next relation's report too
+        if clean:
+            if memory.snapshot != after:
+                memory.listings = {}
+            memory.snapshot = after
+            assert read is not None
+            if before == after:
+                memory.listings.update(self._read_now)
+                memory.listings[frozenset(self.snapshot_params.items())] = read
+
     def stable(self, relation: Relation[...], check: Callable[[], None]) -> None:
         """Run a relation between two snapshots; if the data changed meanwhile, run it once more,
         then give up (R17).
@@ -278,8 +306,8 @@ class Lister:
         remembered snapshot and saw the data move is not one of the two: the data may have moved
         before this relation began.
         """
-        verifier, memory = self.target.verifier, self.memory
-        start, remembered, judged = memory.snapshot, memory.snapshot is not None, 0
+        verifier = self.target.verifier
+        start, remembered, judged = self.memory.snapshot, self.memory.snapshot is not None, 0
         for _ in range(3):  # at most one attempt from a remembered snapshot, and two of our own
             self.pending.clear()
             self.repeats.clear()
@@ -289,16 +317,7 @@ class Lister:
                 failure = self._attempt(check)
                 after, read, clean = self._snapshot()
             before, self._before = self._before, None
-            if before != after or not clean:
-                memory.forget()  # an unclean snapshot's failures belong to the next relation's report too
-            if clean:
-                if memory.snapshot != after:
-                    memory.listings = {}
-                memory.snapshot = after
-                assert read is not None
-                if before == after:
-                    memory.listings.update(self._read_now)
-                    memory.listings[frozenset(self.snapshot_params.items())] = read
+            self._remember(before, after, read, clean)
             if before == after:
                 verifier.ledger.merge(book)
                 self._report(failure)

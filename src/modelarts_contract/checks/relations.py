@@ -15,7 +15,7 @@ from typing import Any
 from modelarts_contract.checks import sorting
 from modelarts_contract.checks.core import Verifier
 from modelarts_contract.checks.filters import satisfies
-from modelarts_contract.checks.listing import Lister, Listing
+from modelarts_contract.checks.listing import Lister, Listing, Page
 from modelarts_contract.checks.registry import filter_clauses, relation
 from modelarts_contract.contract import FieldFilter, ScopeFilter, SubsetFilter
 from modelarts_contract.edges import shown_value
@@ -82,7 +82,22 @@ def pages_join_to_listing(v: Verifier, lister: Lister, params: dict[str, str]) -
             f"total {page.total}",
             page.exchange,
         )
-    walked_all = listing.complete and len(pages) * limit >= known
+    _pages_are_the_listing(v, lister, params, keys, pages, limit, walked_all=listing.complete)
+
+
+def _pages_are_the_listing(
+    v: Verifier,
+    lister: Lister,
+    params: dict[str, str],
+    keys: list[tuple[Any, ...]],
+    pages: dict[int, Page],
+    limit: int,
+    walked_all: bool,
+) -> None:
+    """Each page holds its records of the whole listing; walked to the end, the pages joined are
+    the whole listing, in order, no group twice (R9.stable-paging, R12.unique, R11.order)."""
+    known = len(keys)
+    walked_all = walked_all and len(pages) * limit >= known
     joined_items = [item for offset in sorted(pages) for item in pages[offset].items]
     if walked_all:
         _no_repeats(v, lister.keys(joined_items), f"the pages of {limit} joined")

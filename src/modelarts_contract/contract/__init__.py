@@ -8,9 +8,10 @@ are parsed once, at load, into typed objects; a mistake in them fails the load a
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable, Hashable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from modelarts_contract.contract.annotations import (
     Clause,
@@ -60,6 +61,9 @@ __all__ = [
 ]
 
 
+_T = TypeVar("_T")
+
+
 class Contract:
     def __init__(self, raw: dict[str, Any]) -> None:
         self.raw = raw
@@ -90,6 +94,14 @@ class Contract:
         self.plausibility: Plausibility = parse_plausibility(group.child("x-plausibility"))
         self.statuses: frozenset[int] = frozenset(int(code) for code in self.operation["responses"])
         self._strict: dict[int, dict[str, Any] | None] = {}
+        self._derived: dict[Hashable, object] = {}
+
+    def derived(self, key: Hashable, make: Callable[[], _T]) -> _T:
+        """`make()`, made once per contract under `key`: a pure cache of what derives from the
+        contract alone (a compiled validator of one of its schemas), never run state."""
+        if key not in self._derived:
+            self._derived[key] = make()
+        return cast(_T, self._derived[key])
 
     @property
     def schemas(self) -> dict[str, Any]:

@@ -20,8 +20,9 @@ from typing import Any
 
 import requests
 
+from modelarts_contract.meter import Meter
 from modelarts_contract.stops import TargetUnreachable
-from modelarts_contract.transport import Guard, retry_after_seconds
+from modelarts_contract.transport import Guard, Limits, retry_after_seconds
 
 from .model import IamError, PasswordLogin
 
@@ -80,7 +81,8 @@ class IamClient:
         self.url = login.auth_url + TOKEN_PATH
         self._verify = verify
         self._sleep = sleep
-        self._guard = Guard(self.url, max_requests=1 << 30, timeout=timeout, max_body_bytes=MAX_IAM_BYTES)
+        limits = Limits(timeout=timeout, max_body_bytes=MAX_IAM_BYTES)
+        self._guard = Guard(self.url, Meter(MAX_ATTEMPTS * 8), limits)  # its own count, not the target's
         self._timeout = timeout
         self.sent = 0  # IAM requests, counted apart from the target's budget
 

@@ -79,20 +79,15 @@ class _Ignored(Directive):
         return []
 
 
-_registered = False
-
-
 def _register_sphinx_markup() -> None:
-    global _registered
-    if _registered:
-        return
+    """Sphinx's markup into docutils' own registry, before every read: registering a name again
+    with the same function changes nothing, so no flag of ours says whether it was done."""
     for role in ("ref", "doc", "numref", "term", "download", "any", "abbr", "guilabel", "menuselection"):
         roles.register_local_role(role, _title_role)
     for name in ("code-block", "sourcecode"):
         directives.register_directive(name, _SphinxCodeBlock)
     for name in ("toctree", "index", "only", "meta"):
         directives.register_directive(name, _Ignored)
-    _registered = True
 
 
 def _fill(cell: Cell, node: nodes.Element) -> None:

@@ -164,12 +164,10 @@ def run_variant(
     instead of the variant's own when given (a benchmark's tenant size: the variant's classes,
     and so what it gets wrong, stay the same)."""
     dataset = variant.dataset() if dataset is None else dataset
-    app = variant.build(dataset)
-    root = suite_dir()
+    root, started = suite_dir(), time.monotonic()
     watch = _Watch(variant.clauses, stop_when_killed and variant.kind == "mutant")
-    started = time.monotonic()
     with (
-        serve(app) as server,
+        serve(variant.build(dataset)) as server,
         tempfile.TemporaryDirectory(prefix=f"variant-{variant.name}-") as tmp,
         _environment(suite_environment(server.url, dataset.projects, aksk=variant.auth == "aksk")),
         _fresh_test_modules(root.parent),
@@ -177,17 +175,9 @@ def run_variant(
         contextlib.redirect_stderr(out),
         contextlib.chdir(root.parent),
     ):
-        selected = [str(root.parent / t) for t in tests] or [str(root)]
-        args = [*selected, "-q", "-p", PLUGIN, "-p", "no:cacheprovider", "--capture=sys", "-W", "ignore"]
-        args += ["--rootdir", str(root.parent), "--report-dir", tmp, *extra_args]
-        try:
-            exit_code: int | None = int(pytest.main(args, plugins=[watch]))
-        except Exception as exc:  # a crash of the suite is a verdict of its own: ERROR
-            exit_code = None
-            print(f"the run raised {type(exc).__name__}: {exc}", file=out)
+        exit_code = _pytest_main(_suite_args(root, tests, tmp, extra_args), watch)
         recorded = server.requests.snapshot()
-    ledger = watch.outcome.ledger if watch.outcome is not None else None
-    records = ledger.as_dict() if ledger is not None else {}
+    records = watch.outcome.ledger.as_dict() if watch.outcome is not None else {}
     return VariantResult(
         name=variant.name,
         kind=variant.kind,
@@ -201,6 +191,22 @@ def run_variant(
         output_tail="\n".join(out.getvalue().splitlines()[-TAIL_LINES:]),
         exercised={cid: record["tests"] for cid, record in records.items()},
     )
+
+
+def _suite_args(root: Path, tests: Sequence[str], report_dir: str, extra_args: Iterable[str]) -> list[str]:
+    """pytest's arguments for the suite at `root` (or the given tests of it), quiet, with a report."""
+    selected = [str(root.parent / t) for t in tests] or [str(root)]
+    args = [*selected, "-q", "-p", PLUGIN, "-p", "no:cacheprovider", "--capture=sys", "-W", "ignore"]
+    return [*args, "--rootdir", str(root.parent), "--report-dir", report_dir, *extra_args]
+
+
+def _pytest_main(args: list[str], watch: _Watch) -> int | None:
+    """pytest's exit status; None when the run itself raised (printed, for the output's tail)."""
+    try:
+        return int(pytest.main(args, plugins=[watch]))
+    except Exception as exc:  # a crash of the suite is a verdict of its own: ERROR
+        print(f"the run raised {type(exc).__name__}: {exc}")
+        return None
 
 
 def select_tests(exercised: dict[str, list[str]], clauses: Iterable[str]) -> list[str]:

@@ -96,7 +96,10 @@ def start(
     handler = WSGIRequestHandler if log_requests else _QuietHandler
     server = make_server(host, port, RecordingMiddleware(app, log), threaded=True, request_handler=handler)
     name = f"reference-{server.server_port}"
-    thread = threading.Thread(target=server.serve_forever, name=name, daemon=True)
+    # stop() waits for the loop to look at its flag, once a poll: the default 0.5 s on every stop.
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=name, daemon=True
+    )
     thread.start()
     return RunningServer(server, thread, log)
 

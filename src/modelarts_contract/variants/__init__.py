@@ -13,9 +13,13 @@ from . import (
     auth_mutants,
     edge_mutants,
     filter_mutants,
+    near_miss_mutants,
+    near_value_mutants,
     paging_mutants,
+    paging_word_mutants,
     schema_mutants,
     sort_mutants,
+    stability_mutants,
     status_mutants,
 )
 from . import benign as _benign_module
@@ -31,6 +35,10 @@ _FAMILIES = (
     filter_mutants,
     sort_mutants,
     edge_mutants,
+    near_miss_mutants,
+    paging_word_mutants,
+    stability_mutants,
+    near_value_mutants,
 )
 
 

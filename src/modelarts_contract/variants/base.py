@@ -17,7 +17,8 @@ Kind = Literal["mutant", "benign"]
 AuthMode = Literal["token", "aksk"]
 # A request on which a variant answers differently from the reference: query parameters, except
 # "@auth" (the credentials: "none", "bad-token", "bad-signature", "signed", "stale-date"; else the
-# token) and "@project" ("other": another project's path), which pick how it is sent.
+# token), "@project" ("other": another project's path) and "@header:NAME" (a header sent as is),
+# which pick how it is sent.
 Probe = Mapping[str, str]
 KEBAB_CASE = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 
