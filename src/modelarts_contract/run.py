@@ -21,7 +21,6 @@ from typing import Any
 import pytest
 
 from modelarts_contract import __version__
-from modelarts_contract.auth import RenewingTokenAuth
 from modelarts_contract.checks.core import Ledger
 from modelarts_contract.config import ENVIRONMENT, SuiteConfig
 from modelarts_contract.contract import load_contract
@@ -167,8 +166,9 @@ class Run:
                 config = serve_embedded(config, self._stack, self.catalogue)
             renewing = None
             if self._token:  # the token comes from IAM (IamError: exit 6), and so may the project id
-                renewing = RenewingTokenAuth(self._token.keeper())
-                config = dataclasses.replace(config, project_id=self._token.project_id(config.project_id))
+                renewing, project_id, token = self._token.for_target(config.project_id)
+                # The first token in the config: the R1 near misses are derived from it.
+                config = dataclasses.replace(config, project_id=project_id, auth_token=token)
                 self.config = dataclasses.replace(self.config, project_id=config.project_id)
             # One redactor for the run: the signatures the transport sends land where outputs are scrubbed.
             self.redactor = Redactor({*self.redactor.secrets, *config.secrets})

@@ -20,6 +20,7 @@ from typing import Any
 
 import requests
 
+from modelarts_contract.auth import RenewingTokenAuth
 from modelarts_contract.meter import Meter
 from modelarts_contract.stops import TargetUnreachable
 from modelarts_contract.transport import Guard, Limits, retry_after_seconds
@@ -247,12 +248,14 @@ class RunToken:
             self._keeper = TokenKeeper(client, issued, self._on_new)
         return self._keeper
 
-    def project_id(self, given: str | None) -> str:
-        """`given` (--project-id, or the source's), else the project IAM scoped the token to."""
-        project_id = given or self.keeper().issued.project_id
+    def for_target(self, project_id: str | None) -> tuple[RenewingTokenAuth, str, str]:
+        """The target's auth, its project (`project_id` as given, else the token's) and the first
+        token (the R1 near misses are derived from it); IamError when IAM gave none."""
+        keeper = self.keeper()
+        project_id = project_id or keeper.issued.project_id
         if project_id is None:
             raise IamError("IAM's token names no project (token.project.id): give --project-id")
-        return project_id
+        return RenewingTokenAuth(keeper), project_id, keeper.issued.token
 
     def for_workers(self, scrub: Callable[[str], str]) -> dict[str, Any]:
         """What the xdist controller hands each worker: the token, or why IAM gave none (scrubbed)."""
