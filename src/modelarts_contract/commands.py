@@ -64,7 +64,8 @@ COMMANDS: dict[str, tuple[Callable[[list[str]], int], str]] = {
     "reference": (_reference, "serve the reference server, a local stand-in for the API"),
 }
 EXIT_STATUSES = (
-    "0 the target kept the contract, 1 it broke a clause, 4 usage error, 6 environment problem, "
+    "0 the target kept the contract (known breakage of --baseline aside), 1 it broke a clause, a "
+    "baseline entry expired or an answer was slower than --max-response-time, 4 usage error, 6 environment problem, "
     "7 a limit (budget, --max-duration) reached first"
 )
 

@@ -19,7 +19,7 @@ import pluggy
 import pytest
 from schemathesis.pytest.plugin import SchemathesisCase
 
-from modelarts_contract import generation, hooks, summary
+from modelarts_contract import generation, hooks, nightly, summary
 from modelarts_contract.config import ConfigError, SuiteConfig
 from modelarts_contract.environment import EXIT_ENVIRONMENT, EXIT_INCOMPLETE
 from modelarts_contract.junit import write_usage_error
@@ -64,6 +64,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="DIR",
         help="write ledger.json and the conformance report (conformance.md, conformance.html) here",
     )
+    nightly.add_options(group)  # --baseline, --baseline-update, --max-response-time
 
 
 def _is_worker(config: pytest.Config) -> bool:
@@ -74,6 +75,7 @@ def pytest_configure(config: pytest.Config) -> None:
     options = {option.name: config.getoption(f"modelarts_{option.name}", None) for option in OPTIONS}
     try:
         suite_config = SuiteConfig.from_sources(options)
+        extras = nightly.read_options(config)
     except ConfigError as exc:
         if config.option.xmlpath and not _is_worker(config):  # a CI dashboard shows why, not a missing file
             write_usage_error(Path(config.option.xmlpath), str(exc))
@@ -87,6 +89,7 @@ def pytest_configure(config: pytest.Config) -> None:
     # xdist sets workerinput on a worker's config; pytest's types do not know it.
     shared = config.workerinput.get(WORKER_KEY) if _is_worker(config) else None  # type: ignore[attr-defined]
     config.stash[RUN_KEY] = Run(suite_config, shared=shared, catalogue=_catalogue(config, suite_config))
+    nightly.apply(run_of(config), extras)
 
 
 def _catalogue(config: pytest.Config, suite_config: SuiteConfig) -> hooks.Catalogue | None:
@@ -169,7 +172,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 def _report_preflight(session: pytest.Session, run: Run) -> None:
     """The clauses the first request broke, as a failed test case of their own (terminal, JUnit);
     logged at the end, since a failure logged before the tests would read as a collection error."""
-    findings = preflight_findings(run.outcome.ledger.as_dict())
+    findings = preflight_findings(nightly.beyond_baseline(run))  # a known clause is no finding
     if findings is None:
         return
     report = pytest.TestReport(
@@ -223,6 +226,8 @@ def pytest_runtest_makereport(
             report.outcome = "skipped"
             line = (item.location[1] or 0) + 1
             report.longrepr = (str(item.path), line, f"Skipped: stopped here: {limits[0]}")
+    elif report.failed and (known := nightly.known_breakage(run, leaves)) is not None:
+        nightly.skip_known(report, item, known)  # skipped with the entry's reason, never passed
     elif (
         report.failed
         and (findings := summary.findings(run.told, run.outcome.ledger.as_dict(), item.nodeid, leaves))
@@ -279,7 +284,7 @@ def _final_status(run: Run, session: pytest.Session, exitstatus: int) -> int:
         return EXIT_ENVIRONMENT
     if run.outcome.cut_short():
         return 1 if session.testsfailed else EXIT_INCOMPLETE
-    if exitstatus == 0 and preflight_findings(run.outcome.ledger.as_dict()):  # xdist: a worker's preflight
+    if exitstatus == 0 and preflight_findings(nightly.beyond_baseline(run)):  # xdist: a worker's preflight
         return 1
     return exitstatus
 
@@ -321,11 +326,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if not run.outcome.involved:
         return
     run.subset = _subset(session)
-    status = _final_status(run, session, int(exitstatus))
+    status = nightly.final_status(run, _final_status(run, session, int(exitstatus)))
     if status in (EXIT_ENVIRONMENT, EXIT_INCOMPLETE):
         _report_stop(session, run)
     _report_preflight(session, run)
     session.exitstatus = config.stash[STATUS_KEY] = status
+    nightly.update_baseline(config, run)  # --baseline-update
     report_dir = config.getoption("modelarts_report_dir", None)
     if report_dir:
         for problem in run.write_reports(Path(report_dir), status):  # the verdict stands
@@ -339,5 +345,6 @@ def pytest_terminal_summary(
     if _is_worker(config) or not run.outcome.involved:
         return
     terminalreporter.write_sep("-", "modelarts-contract")
-    for line in summary.summary_lines(run, config.stash.get(STATUS_KEY, int(exitstatus))):
+    lines = summary.summary_lines(run, config.stash.get(STATUS_KEY, int(exitstatus)))
+    for line in nightly.with_update_line(config, lines):
         terminalreporter.write_line(neutral(run.redactor.scrub(line)))

@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from modelarts_contract import __version__
+from modelarts_contract.baseline import Baseline, baseline_record
 from modelarts_contract.checks.core import Ledger
 from modelarts_contract.config import ENVIRONMENT, SuiteConfig
 from modelarts_contract.contract import load_contract
@@ -42,6 +43,7 @@ from modelarts_contract.reference import build_app, default_dataset, serve
 from modelarts_contract.report import write_run_reports
 from modelarts_contract.stops import LimitReached, RunDeadlinePassed
 from modelarts_contract.target import Target
+from modelarts_contract.timings import ResponseTimes
 from modelarts_contract.transport import fence
 
 FALLBACK_OTHER_PROJECT = "0" * 31 + "1"
@@ -69,6 +71,7 @@ class RunOutcome:
     limit_reached_in: str | None = None
     skipped_for_limit: int = 0
     involved: bool = False  # a target was built: the summary has something to say
+    times: ResponseTimes = field(default_factory=ResponseTimes)  # every judged answer's time
 
     def cut_short(self) -> bool:
         """A request was refused by a limit, or a test skipped for it (a budget spent to the last
@@ -99,6 +102,7 @@ class RunOutcome:
             self.limit_reached_in = other.limit_reached_in
         self.skipped_for_limit += other.skipped_for_limit
         self.involved = self.involved or other.involved
+        self.times.merge(other.times)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -110,6 +114,7 @@ class RunOutcome:
             "limit_reached_in": self.limit_reached_in,
             "skipped_for_limit": self.skipped_for_limit,
             "involved": self.involved,
+            "times": self.times.as_dict(),
         }
 
     @classmethod
@@ -125,6 +130,7 @@ class RunOutcome:
             limit_reached_in=data["limit_reached_in"],
             skipped_for_limit=data["skipped_for_limit"],
             involved=data["involved"],
+            times=ResponseTimes.from_dict(data["times"]),
         )
 
 
@@ -142,6 +148,7 @@ class Run:
         self.told: set[str] = set()  # clauses a failed test has told in full (summary.findings)
         self.started = time.monotonic()
         self.subset: str | None = None  # set by the plugin: the pytest selection that narrowed the run
+        self.baseline: Baseline | None = None  # set by the plugin: --baseline, read before any request
         # From the xdist controller: the meter (one budget, one pace) and the preflight every worker shares.
         self._shared = shared
         self.meter: Meter = (
@@ -172,7 +179,15 @@ class Run:
                 self.config = dataclasses.replace(self.config, project_id=config.project_id)
             # One redactor for the run: the signatures the transport sends land where outputs are scrubbed.
             self.redactor = Redactor({*self.redactor.secrets, *config.secrets})
-            target = Target(config, load_contract(), self.outcome.ledger, self.meter, self.redactor, renewing)
+            target = Target(
+                config,
+                load_contract(),
+                self.outcome.ledger,
+                self.meter,
+                self.redactor,
+                self.outcome.times,
+                renewing,
+            )
             self._stack.enter_context(fence(target.session.guard))
             self._stack.callback(target.session.close)
             self._target = target
@@ -259,7 +274,10 @@ class Run:
         c = self.config
         outcome = self.outcome
         stop = outcome.environment or (outcome.limit_line(c.max_requests) if outcome.cut_short() else None)
+        timings = outcome.times.record_for_ledger()  # "timings", and "slo" with --max-response-time
         return {
+            **timings,
+            **baseline_record(self.baseline, outcome.ledger.as_dict(), timings.get("slo")),
             "exitstatus": exitstatus,
             "stopped": stop,
             "transport": dataclasses.asdict(self.transport()),

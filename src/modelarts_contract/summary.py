@@ -11,11 +11,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from modelarts_contract import __version__
+from modelarts_contract.baseline import judgement_lines
 from modelarts_contract.checks.core import ClauseViolation, Violations, describe_source
 from modelarts_contract.config import ENVIRONMENT
 from modelarts_contract.contract import load_contract
 from modelarts_contract.run import Run
-from modelarts_contract.verdict import Verdict, verdict_of
+from modelarts_contract.timings import timing_lines
+from modelarts_contract.verdict import Verdict, as_mapping, verdict_of
 
 FAILURE_KEYS = ("request", "expected", "actual")
 
@@ -84,13 +86,13 @@ def short_finding(violation: ClauseViolation) -> str:
     return f"[{violation.clause.id}] broken here too (told in full above): {request}"
 
 
-def _broken_clause(clause_id: str, record: Mapping[str, Any]) -> list[str]:
+def _broken_clause(clause_id: str, record: Mapping[str, Any], known: bool = False) -> list[str]:
     clause = load_contract().clauses.get(clause_id)
     tests = [t for t, n in record["broken_by"].items() if n]
     shown = record.get("simplest_failure") or record["first_failure"] or {}
     others = record["broken"] - 1
     return [
-        f"BROKEN [{clause_id}] {clause.text if clause else ''}",
+        f"{'KNOWN' if known else 'BROKEN'} [{clause_id}] {clause.text if clause else ''}",
         f"  source:   {describe_source(clause.source) if clause else '?'}",
         f"  broken in {len(tests)} test(s); the simplest failing request, and {others} other failure(s):",
         *(f"  {key + ':':9} {shown[key]}" for key in FAILURE_KEYS if shown.get(key)),
@@ -102,10 +104,14 @@ def summary_lines(run: Run, exitstatus: int) -> list[str]:
     outcome, config = run.outcome, run.config
     records = outcome.ledger.as_dict()
     failed = outcome.ledger.broken_clauses()
-    lines = [line for clause_id in failed for line in _broken_clause(clause_id, records[clause_id])]
+    context = run.ledger_context(exitstatus)  # the ledger's records: timings, slo, baseline
+    known = as_mapping(as_mapping(context.get("baseline")).get("known"))
+    lines = [line for cid in failed for line in _broken_clause(cid, records[cid], cid in known)]
+    new = [cid for cid in failed if cid not in known]
     lines.append(
-        f"clauses checked: {len(records)}, failed: {len(failed)}"
-        + (f" ({', '.join(failed)})" if failed else "")
+        f"clauses checked: {len(records)}, failed: {len(new)}"
+        + (f" ({', '.join(new)})" if new else "")
+        + (f", known: {len(known)} ({', '.join(known)})" if known else "")
     )
     s = run.transport()
     left = max(0, config.max_requests - s.sent)
@@ -118,6 +124,7 @@ def summary_lines(run: Run, exitstatus: int) -> list[str]:
         lines.append(
             f"DATA CHANGED during the checks of {', '.join(changed)}: no verdict (the tests show as skipped)"
         )
+    lines += [*timing_lines(context), *judgement_lines(as_mapping(context.get("baseline")))]
     # A stop (exit 6 or 7) is told by its error test case and the verdict line: not a third time here.
     verdict = run_verdict(run, exitstatus)
     return [*lines, *verdict.notes(), verdict.line()]

@@ -14,6 +14,7 @@ from modelarts_contract.config import SuiteConfig
 from modelarts_contract.contract import OPERATION_PATH, Contract
 from modelarts_contract.meter import Meter
 from modelarts_contract.redact import Redactor
+from modelarts_contract.timings import ResponseTimes
 from modelarts_contract.transport import Guard, GuardedSession, Limits
 
 
@@ -25,6 +26,7 @@ class Target:
         ledger: Ledger | None = None,
         meter: Meter | None = None,
         redactor: Redactor | None = None,
+        times: ResponseTimes | None = None,
         auth: requests.auth.AuthBase | None = None,  # default: from the config's credentials
     ) -> None:
         if config.base_url is None or config.project_id is None:
@@ -34,7 +36,9 @@ class Target:
         self.project_id = config.project_id
         self.contract = contract
         self.redactor = redactor or Redactor(config.secrets)
-        self.verifier = Verifier(contract, self.redactor, ledger or Ledger(), strict=config.strict)
+        self.verifier = Verifier(
+            contract, self.redactor, ledger or Ledger(), strict=config.strict, times=times
+        )
         self.auth = auth or auth_for(
             config.auth_token, config.ak, config.sk, config.project_id, config.security_token
         )
@@ -45,9 +49,11 @@ class Target:
             # The configured project and the one it may not read: no other path ever goes out.
             paths={urlsplit(self.url(p)).path for p in (self.project_id, config.other_project_id) if p},
             witness=self.redactor.remember_signature,
+            sleep=self.verifier.times.sleep,  # the guard's waits are taken off the response times
         )
         self.session = GuardedSession(guard, verify=config.verify)
         self.session.auth = self.auth
+        self.session.hooks["response"].append(self.verifier.times.answered)  # the waits off `elapsed`
         # What other modules keep for this target's run (under a StashKey of their own), never in globals.
         self.stash = pytest.Stash()
 

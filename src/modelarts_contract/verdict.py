@@ -15,6 +15,7 @@ from typing import Any
 PASSED, FAILED, STOPPED = "PASSED", "FAILED", "STOPPED"
 GOOD, BAD, PARTIAL = "good", "bad", "partial"  # the tone a report styles the line in
 EXIT_ENVIRONMENT, EXIT_INCOMPLETE = 6, 7  # the suite's own statuses (modelarts_contract.environment)
+_OWN = "outside the contract:"  # a failure that is no clause's
 _PYTEST_STOPS = {2: "interrupted", 3: "internal error", 4: "usage error", 5: "no tests collected"}
 
 
@@ -26,12 +27,13 @@ class Verdict:
     auth: str
     subset: str | None = None  # which pytest selection narrowed the run (-k, -m, --lf, node ids)
     unused: str | None = None  # settings given but not used (credentials without a base URL)
+    known: tuple[str, ...] = ()  # broken clauses the baseline knows (--baseline): the run may still pass
 
     @property
     def tone(self) -> str:
         if self.word == FAILED:
             return BAD
-        return GOOD if self.word == PASSED and not (self.subset or self.unused) else PARTIAL
+        return GOOD if self.word == PASSED and not (self.subset or self.unused or self.known) else PARTIAL
 
     def line(self) -> str:
         return f"{self.word}: {self.why} (target: {self.target}; auth: {self.auth})"
@@ -48,6 +50,8 @@ class Verdict:
 def _why(status: int | None, stopped: str | None, broken: list[str], checked: int) -> tuple[str, str]:
     if status == EXIT_ENVIRONMENT:
         return STOPPED, f"environment problem, not a contract verdict: {stopped or 'see the log'}"
+    if broken and broken[0].startswith(_OWN):  # an objective or the baseline, not a clause
+        return FAILED, "; ".join(broken) + (f"; then {stopped}" if stopped else "")
     if broken:
         clauses = f"{len(broken)} of {checked} clauses broken ({', '.join(broken)})"
         return FAILED, clauses + (f"; then {stopped}" if stopped else "")
@@ -65,11 +69,26 @@ def as_mapping(value: object) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
+def _beyond_contract(ledger: Mapping[str, Any], known: Mapping[str, Any]) -> list[str]:
+    """What fails a run besides the contract's clauses: an expired baseline entry, the user's
+    response-time objective (--max-response-time) broken and not known."""
+    expired = sorted(as_mapping(as_mapping(ledger.get("baseline")).get("expired")))
+    failing = [f"{_OWN} baseline entry expired ({', '.join(expired)})"] if expired else []
+    for cid, slo in as_mapping(ledger.get("slo")).items():
+        over = as_mapping(slo).get("over")
+        if isinstance(over, int) and over and cid not in known:
+            failing.append(f"{_OWN} objective {cid} broken ({over} answers slower than {slo.get('limit')} s)")
+    return failing
+
+
 def verdict_of(ledger: Mapping[str, Any]) -> Verdict:
     """The verdict from a ledger document (or the same facts, before it is written)."""
     records = ledger.get("clauses")
     clauses: Mapping[str, Any] = records if isinstance(records, Mapping) else {}
+    known = as_mapping(as_mapping(ledger.get("baseline")).get("known"))
     broken = sorted(cid for cid, rec in clauses.items() if isinstance(rec, Mapping) and rec.get("broken"))
+    known_broken = tuple(cid for cid in broken if cid in known)
+    broken = [cid for cid in broken if cid not in known] or _beyond_contract(ledger, known)
     run = as_mapping(ledger.get("run"))
     options = as_mapping(run.get("options"))
     status, stopped = ledger.get("exitstatus"), ledger.get("stopped")
@@ -79,6 +98,8 @@ def verdict_of(ledger: Mapping[str, Any]) -> Verdict:
         broken,
         len(clauses),
     )
+    if word == PASSED and known_broken:
+        why = f"{why} beyond the baseline ({len(known_broken)} known broken: {', '.join(known_broken)})"
     subset, unused = run.get("subset"), run.get("unused")
     return Verdict(
         word=word,
@@ -87,4 +108,5 @@ def verdict_of(ledger: Mapping[str, Any]) -> Verdict:
         auth=str(options.get("auth") or "unknown"),
         subset=subset if isinstance(subset, str) else None,
         unused=unused if isinstance(unused, str) else None,
+        known=known_broken,
     )

@@ -24,6 +24,7 @@ def test_generated_request(case, target):
         {name: values[0] for name, values in response.headers.items()},
         response.content,
         target.redactor,
+        elapsed=response.elapsed,
     )
     target.verifier.run_all(CHECKS, exchange)
     case.validate_response(response, transport_kwargs={"session": target.session})

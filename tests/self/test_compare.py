@@ -59,6 +59,7 @@ def test_every_category_and_exit_1_on_a_newly_broken_clause(tmp_path, capsys):
         "newly broken": ["R9.pages"],
         "fixed": ["R9.size"],
         "still broken": ["R9.current"],
+        "known": [],
         "data changed": ["R9.window"],
         "no longer exercised": ["R10.name"],
         "newly exercised": ["R11.order"],
@@ -165,3 +166,22 @@ def test_hostile_text_from_a_ledger_is_neutralised(tmp_path, capsys):
     assert not any(c in out for c in "\x1b\x07\r\u202e")
     assert "\\x1b]0;owned\\x07\\u202e" in out
     assert "\nfake: line" not in out  # the line break is shown, not obeyed
+
+
+def test_a_clause_in_the_new_runs_baseline_is_known_not_newly_broken(tmp_path, capsys):
+    """The transcript's runs: held, then broken (newly: exit 1), then broken and baselined (known:
+    exit 0); a known clause that breaks beyond its baseline again is still broken, not newly."""
+    held = write(tmp_path / "1.json", ledger({"R9.pages": "held", "R9.size": "held"}))
+    broken = write(tmp_path / "2.json", ledger({"R9.pages": "broken", "R9.size": "held"}))
+    known = write(tmp_path / "3.json", ledger({"R9.pages": "known", "R9.size": "held"}))
+    assert compare_main([str(held), str(broken)]) == 1
+    assert sections(capsys.readouterr().out)["newly broken"] == ["R9.pages"]
+    assert compare_main([str(broken), str(known)]) == 0
+    found = sections(capsys.readouterr().out)
+    assert found["known"] == ["R9.pages"] and found["newly broken"] == []
+    assert compare_main([str(held), str(known)]) == 0
+    assert sections(capsys.readouterr().out)["known"] == ["R9.pages"]
+    assert compare_main([str(known), str(broken)]) == 0
+    assert sections(capsys.readouterr().out)["still broken"] == ["R9.pages"]
+    assert compare_main([str(known), str(held)]) == 0
+    assert sections(capsys.readouterr().out)["fixed"] == ["R9.pages"]

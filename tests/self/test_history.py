@@ -43,6 +43,23 @@ def test_runs_from_report_directories_and_ledger_files_are_ordered_by_their_time
     assert runs == [("3", "2026-11-03"), ("2", "2026-11-02"), ("1", "2026-11-01")]  # latest first
 
 
+def test_a_clause_in_a_runs_baseline_is_known_in_its_row_and_on_the_page(tmp_path):
+    """Held, broken, then broken but in the baseline: three glyphs, the latest verdict "known"."""
+    for day, verdict in enumerate(("held", "broken", "known")):
+        document = nightly(day)
+        write(
+            tmp_path / "ci" / f"{day}.json",
+            ledger({**dict.fromkeys(CLAUSES, "held"), "R9.pages": verdict}, written=document["written"]),
+        )
+    out = tmp_path / "out"
+    assert history_main([str(tmp_path / "ci"), "-o", str(out)]) == 0
+    md = (out / "history.md").read_text(encoding="utf-8")
+    assert re.search(r"^\| R9\.pages \| known \| 2026-11-03 02:00 UTC \| 2 \| ✓✗⊘ \|$", md, re.M)
+    assert "⊘ known" in md  # the legend names the glyph
+    page = (out / "history.html").read_text(encoding="utf-8")
+    assert '<span class="known">⊘ known</span>' in page
+
+
 def test_a_ledger_without_a_time_is_ordered_by_its_file_time(tmp_path):
     old = write(tmp_path / "old.json", ledger({"R9.pages": "held"}, written=None))
     new = write(tmp_path / "new.json", ledger({"R9.pages": "broken"}, written=None))

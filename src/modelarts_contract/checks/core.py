@@ -23,6 +23,7 @@ from modelarts_contract.outputs import write_atomically
 from modelarts_contract.redact import Redactor
 from modelarts_contract.sources import SourceError, render_source
 from modelarts_contract.stops import AnswerTooLarge
+from modelarts_contract.timings import SLO_CLAUSE, SLO_OPTION, ResponseTimes
 
 NOT_JSON = object()
 P = ParamSpec("P")
@@ -40,6 +41,7 @@ class Exchange:
     content: bytes
     reproduce: str  # a runnable, redacted command
     truncated_at: int | None = None  # the body was larger than the transport reads: cut here
+    elapsed: float | None = None  # seconds from the send to the body's last byte, the suite's waits off
     short_of: tuple[int, int] | None = None  # (received, Content-Length): cut short twice by the target
 
     @classmethod
@@ -50,6 +52,7 @@ class Exchange:
         headers: Mapping[str, str],
         content: bytes,
         redactor: Redactor,
+        elapsed: float | None = None,
     ) -> Exchange:
         sent = dict(request.headers)
         return cls(
@@ -61,13 +64,19 @@ class Exchange:
             content=content,
             reproduce=redactor.curl(request.url or "", sent),
             truncated_at=getattr(request, "truncated_at", None),  # the transport marks the request
+            elapsed=elapsed,
             short_of=getattr(request, "short_of", None),
         )
 
     @classmethod
     def from_response(cls, response: requests.Response, redactor: Redactor) -> Exchange:
         return cls.from_prepared(
-            response.request, response.status_code, response.headers, response.content, redactor
+            response.request,
+            response.status_code,
+            response.headers,
+            response.content,
+            redactor,
+            elapsed=response.elapsed.total_seconds(),
         )
 
     @cached_property
@@ -247,8 +256,17 @@ class UndeclaredClause(RuntimeError):
 class Verifier:
     """Runs registered checks on exchanges, writing every verdict to the run's ledger."""
 
-    def __init__(self, contract: Contract, redactor: Redactor, book: Ledger, *, strict: bool = False) -> None:
+    def __init__(
+        self,
+        contract: Contract,
+        redactor: Redactor,
+        book: Ledger,
+        *,
+        strict: bool = False,
+        times: ResponseTimes | None = None,
+    ) -> None:
         self.contract = contract
+        self.times = times or ResponseTimes()  # every judged exchange's response time
         self.redactor = redactor
         self.ledger = book
         self.strict = strict  # report undocumented fields (R8 allows them by default)
@@ -300,13 +318,17 @@ class Verifier:
             entry(self, *args, **kwargs)
 
     def run_all(self, checks: Iterable[ExchangeCheck], exchange: Exchange) -> None:
-        """Run every check, so each broken clause is counted, then fail with all of them."""
+        """Run every check, so each broken clause is counted, then fail with all of them (and with
+        the user's response-time objective, when the answer was slower)."""
         failures: list[ClauseViolation] = []
+        seconds = self.times.record(exchange.elapsed, exchange.status, exchange.reproduce)
         for entry in checks:
             try:
                 self.run(entry, exchange)
             except ClauseViolation as violation:
                 failures.append(violation)
+        if seconds is not None and self.times.too_slow(seconds):
+            failures.append(self._too_slow(seconds, exchange))
         if failures:
             raise Violations(failures)
         if exchange.truncated_at is not None:  # nothing broken in what was read, and the rest unread
@@ -316,3 +338,7 @@ class Verifier:
                 f"MODELARTS_MAX_RESPONSE_BYTES): not read past that, so not judged; request: "
                 f"{exchange.reproduce}"
             )
+
+    def _too_slow(self, seconds: float, exchange: Exchange) -> ClauseViolation:
+        expected = f"an answer within {self.times.limit:g} s ({SLO_OPTION})"
+        return ClauseViolation(SLO_CLAUSE, expected, f"answered in {seconds:.3f} s", exchange, self.redactor)

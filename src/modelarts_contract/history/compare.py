@@ -10,17 +10,19 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from modelarts_contract.neutral import neutral
-from modelarts_contract.report.model import BROKEN, DATA_CHANGED, HELD, NOT_EXERCISED
+from modelarts_contract.report.model import BROKEN, DATA_CHANGED, HELD, KNOWN, NOT_EXERCISED
 
 from .runs import TIMING_KEYS, Run
 
+_BROKEN = (BROKEN, KNOWN)  # a known clause is broken too: only its verdict is accepted
 ACTUAL_LIMIT = 160  # characters of a newly broken clause's first failure shown
 
 # (name, does the clause with verdicts (old, new) belong here): first match wins.
 CATEGORIES: tuple[tuple[str, Callable[[str, str], bool]], ...] = (
-    ("newly broken", lambda old, new: new == BROKEN and old != BROKEN),
-    ("fixed", lambda old, new: old == BROKEN and new == HELD),
-    ("still broken", lambda old, new: old == BROKEN and new == BROKEN),
+    ("newly broken", lambda old, new: new == BROKEN and old not in _BROKEN),
+    ("fixed", lambda old, new: old in _BROKEN and new == HELD),
+    ("still broken", lambda old, new: old in _BROKEN and new == BROKEN),
+    ("known", lambda old, new: new == KNOWN),  # broken, and in the new run's baseline
     ("data changed", lambda old, new: new == DATA_CHANGED),
     ("no longer exercised", lambda old, new: old != NOT_EXERCISED and new == NOT_EXERCISED),
     ("newly exercised", lambda old, new: old == NOT_EXERCISED and new == HELD),

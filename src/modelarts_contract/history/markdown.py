@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from modelarts_contract.neutral import neutral
 from modelarts_contract.report.markdown import _cell
-from modelarts_contract.report.model import BROKEN
+from modelarts_contract.report.model import BROKEN, KNOWN
 
 from .model import LEGEND, History
 
@@ -47,7 +47,7 @@ def render_markdown(history: History) -> str:
     ]
     lines.append("| --- | --- | --- | --- | --- | --- |")
     for n, run in list(enumerate(runs, 1))[-RUNS_IN_FULL:][::-1]:
-        broken = sum(1 for v in run.verdicts.values() if v == BROKEN)
+        broken = sum(1 for v in run.verdicts.values() if v in (BROKEN, KNOWN))
         lines.append(
             f"| {n} | {run.when} | {_number(run.requests)} | {broken} | {_number(run.exitstatus)} | {cell(run.name)} |"
         )

@@ -10,12 +10,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from modelarts_contract.report.model import BROKEN, DATA_CHANGED, HELD, NOT_EXERCISED
+from modelarts_contract.report.model import BROKEN, DATA_CHANGED, HELD, KNOWN, NOT_EXERCISED
 
 from .runs import Run
 
 # Shapes, not colours, carry the verdict (the page colours them too).
-GLYPHS = {HELD: "✓", BROKEN: "✗", DATA_CHANGED: "≈", NOT_EXERCISED: "·"}
+GLYPHS = {HELD: "✓", BROKEN: "✗", KNOWN: "⊘", DATA_CHANGED: "≈", NOT_EXERCISED: "·"}
 LEGEND = ", ".join(f"{glyph} {verdict}" for verdict, glyph in GLYPHS.items())
 
 

@@ -9,17 +9,17 @@ from __future__ import annotations
 from html import escape
 
 from modelarts_contract.neutral import neutral
-from modelarts_contract.report.model import BROKEN, DATA_CHANGED, HELD, NOT_EXERCISED
+from modelarts_contract.report.model import BROKEN, DATA_CHANGED, HELD, KNOWN, NOT_EXERCISED
 
 from .model import GLYPHS, ClauseHistory, History
 from .plot import Series, line_plot
 
 RUNS_IN_FULL = 50  # the latest runs listed one per row; the strips and the plots hold them all
 RUNS_IN_COLOUR = 90  # the latest runs of a strip drawn as dated, coloured segments
-_CLASS = {HELD: "held", BROKEN: "broken", NOT_EXERCISED: "none", DATA_CHANGED: "changed"}
+_CLASS = {HELD: "held", BROKEN: "broken", KNOWN: "known", NOT_EXERCISED: "none", DATA_CHANGED: "changed"}
 
 _CSS = """
-:root{--held:#1a7f37;--broken:#cf222e;--none:#6e7781;--changed:#9a6700;--line:#d0d7de;--soft:#f6f8fa}
+:root{--held:#1a7f37;--broken:#cf222e;--known:#bc4c00;--none:#6e7781;--changed:#9a6700;--line:#d0d7de;--soft:#f6f8fa}
 *{box-sizing:border-box}
 body{margin:0;padding:20px clamp(10px,4vw,36px);font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;
  color:#1f2328;overflow-wrap:anywhere}
@@ -39,7 +39,7 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}
 .scroll{overflow-x:auto;max-width:100%}
 .strip{direction:rtl;overflow-x:auto;max-width:100%;white-space:nowrap}
 .strip>span{direction:ltr;display:inline-block;font-size:15px;letter-spacing:1px}
-.held{color:var(--held)}.broken{color:var(--broken);font-weight:700}.none{color:var(--none)}
+.held{color:var(--held)}.known{color:var(--known)}.broken{color:var(--broken);font-weight:700}.none{color:var(--none)}
 .changed{color:var(--changed)}.old{color:#57606a}
 .legend span{margin-right:14px;white-space:nowrap}
 footer{margin-top:20px;color:#57606a;font-size:12.5px}
@@ -92,7 +92,7 @@ def _runs_table(history: History) -> str:
     rows = "".join(
         f"<tr><td class=num>{n}</td><td>{escape(run.when)}</td>"
         f"<td class=num>{'—' if run.requests is None else run.requests}</td>"
-        f"<td class=num>{sum(1 for v in run.verdicts.values() if v == BROKEN)}</td>"
+        f"<td class=num>{sum(1 for v in run.verdicts.values() if v in (BROKEN, KNOWN))}</td>"
         f"<td class=num>{'—' if run.exitstatus is None else run.exitstatus}</td>"
         f"<td><code>{escape(run.name)}</code></td></tr>"
         for n, run in latest
@@ -138,7 +138,7 @@ def render_html(history: History) -> str:
 <th>Every run, oldest to newest</th></tr></thead><tbody>{rows}</tbody></table>
 <h2>Runs (latest first)</h2>
 {_runs_table(history)}
-<footer>Verdicts as on each run's conformance report: broken &gt; data changed &gt; held &gt; not exercised.
+<footer>Verdicts as on each run's conformance report: broken (known: in the run's baseline) &gt; data changed &gt; held &gt; not exercised.
 "Changes" counts verdict changes from one run to the next: a high count is a clause that flaps.</footer>
 </body></html>
 """

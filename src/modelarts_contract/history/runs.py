@@ -17,7 +17,7 @@ from typing import Any
 
 from modelarts_contract.ledger_file import LEDGER_NAME, LedgerError, read_ledger, written_at
 from modelarts_contract.neutral import neutral
-from modelarts_contract.report.model import NOT_EXERCISED, validate, verdict
+from modelarts_contract.report.model import BROKEN, KNOWN, NOT_EXERCISED, validate, verdict
 
 TIMING_KEYS = ("p50", "p95", "max")
 
@@ -93,12 +93,19 @@ def load_run(path: Path) -> Run:
     return Run(
         path=path,
         written=written_at(document),
-        verdicts={cid: verdict(record) for cid, record in records.items()},
+        verdicts={cid: _known(verdict(record), cid, document) for cid, record in records.items()},
         first_actual=failures,
         requests=_requests(document),
         timings=read_timings(document),
         exitstatus=status if type(status) is int else None,
     )
+
+
+def _known(found: str, clause_id: str, document: Mapping[str, Any]) -> str:
+    """A broken clause the run's baseline knew (the ledger's "baseline" record) is known."""
+    record = document.get("baseline")
+    known = record.get("known") if isinstance(record, dict) else None
+    return KNOWN if found == BROKEN and isinstance(known, dict) and clause_id in known else found
 
 
 def find_ledgers(folder: Path) -> list[Path]:

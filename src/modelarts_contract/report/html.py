@@ -10,6 +10,7 @@ import html
 from modelarts_contract.neutral import neutral
 from modelarts_contract.verdict import PASSED
 
+from .extras import html_extras
 from .model import BROKEN, DATA_CHANGED, HELD, NOT_EXERCISED, ClauseRow, Report
 
 
@@ -103,12 +104,13 @@ def _headline(report: Report) -> str:
     )
 
 
-def _row(row: ClauseRow, has_catalogue: bool) -> str:
+def _row(row: ClauseRow, has_catalogue: bool, known: bool = False) -> str:
     cls = _CLASS[row.verdict]
+    label = f"{row.verdict}, known" if known and row.verdict == BROKEN else row.verdict
     proven = _tags(row.proven_by) if has_catalogue else '<span class="muted">catalogue unavailable</span>'
     cells = [
         f'<td class="id">{escape(row.id)}</td>',
-        f'<td><span class="badge {cls}">{escape(row.verdict)}</span></td>',
+        f'<td><span class="badge {cls}">{escape(label)}</span></td>',
         f'<td class="num">{row.exercised}</td>',
         f'<td>{escape(row.text)}<div class="src">source: {_source(row)}</div></td>',
         f"<td>{_tags(row.checks)}</td>",
@@ -148,7 +150,7 @@ def render_html(report: Report) -> str:
     unknown = ""
     if report.unknown:
         unknown = f"<h2>Clause ids the spec lacks</h2>{_tags(tuple(report.unknown))}"
-    rows = "".join(_row(r, report.has_catalogue) for r in report.rows)
+    rows = "".join(_row(r, report.has_catalogue, r.id in report.extras.known) for r in report.rows)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1">
@@ -161,7 +163,7 @@ def render_html(report: Report) -> str:
 <table><colgroup><col style="width:16%"><col style="width:9%"><col style="width:7%">
 <col style="width:32%"><col style="width:15%"><col style="width:21%"></colgroup><thead><tr><th>Clause</th><th>Verdict</th><th>Exercised</th><th>Text and source</th><th>Check</th>
 <th>Proven by (mutant)</th></tr></thead>
-<tbody>{rows}</tbody></table>{unknown}
+<tbody>{rows}</tbody></table>{html_extras(report.extras)}{unknown}
 <footer>Verdicts: broken &gt; data changed &gt; held &gt; not exercised (the first that applies).
 Exercised counts the times a check evaluated the clause. Source links lead into docs/contract.md of
 the suite's repository. Reproduction commands read the token from

@@ -7,6 +7,7 @@ import re
 from modelarts_contract.neutral import neutral
 from modelarts_contract.verdict import PASSED
 
+from .extras import markdown_extras
 from .model import BROKEN, ClauseRow, Report
 
 _SPECIAL = re.compile(r"([\\`*_<>&|\[\]])")  # Markdown's and HTML's: escaped with a backslash, no entities
@@ -97,6 +98,7 @@ def render_markdown(report: Report) -> str:
     ]
     for row in report.rows:
         verdict = f"**{row.verdict}**" if row.verdict == BROKEN else row.verdict
+        verdict += " (known)" if row.id in report.extras.known and row.verdict == BROKEN else ""
         proven = _list(row.proven_by) if report.has_catalogue else "(catalogue unavailable)"
         lines.append(
             f"| `{row.id}` | {verdict} | {row.exercised} | {_cell(row.text)} | {_source(row)} "
@@ -107,6 +109,7 @@ def render_markdown(report: Report) -> str:
         lines += ["", "## Broken clauses", ""]
         for row in broken:
             lines += _failure(row)
+    lines += markdown_extras(report.extras, _cell)
     if report.unknown:
         lines += ["", "## Clause ids the spec lacks", "", _list(tuple(report.unknown)), ""]
     return "\n".join(lines).rstrip() + "\n"

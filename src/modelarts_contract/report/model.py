@@ -24,9 +24,12 @@ from modelarts_contract.redact import REDACTED
 from modelarts_contract.sources import SourceError, parse_source
 from modelarts_contract.verdict import Verdict, as_mapping, verdict_of
 
+from .extras import Extras, read_extras
+
 EMBEDDED = "embedded reference server"  # what a ledger of a run without a base URL names as target
 HELD, BROKEN, NOT_EXERCISED, DATA_CHANGED = "held", "broken", "not exercised", "data changed"
 VERDICTS = (HELD, BROKEN, NOT_EXERCISED, DATA_CHANGED)
+KNOWN = "known"  # broken, and in the run's baseline (--baseline): compare and history tell it apart
 DEFAULT_TITLE = 'ModelArts "Obtaining User Image Groups" — contract conformance'
 FAILURE_KEYS = ("request", "expected", "actual")
 
@@ -154,6 +157,7 @@ class Report:
     has_catalogue: bool
     verdict: Verdict
     facts: dict[str, str]  # what a nightly compares first: seed, requests, duration, pace, budget
+    extras: Extras = dataclasses.field(default_factory=Extras)  # baseline, response times, objective
 
 
 def redact_url(url: str | None) -> str:
@@ -198,6 +202,7 @@ def build_report(
             verdict_of(ledger), target=redact_url(target or recorded_target) or "unknown"
         ),
         facts=run_facts(ledger),
+        extras=read_extras(ledger),
     )
 
 
@@ -218,7 +223,8 @@ def run_facts(ledger: Mapping[str, Any]) -> dict[str, str]:
     run, transport = as_mapping(ledger.get("run")), as_mapping(ledger.get("transport"))
     options = as_mapping(run.get("options"))
     sent, budget = _number(transport.get("sent")), _number(options.get("max_requests"))
-    rate, paced = _number(options.get("rate_per_second")), _number(transport.get("paced"))
+    pace = "rate_limit" if "rate_limit" in options else "rate_per_second"  # the name since the option table
+    rate, paced = _number(options.get(pace)), _number(transport.get("paced"))
     duration, seed = _number(run.get("duration_s")), run.get("seed")
     facts = {
         "Seed": str(seed) if isinstance(seed, int) else None,
@@ -227,7 +233,7 @@ def run_facts(ledger: Mapping[str, Any]) -> dict[str, str]:
         else None,
         "Duration": f"{duration:.1f} s" if duration is not None else None,
         "Pace": (f"{rate:g}/s" if rate else "none") + (f", {paced:.1f} s waited" if paced is not None else "")
-        if "rate_per_second" in options
+        if pace in options
         else None,
     }
     return {name: value for name, value in facts.items() if value is not None}
