@@ -179,15 +179,8 @@ class Run:
                 self.config = dataclasses.replace(self.config, project_id=config.project_id)
             # One redactor for the run: the signatures the transport sends land where outputs are scrubbed.
             self.redactor = Redactor({*self.redactor.secrets, *config.secrets})
-            target = Target(
-                config,
-                load_contract(),
-                self.outcome.ledger,
-                self.meter,
-                self.redactor,
-                self.outcome.times,
-                renewing,
-            )
+            ledger, times = self.outcome.ledger, self.outcome.times
+            target = Target(config, load_contract(), ledger, self.meter, self.redactor, times, renewing)
             self._stack.enter_context(fence(target.session.guard))
             self._stack.callback(target.session.close)
             self._target = target
