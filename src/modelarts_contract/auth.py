@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple, Protocol
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import requests
@@ -17,8 +17,10 @@ from huaweicloudsdkcore.sdk_request import SdkRequest
 from huaweicloudsdkcore.signer.signer import Signer
 
 TOKEN_HEADER = "X-Auth-Token"
+SECURITY_TOKEN_HEADER = "X-Security-Token"  # temporary AK/SK: sent and signed with the rest
 SDK_DATE_FORMAT = "%Y%m%dT%H%M%SZ"
-AUTH_HEADERS = (TOKEN_HEADER, "Authorization", "X-Sdk-Date")
+AUTH_HEADERS = (TOKEN_HEADER, "Authorization", "X-Sdk-Date", SECURITY_TOKEN_HEADER)
+EXPIRED_MARK = b"expired"  # in a 401's body: the token ran out (renewed once, then re-sent)
 
 
 class _Keys(NamedTuple):
@@ -54,8 +56,47 @@ class TokenAuth(requests.auth.AuthBase):
         return request
 
 
+class TokenSource(Protocol):
+    """The run's IAM token, renewed as it runs out (credentials.iam.TokenKeeper is one)."""
+
+    def current(self) -> str: ...
+
+    def expired(self, token: str | None) -> bool: ...
+
+
+class RenewingTokenAuth(requests.auth.AuthBase):
+    """X-Auth-Token from a source that renews it; a 401 that says the token expired is re-sent once
+    with the new one (through the same adapter, so the transport's rules and budget still hold)."""
+
+    def __init__(self, source: TokenSource) -> None:
+        self._source = source
+
+    def __repr__(self) -> str:
+        return "RenewingTokenAuth(<redacted>)"
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        _strip(request)
+        request.headers[TOKEN_HEADER] = self._source.current()
+        request.hooks.setdefault("response", []).append(self._on_response)
+        return request
+
+    def _on_response(self, response: requests.Response, **kwargs: Any) -> requests.Response:
+        said_expired = EXPIRED_MARK in response.content[:4096].lower()
+        sent = response.request.headers.get(TOKEN_HEADER)
+        if response.status_code != 401 or not said_expired or not self._source.expired(sent):
+            return response
+        again = response.request.copy()
+        again.headers[TOKEN_HEADER] = self._source.current()
+        again.hooks = {"response": []}  # once only
+        retried: requests.Response = response.connection.send(again, **kwargs)
+        retried.history.insert(0, response)
+        return retried
+
+
 class AkSkAuth(requests.auth.AuthBase):
-    """Signs each request the way huaweicloudsdkcore's Signer signs the SDK's own requests."""
+    """Signs each request the way huaweicloudsdkcore's Signer signs the SDK's own requests; with a
+    security token (temporary AK/SK) it adds X-Security-Token before signing, as the SDK's
+    BasicCredentials.sign_request does, so the header is signed with the rest."""
 
     def __init__(
         self,
@@ -64,11 +105,13 @@ class AkSkAuth(requests.auth.AuthBase):
         project_id: str | None,
         signed_at: datetime | None = None,
         signed_query: str | None = None,
+        security_token: str | None = None,
     ) -> None:
         self._signer = Signer(_Keys(ak, sk))
         self._project_id = project_id
         self._signed_at = signed_at  # None: now. A fixed moment makes a stale signature for R1 checks.
         self._signed_query = signed_query  # None: the query as sent. Another makes an R1 near-miss.
+        self._security_token = security_token
 
     def __repr__(self) -> str:
         return "AkSkAuth(<redacted>)"
@@ -79,6 +122,8 @@ class AkSkAuth(requests.auth.AuthBase):
         headers = {"Host": parts.netloc}
         if self._project_id:
             headers["X-Project-Id"] = self._project_id
+        if self._security_token:
+            headers[SECURITY_TOKEN_HEADER] = self._security_token
         if self._signed_at is not None:  # Signer keeps an X-Sdk-Date it is given
             headers["X-Sdk-Date"] = self._signed_at.astimezone(UTC).strftime(SDK_DATE_FORMAT)
         sdk_request = SdkRequest(
@@ -93,7 +138,7 @@ class AkSkAuth(requests.auth.AuthBase):
             body="",
         )
         signed = self._signer.sign(sdk_request).header_params
-        for name in ("Authorization", "X-Sdk-Date", "X-Project-Id"):
+        for name in ("Authorization", "X-Sdk-Date", "X-Project-Id", SECURITY_TOKEN_HEADER):
             if name in signed:
                 request.headers[name] = signed[name]
         return request
@@ -115,10 +160,14 @@ class HeadersAuth(requests.auth.AuthBase):
 
 
 def auth_for(
-    token: str | None, ak: str | None, sk: str | None, project_id: str | None
+    token: str | None,
+    ak: str | None,
+    sk: str | None,
+    project_id: str | None,
+    security_token: str | None = None,
 ) -> requests.auth.AuthBase:
     if ak and sk:
-        return AkSkAuth(ak, sk, project_id)
+        return AkSkAuth(ak, sk, project_id, security_token=security_token)
     if token:
         return TokenAuth(token)
     return NoAuth()

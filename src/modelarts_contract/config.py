@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from modelarts_contract import credentials
 from modelarts_contract.contract import OPERATION_PATH
 from modelarts_contract.near_miss import secret_forms
 from modelarts_contract.options import (
@@ -47,6 +48,11 @@ class SuiteConfig:
     auth_token: str | None = field(default=None, repr=False)
     ak: str | None = field(default=None, repr=False)
     sk: str | None = field(default=None, repr=False)
+    security_token: str | None = field(default=None, repr=False)  # temporary AK/SK
+    os_cloud: str | None = None  # the clouds.yaml entry named (--os-cloud, OS_CLOUD)
+    login: credentials.PasswordLogin | None = field(default=None, repr=False)  # IAM gives the token
+    credential_source: str | None = None  # where the credentials came from (never a value)
+    auth_kind: str | None = None  # credentials.TOKEN, PASSWORD, AKSK or TEMPORARY_AKSK
     max_requests: int = DEFAULT_MAX_REQUESTS
     rate_per_second: float | None = None
     timeout: float = DEFAULT_TIMEOUT
@@ -73,7 +79,8 @@ class SuiteConfig:
     def secrets(self) -> tuple[str, ...]:
         """Values that must never appear in any output: the credentials and every near-miss the
         R1 checks derive from them."""
-        given = tuple(s for s in (self.auth_token, self.ak, self.sk) if s)
+        password = self.login.password if self.login else None
+        given = tuple(s for s in (self.auth_token, self.ak, self.sk, self.security_token, password) if s)
         return given + tuple(sorted(secret_forms(self.auth_token, self.ak) - set(given)))
 
     @property
@@ -87,15 +94,18 @@ class SuiteConfig:
         env = os.environ if env is None else env
         _refuse_empty_base_url(options.get("base_url"), env)
         values = {option.name: option.read(options.get(option.name), env) for option in OPTIONS}
-        _check_target(values)
-        _check_credentials(values)
+        creds = _credentials(values, options, env)
+        if values["project_id"] is None and creds is not None and creds.project_id is not None:
+            values["project_id"] = OPTION["project_id"].read(creds.project_id, {})  # the source's
+        _check_target(values, password=creds is not None and creds.login is not None)
         if (
             values["base_url"] is not None
             and OPTION["rate_limit"].text(options.get("rate_limit"), env) is None
         ):
             values["rate_limit"] = parse_rate(DEFAULT_REMOTE_RATE_LIMIT)  # polite to a real service
         _check_reference_variant(values["reference_variant"], values["base_url"])
-        return cls(**{option.attribute: values[option.name] for option in OPTIONS})
+        fields = {option.attribute: values[option.name] for option in OPTIONS}
+        return cls(**(fields | credentials.config_fields(creds)))
 
     def recorded_options(self) -> dict[str, object]:
         """The options the ledger records (no secret, no target), by name, as the run used them."""
@@ -108,27 +118,34 @@ def _refuse_empty_base_url(given: object, env: Mapping[str, str]) -> None:
         raise ConfigError(f"{_option_label('base_url')} is set but empty: give the target's URL, or unset it")
 
 
-def _check_target(values: Mapping[str, Any]) -> None:
+def _check_target(values: Mapping[str, Any], password: bool) -> None:
     base_url, project_id = values["base_url"], values["project_id"]
     if base_url is None:
         return
-    if not project_id:
+    if not project_id and not password:  # with a password, the token's project will do
         raise ConfigError(f"{_option_label('project_id')} is required when a base URL is given")
     _refuse_operation_path_in(base_url, project_id)
 
 
-def _check_credentials(values: Mapping[str, Any]) -> None:
-    token, ak, sk = values["auth_token"], values["ak"], values["sk"]
-    if token and (ak or sk):
+def _credentials(
+    values: Mapping[str, Any], options: Mapping[str, object], env: Mapping[str, str]
+) -> credentials.Credentials | None:
+    """The credentials in force, by the precedence of docs/staging.md, "Credentials"."""
+    on_line = {name: bool(options.get(name)) for name in ("auth_token", "os_cloud")}
+    token, cloud = values["auth_token"], values["os_cloud"]
+    given = credentials.Given(
+        token, on_line["auth_token"], cloud, on_line["os_cloud"], values["ak"], values["sk"]
+    )
+    try:
+        creds = credentials.for_target(given, env, values["base_url"])
+    except credentials.CredentialsError as exc:
+        raise ConfigError(str(exc)) from None
+    if values["base_url"] is not None and creds is None:
         raise ConfigError(
-            f"give either {_option_label('auth_token')} or AK/SK ({_option_label('ak')} and {_option_label('sk')}), "
-            "not both"
+            f"{_option_label('auth_token')} or AK/SK is required when a base URL is given (or "
+            f"{_option_label('os_cloud')}, or the SDK's credentials file: docs/staging.md, Credentials)"
         )
-    if bool(ak) != bool(sk):
-        given, missing = ("ak", "sk") if ak else ("sk", "ak")
-        raise ConfigError(f"{_option_label(missing)} is missing: {_option_label(given)} needs it (AK/SK)")
-    if values["base_url"] is not None and not (token or ak):
-        raise ConfigError(f"{_option_label('auth_token')} or AK/SK is required when a base URL is given")
+    return creds
 
 
 def _segment_matches(pattern: str, segment: str, project_id: str | None, anything: bool) -> bool:

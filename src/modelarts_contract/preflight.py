@@ -62,9 +62,12 @@ def preflight(target: Target) -> str | None:
         exchange = target.get(PREFLIGHT_QUERY)
     except TargetUnreachable as exc:
         return target.redactor.text(str(exc))
+    c = target.config
     mode = (
-        "AK/SK (HUAWEICLOUD_SDK_AK/SK)"
-        if target.config.auth_mode == "aksk"
+        f"{c.auth_kind} from {c.credential_source}"
+        if c.credential_source
+        else "AK/SK (HUAWEICLOUD_SDK_AK/SK)"
+        if c.auth_mode == "aksk"
         else "token (MODELARTS_AUTH_TOKEN)"
     )
     where = f"{exchange.status} from {target.url()}{_said(exchange)}"

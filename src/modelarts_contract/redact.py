@@ -170,6 +170,10 @@ class Signatures:
 
 class Redactor:
     def __init__(self, secrets: Iterable[str] = ()) -> None:
+        self._index(secrets)
+        self.signatures = Signatures()  # filled by the transport as it sends signed requests
+
+    def _index(self, secrets: Iterable[str]) -> None:
         # Longest first, so a secret that contains another is replaced whole.
         self._secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
         # The runs of every form of every secret, computed once: the scan for them scrubs whole forms
@@ -183,7 +187,11 @@ class Redactor:
                 size = FRAGMENT * max(1, round(len(form) / len(secret)))
                 runs.setdefault(size, _Runs(size)).add(form)
         self._runs = list(runs.values())
-        self.signatures = Signatures()  # filled by the transport as it sends signed requests
+
+    def remember_secret(self, secret: str) -> None:
+        """A secret learnt during the run (an IAM token, a renewed one): scrubbed from now on."""
+        if secret and secret not in self._secrets:
+            self._index([*self._secrets, secret])
 
     def remember_signature(self, signature: str) -> None:
         self.signatures.add(signature)

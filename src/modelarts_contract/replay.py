@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     limits = Limits(timeout=config.timeout, max_body_bytes=config.max_response_bytes)
     guard = Guard(config.base_url, Meter(1 + MAX_RETRIES), limits, witness=redactor.remember_signature)
     session = GuardedSession(guard, verify=config.verify)
-    session.auth = auth_for(config.auth_token, config.ak, config.sk, config.project_id)
+    session.auth = auth_for(config.auth_token, config.ak, config.sk, config.project_id, config.security_token)
     headers = dict(tuple(part.strip() for part in h.split(":", 1)) for h in args.headers if ":" in h)
     try:
         response = session.get(args.url, headers=headers)

@@ -24,6 +24,7 @@ from modelarts_contract import __version__
 from modelarts_contract.baseline import Baseline, baseline_record
 from modelarts_contract.config import ENVIRONMENT, SuiteConfig
 from modelarts_contract.contract import load_contract
+from modelarts_contract.credentials import IamError, RunToken
 from modelarts_contract.fence import fence
 from modelarts_contract.hooks import Catalogue
 from modelarts_contract.ledger_file import stamp
@@ -80,6 +81,9 @@ class Run:
             if shared
             else Meter(config.max_requests, config.rate_per_second, max_duration=config.max_duration)
         )
+        # Password auth: the IAM token of the run; every token it gets is scrubbed from the outputs.
+        self._token = RunToken(config.login, shared, config.timeout, config.verify,
+                               lambda token: self.redactor.remember_secret(token)) if config.login else None  # fmt: skip
 
     # -- the target --------------------------------------------------------------------------
 
@@ -92,11 +96,16 @@ class Run:
                 config = dataclasses.replace(config, other_project_id=other)
             else:
                 config = serve_embedded(config, self._stack, self.catalogue)
+            renewing = None
+            if self._token:  # the token comes from IAM (IamError: exit 6), and so may the project id
+                renewing, project_id, token = self._token.for_target(config.project_id)
+                # The first token in the config: the R1 near misses are derived from it.
+                config = dataclasses.replace(config, project_id=project_id, auth_token=token)
+                self.config = dataclasses.replace(self.config, project_id=config.project_id)
             # One redactor for the run: the signatures the transport sends land where outputs are scrubbed.
             self.redactor = Redactor({*self.redactor.secrets, *config.secrets})
-            target = Target(
-                config, load_contract(), self.outcome.ledger, self.meter, self.redactor, self.outcome.times
-            )
+            ledger, times = self.outcome.ledger, self.outcome.times
+            target = Target(config, load_contract(), ledger, self.meter, self.redactor, times, renewing)
             self._target = target
             self.recording.attach(
                 target.session.guard, config, self.redactor, self.config.base_url or EMBEDDED
@@ -133,6 +142,9 @@ class Run:
     def _first_request(self) -> tuple[str, str] | None:
         try:
             problem = preflight(self.target())
+        except IamError as exc:  # refused or unreachable: nothing was sent to the target
+            self.outcome.involved = True  # the summary and exit 6 follow, as for a target that failed
+            return "environment", self.redactor.text(str(exc))
         except LimitReached as stop:  # a 429 waited out until the budget or the time ran out, say
             return stop.kind, f"{stop} on the first request (retries included)"
         except NotInRecording as stop:
@@ -167,6 +179,7 @@ class Run:
                 directory, c.max_requests, c.rate_per_second, c.max_duration, self.meter.ends_at
             )
             self._shared = {"meter": meter.describe(), "preflight": str(Path(directory) / "preflight.json")}
+            self._shared.update(self._token.for_workers(self.redactor.text) if self._token else {})
             self.meter = meter
         return self._shared
 

@@ -29,7 +29,18 @@ def header_lines(run: Run) -> list[str]:
     first = f"modelarts-contract {__version__}: {run.where()}, auth {c.auth_mode}, budget {c.max_requests}"
     if c.base_url is not None and c.base_url.startswith("https:"):  # nothing to say of TLS over http
         first += f", TLS {f'CA bundle {c.ca_bundle}' if c.ca_bundle else 'system CAs'}"
-    return [first, f"modelarts-contract pace: {pace} ({how})"]
+    return [first, f"modelarts-contract pace: {pace} ({how})", credentials_line(run)]
+
+
+def credentials_line(run: Run) -> str:
+    """The credential source in force and the auth mode, never a value."""
+    c = run.config
+    if c.base_url is None:
+        return f"modelarts-contract credentials: the embedded server's own ({c.auth_mode})"
+    return (
+        f"modelarts-contract credentials: {c.auth_kind} from {c.credential_source} "
+        "(precedence: docs/staging.md, Credentials)"
+    )
 
 
 def findings(

@@ -27,6 +27,7 @@ class Target:
         meter: Meter | None = None,
         redactor: Redactor | None = None,
         times: ResponseTimes | None = None,
+        auth: requests.auth.AuthBase | None = None,  # default: from the config's credentials
     ) -> None:
         if config.base_url is None or config.project_id is None:
             raise ValueError("a target needs a base URL and a project id")
@@ -38,7 +39,9 @@ class Target:
         self.verifier = Verifier(
             contract, self.redactor, ledger or Ledger(), strict=config.strict, times=times
         )
-        self.auth = auth_for(config.auth_token, config.ak, config.sk, config.project_id)
+        self.auth = auth or auth_for(
+            config.auth_token, config.ak, config.sk, config.project_id, config.security_token
+        )
         guard = Guard(
             config.base_url,
             meter or Meter(config.max_requests, config.rate_per_second),

@@ -49,5 +49,6 @@ def test_stale_signature_gets_401(target):
         target.config.sk,
         target.project_id,
         signed_at=datetime.now(UTC) - timedelta(minutes=30),
+        security_token=target.config.security_token,  # temporary keys: only the date is wrong
     )
     _checked(target, target.get({"limit": "1"}, auth=stale), auth.invalid_credentials)

@@ -15,6 +15,7 @@ import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import requests
@@ -23,6 +24,7 @@ from werkzeug.wrappers import Request, Response
 
 from modelarts_contract.auth import AkSkAuth
 from modelarts_contract.reference import ReferenceApp, build_app, data, default_dataset, serve
+from modelarts_contract.reference.iam import Issuer
 
 pytest.importorskip("huaweicloudsdkmodelarts", reason="the sdk extra: pip install .[sdk]")
 
@@ -279,3 +281,76 @@ def test_our_signer_is_verified_by_the_reference_and_can_sign_stale(server):
     assert requests.get(url, params=params, auth=fresh, timeout=10).status_code == 200
     assert requests.get(url, params=params, auth=stale, timeout=10).json()["error_code"] == "ModelArts.0203"
     assert requests.get(url, params=params, auth=wrong, timeout=10).status_code == 401
+
+
+TEMPORARY_SCRIPT = textwrap.dedent(
+    """
+    import json, sys
+    from huaweicloudsdkcore.auth.credentials import BasicCredentials
+    from huaweicloudsdkcore.exceptions.exceptions import SdkException
+    from huaweicloudsdkcore.sdk_request import SdkRequest
+    from huaweicloudsdkmodelarts.v1 import ListImageGroupRequest, ModelArtsClient
+
+    url, ak, sk, security_token, project, host, date = sys.argv[1:8]
+
+    def call(token):
+        credentials = BasicCredentials(ak, sk, project).with_security_token(token)
+        client = ModelArtsClient.new_builder().with_credentials(credentials).with_endpoints([url]).build()
+        try:
+            return client.list_image_group(ListImageGroupRequest(limit=3)).status_code
+        except SdkException as e:
+            return getattr(e, "status_code", None)
+
+    # The SDK's own signing path for temporary keys (BasicCredentials.sign_request), at a fixed moment.
+    request = SdkRequest(method="GET", schema="http", host=host, resource_path=f"/v1/{project}/images/group",
+                         query_params=[("limit", "3")], header_params={"X-Project-Id": project, "X-Sdk-Date": date})
+    signed = BasicCredentials(ak, sk, project).with_security_token(security_token).sign_request(request)
+    print(json.dumps({"sdk": call(security_token), "wrong": call("sts-not-issued-0000"),
+                      "headers": {k: v for k, v in signed.header_params.items()}}))
+    """
+)
+
+
+def run_script(script: str, args: list[str], home: Path) -> dict:
+    """`script` in a subprocess with HOME in `home` (importing the SDK writes there); its last line."""
+    command = [sys.executable, "-c", script, *args]
+    env = {**os.environ, "HOME": str(home)}
+    proc = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.slow
+def test_the_official_sdk_with_temporary_keys_and_our_signer_agree(tmp_path):
+    """Temporary AK/SK: the SDK's client gets 200 with its security token and 401 with another, and
+    our AkSkAuth sends the very headers the SDK's own signing path makes (X-Security-Token signed)."""
+    issuer = Issuer(default_dataset().projects)
+    keys = issuer.issue_keys(data.MAIN_PROJECT_ID, 900)
+    moment = datetime.now(UTC).replace(microsecond=0)
+    with serve(build_app(default_dataset(), iam=issuer)) as running:
+        host = running.url.split("//", 1)[1]
+        args = [
+            running.url,
+            keys.credentials.ak,
+            keys.credentials.sk,
+            keys.security_token,
+            data.MAIN_PROJECT_ID,
+        ]
+        args += [host, moment.strftime("%Y%m%dT%H%M%SZ")]
+        result = run_script(TEMPORARY_SCRIPT, args, tmp_path)
+        ours = AkSkAuth(
+            keys.credentials.ak,
+            keys.credentials.sk,
+            data.MAIN_PROJECT_ID,
+            signed_at=moment,
+            security_token=keys.security_token,
+        )
+        url = f"{running.url}/v1/{data.MAIN_PROJECT_ID}/images/group?limit=3"
+        sent = ours(requests.Request("GET", url).prepare()).headers
+        answered = requests.get(url, auth=ours, timeout=10).status_code
+    assert (result["sdk"], result["wrong"]) == (200, 401)
+    sdk_headers = result["headers"]
+    assert "x-security-token" in sdk_headers["Authorization"]
+    for name in ("Authorization", "X-Security-Token", "X-Sdk-Date"):
+        assert sent[name] == sdk_headers[name], name
+    assert answered == 200

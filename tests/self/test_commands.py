@@ -51,7 +51,7 @@ def test_help_lists_the_commands_and_the_suite_options_not_pytest_s(capsys, suit
     assert listed == ["run", "compare", "history", "judge", "drift", "report", "reference"]
     assert "--base-url BASE_URL" in out and "--report-dir DIR" in out and "MODELARTS_MAX_REQUESTS]" in out
     assert "usage: pytest" not in out and "--capture" not in out  # none of pytest's 300 lines
-    assert len(out.splitlines()) < 80 and suite_args == []
+    assert len(out.splitlines()) < 100 and suite_args == []  # pytest's own help: over 300
 
 
 @pytest.mark.parametrize("command", ["compare", "history", "judge", "drift", "report", "reference"])

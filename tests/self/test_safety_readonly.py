@@ -11,6 +11,7 @@ import pytest
 from tests.self.helpers import remote_env, run_suite
 
 from modelarts_contract.reference import build_app, data, default_dataset, serve
+from modelarts_contract.reference.iam import IamApp, Issuer, write_credentials
 
 pytestmark = pytest.mark.e2e  # each test runs the contract suite against a server (a subprocess)
 
@@ -69,3 +70,28 @@ def test_no_phase_or_check_gets_another_method_through(tmp_path):
     probes = [r for r in recorded if r.headers.get("X-Auth-Token") != data.MAIN_TOKEN]
     assert len(probes) > 10
     assert run.transport["sent"] == len(recorded)
+
+
+def test_a_password_run_sends_one_post_to_iam_and_only_get_to_the_target(tmp_path):
+    """The one exception to GET only: the IAM token request (password credentials), to the IAM
+    origin only, once per run however many xdist workers share it (the controller fetches it)."""
+    issuer = Issuer(default_dataset().projects)
+    with serve(build_app(default_dataset(), iam=issuer)) as server, serve(IamApp(issuer)) as iam:
+        write_credentials(tmp_path / "creds", iam.url, issuer)
+        env = remote_env(
+            server.url,
+            MODELARTS_AUTH_TOKEN="",
+            MODELARTS_PROJECT_ID="",
+            OS_CLOUD="reference-password",
+            OS_CLIENT_CONFIG_FILE=str(tmp_path / "creds" / "clouds.yaml"),
+            OS_CLIENT_SECURE_FILE=str(tmp_path / "creds" / "secure.yaml"),
+            HOME=str(tmp_path),
+        )
+        run = run_suite(env, "-n", "2", cwd=tmp_path)
+        recorded, to_iam = server.requests.snapshot(), iam.requests.snapshot()
+    assert run.code == 0, run.output[-4000:]
+    assert {r.method for r in recorded} == {"GET"} and run.transport["sent"] == len(recorded)
+    assert [(r.method, r.path) for r in to_iam] == [("POST", "/v3/auth/tokens")]
+    assert (
+        len({r.headers.get("X-Auth-Token") for r in recorded if "X-Auth-Token" in r.headers}) > 1
+    )  # R1 probes

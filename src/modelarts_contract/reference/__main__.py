@@ -10,11 +10,13 @@ import argparse
 import ipaddress
 import sys
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Protocol
 
 from .app import ReferenceApp, build_app
-from .data import Dataset, DatasetError, default_dataset, load_dataset
-from .server import start
+from .data import Credentials, Dataset, DatasetError, default_dataset, load_dataset
+from .iam import IamApp, Issuer, write_credentials
+from .server import RunningServer, start
 
 EXAMPLE_DATA = "examples/datasets/small-tenant.json"  # in the source tree
 FORMAT_DOC = "python -m pydoc modelarts_contract.reference.data"
@@ -45,7 +47,49 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--data", help=f"dataset JSON file (example: {EXAMPLE_DATA}; format: {FORMAT_DOC})")
     p.add_argument("--variant", help=f"serve a named variant of the catalogue instead ({SERVES_VARIANTS})")
     p.add_argument("--allow-remote", action="store_true", help="allow a non-loopback --host")
+    p.add_argument(
+        "--iam-port",
+        type=int,
+        help="also serve an IAM stand-in on this port (password tokens, temporary AK/SK); 0 picks one",
+    )
+    p.add_argument(
+        "--credentials-dir",
+        help="with --iam-port: write clouds.yaml, secure.yaml, an SDK credentials file and temporary.env here",
+    )
     return p
+
+
+def _exports(url: str, main: Credentials | None, other: Credentials | None) -> list[str]:
+    exports = [f"MODELARTS_BASE_URL={url}"]
+    if main:
+        exports += [f"MODELARTS_PROJECT_ID={main.project_id}", f"MODELARTS_AUTH_TOKEN={main.token}"]
+    if other:
+        exports.append(f"MODELARTS_OTHER_PROJECT_ID={other.project_id}")
+    # A target given by URL is paced at 10/s by default, loopback included (a tunnel to staging
+    # looks like localhost too); this local stand-in needs no pacing.
+    exports.append("MODELARTS_RATE_LIMIT=none")
+    return exports
+
+
+def _refusal(args: argparse.Namespace) -> str | None:
+    if not args.allow_remote and not _is_loopback(args.host):
+        return f"refusing to bind {args.host}: not a loopback address (use --allow-remote)"
+    if args.credentials_dir and args.iam_port is None:
+        return "--credentials-dir needs --iam-port (the IAM stand-in the credentials are for)"
+    return None
+
+
+def _start_iam(app: ReferenceApp, dataset: Dataset, args: argparse.Namespace) -> RunningServer | None:
+    """With --iam-port: the IAM stand-in, whose tokens and temporary keys `app` then accepts."""
+    if args.iam_port is None:
+        return None
+    app.iam = Issuer(dataset.projects)
+    running = start(IamApp(app.iam), args.host, args.iam_port, log_requests=True)
+    if args.credentials_dir:
+        print("\n".join(write_credentials(Path(args.credentials_dir), running.url, app.iam)))
+    else:
+        print(f"IAM stand-in on {running.url}/v3 (--credentials-dir DIR writes a clouds.yaml for it)")
+    return running
 
 
 def _build(dataset: Dataset, variant: str | None, catalogue: Mapping[str, Servable] | None) -> ReferenceApp:
@@ -63,8 +107,9 @@ def _build(dataset: Dataset, variant: str | None, catalogue: Mapping[str, Servab
 def main(argv: list[str] | None = None, catalogue: Mapping[str, Servable] | None = None) -> int:
     """The server; `catalogue` (variants by name) lets --variant serve one of them."""
     args = _parser().parse_args(argv)
-    if not args.allow_remote and not _is_loopback(args.host):
-        print(f"refusing to bind {args.host}: not a loopback address (use --allow-remote)", file=sys.stderr)
+    refusal = _refusal(args)
+    if refusal is not None:
+        print(refusal, file=sys.stderr)
         return 2
     try:
         dataset = load_dataset(args.data) if args.data else default_dataset()
@@ -77,6 +122,7 @@ def main(argv: list[str] | None = None, catalogue: Mapping[str, Servable] | None
         print(f"cannot build variant {args.variant!r}: {exc}", file=sys.stderr)
         return 2
     running = start(app, args.host, args.port, log_requests=True)
+    iam = _start_iam(app, dataset, args)
     main_p = dataset.projects[0] if dataset.projects else None
     other = dataset.projects[1] if len(dataset.projects) > 1 else None
     print(f"Reference server listening on {running.url}")
@@ -84,21 +130,14 @@ def main(argv: list[str] | None = None, catalogue: Mapping[str, Servable] | None
         print(f"project id: {main_p.project_id}\ntoken: {main_p.token}\nAK: {main_p.ak}\nSK: {main_p.sk}")
     if other:
         print(f"other project id: {other.project_id}")
-    exports = [f"MODELARTS_BASE_URL={running.url}"]
-    if main_p:
-        exports += [f"MODELARTS_PROJECT_ID={main_p.project_id}", f"MODELARTS_AUTH_TOKEN={main_p.token}"]
-    if other:
-        exports.append(f"MODELARTS_OTHER_PROJECT_ID={other.project_id}")
-    # A target given by URL is paced at 10/s by default, loopback included (a tunnel to staging
-    # looks like localhost too); this local stand-in needs no pacing.
-    exports.append("MODELARTS_RATE_LIMIT=none")
-    print("\n".join(f"export {e}" for e in exports), flush=True)
+    print("\n".join(f"export {e}" for e in _exports(running.url, main_p, other)), flush=True)
     try:
         running.thread.join()
     except KeyboardInterrupt:
         pass
     finally:
-        running.stop()
+        for server in filter(None, (running, iam)):
+            server.stop()
     return 0
 
 

@@ -20,6 +20,7 @@ from werkzeug.wrappers import Request, Response
 
 from . import signing
 from .data import Credentials, Dataset
+from .iam import Issuer
 from .query import SORT_KEYS, ListQuery
 from .store import Group, Store
 
@@ -53,6 +54,7 @@ class ReferenceApp:
         self.store = store
         self.projects = list(projects)
         self.clock = clock
+        self.iam: Issuer | None = None  # the IAM stand-in's register: its tokens and temporary keys
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         request = Request(environ)
@@ -88,14 +90,21 @@ class ReferenceApp:
         token = request.headers.get("X-Auth-Token")
         if token is not None:
             creds = next((p for p in self.projects if p.token and _same(p.token, token)), None)
+            why = "Invalid token"
+            if creds is None and self.iam is not None:
+                creds, why = self.iam.token_holder(token)
             if creds is None:
-                return self.error(401, "ModelArts.0203", "Invalid token")
+                return self.error(401, "ModelArts.0203", why)
         elif request.headers.get("Authorization"):
+            creds = None
+            keys = self.projects + (self.iam.temporary_keys() if self.iam else [])
             try:
-                creds = signing.verify(self._signed_request(request), self.projects, self.clock())
+                creds = signing.verify(self._signed_request(request), keys, self.clock())
+                problem = self._security_token_problem(request, creds)
             except (signing.SignatureError, ValueError, UnicodeError) as exc:
-                reason = str(exc) if isinstance(exc, signing.SignatureError) else "invalid signature"
-                return self.error(401, "ModelArts.0203", f"AK/SK authentication failed: {reason}")
+                problem = str(exc) if isinstance(exc, signing.SignatureError) else "invalid signature"
+            if problem is not None or creds is None:
+                return self.error(401, "ModelArts.0203", f"AK/SK authentication failed: {problem}")
         else:
             return self.error(401, "ModelArts.0203", "Missing credentials: X-Auth-Token or AK/SK signature")
         if creds.project_id != project_id:
@@ -154,6 +163,13 @@ class ReferenceApp:
             response.headers[key] = value
         return response
 
+    def _security_token_problem(self, request: Request, creds: Credentials) -> str | None:
+        """Temporary keys need their security token, signed (R1); None when all is well."""
+        if self.iam is None:
+            return None
+        signed = signing.parse_authorization(request.headers.get("Authorization", "").strip())[1]
+        return self.iam.security_token_problem(creds.ak, request.headers.get("X-Security-Token"), signed)
+
     def _signed_request(self, request: Request) -> signing.SignedRequest:
         raw_uri = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or ""
         raw_path = raw_uri.split("?", 1)[0]
@@ -206,6 +222,10 @@ def build_app(
     app_cls: type[ReferenceApp] = ReferenceApp,
     store_cls: type[Store] = Store,
     clock: Callable[[], float] = time.time,
+    iam: Issuer | None = None,
 ) -> ReferenceApp:
-    """An app over a fresh store of ``dataset`` (the classes are parameters so mutants can swap them)."""
-    return app_cls(store_cls(dataset), list(dataset.projects), clock=clock)
+    """An app over a fresh store of ``dataset`` (the classes are parameters so mutants can swap them);
+    with `iam`, it also accepts what that IAM stand-in issued."""
+    app = app_cls(store_cls(dataset), list(dataset.projects), clock=clock)
+    app.iam = iam
+    return app
