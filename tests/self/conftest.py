@@ -37,11 +37,19 @@ def _start(config: pytest.Config) -> Matrix:
 
 
 @pytest.hookimpl(tryfirst=True)  # before -m deselects
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every test that takes the kill matrix's verdicts is the `matrix` tier."""
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every test that takes the kill matrix's verdicts is the `matrix` tier. The whole catalogue
+    recorded and replayed (about 40 minutes) runs only when `-m` names `replay_matrix`: deselected
+    otherwise, so that the test command neither runs it nor reports it as skipped."""
     for item in items:
         if KILL_MATRIX_FIXTURE in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.matrix)
+    if "replay_matrix" in (config.getoption("markexpr") or ""):
+        return
+    chosen = [item for item in items if item.get_closest_marker("replay_matrix") is None]
+    if len(chosen) < len(items):
+        config.hook.pytest_deselected(items=[item for item in items if item not in chosen])
+        items[:] = chosen
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
