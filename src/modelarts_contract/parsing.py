@@ -3,6 +3,7 @@ what was expected; the option's row adds its name and variable (`options.Option.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Callable
@@ -123,3 +124,13 @@ def parse_file(path: str) -> str:
     if not os.path.isfile(path):
         raise ValueError(f"no such file {path!r}")
     return path
+
+
+def is_loopback_host(host: str) -> bool:
+    """`localhost` or a loopback address: where plain http may carry a secret (a local stand-in)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

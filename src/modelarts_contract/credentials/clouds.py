@@ -9,13 +9,14 @@ profiles (`profile: otc`) are not read: the entry must give `auth.auth_url`.
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import yaml
+
+from modelarts_contract.parsing import is_loopback_host
 
 from .model import (
     AKSK,
@@ -152,15 +153,6 @@ def _login(auth: Mapping[str, Any], where: str) -> PasswordLogin:
     )
 
 
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def iam_url(url: str, label: str) -> str:
     """The IAM v3 endpoint: https, or http to a loopback host (a local stand-in); no user info."""
     try:
@@ -172,7 +164,7 @@ def iam_url(url: str, label: str) -> str:
         raise CredentialsError(
             f"{label}: expected https://host[:port]/v3, without user info, query or fragment"
         )
-    if parts.scheme != "https" and not (parts.scheme == "http" and _loopback(parts.hostname)):
+    if parts.scheme != "https" and not (parts.scheme == "http" and is_loopback_host(parts.hostname)):
         raise CredentialsError(
             f"{label}: {parts.scheme}://{parts.hostname} would send the password in clear: IAM is reached "
             "over https (plain http only to a loopback stand-in)"

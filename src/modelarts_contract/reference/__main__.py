@@ -7,11 +7,12 @@ Layers): ``modelarts-reference`` (`modelarts_contract.matrix.serve`) passes it t
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Protocol
+
+from modelarts_contract.parsing import is_loopback_host
 
 from .app import ReferenceApp, build_app
 from .data import Credentials, Dataset, DatasetError, default_dataset, load_dataset
@@ -27,15 +28,6 @@ class Servable(Protocol):
     """A variant of the reference (`modelarts_contract.variants.Variant` is one)."""
 
     def build(self, dataset: Dataset | None = None) -> ReferenceApp: ...
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -72,7 +64,7 @@ def _exports(url: str, main: Credentials | None, other: Credentials | None) -> l
 
 
 def _refusal(args: argparse.Namespace) -> str | None:
-    if not args.allow_remote and not _is_loopback(args.host):
+    if not args.allow_remote and not is_loopback_host(args.host):
         return f"refusing to bind {args.host}: not a loopback address (use --allow-remote)"
     if args.credentials_dir and args.iam_port is None:
         return "--credentials-dir needs --iam-port (the IAM stand-in the credentials are for)"
