@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from modelarts_contract.parsing import (
-    MIN_SECRET_LENGTH,  # a shorter secret would blank those characters everywhere
-)
-
-_BAD_SECRET = re.compile(r"[\s\x00-\x1f\x7f]")
+from modelarts_contract.parsing import parse_secret
 
 # Auth modes, as the header and the ledger name them.
 TOKEN = "token"
@@ -78,17 +73,13 @@ def config_fields(creds: Credentials | None) -> dict[str, Any]:
 
 
 def checked_secret(label: str, value: object) -> str | None:
-    """`value` as a secret: stripped of a secret store's newline; None when empty."""
+    """`value` as a secret, checked as the option table checks one (`parsing.parse_secret`):
+    stripped of a secret store's newline; None when empty."""
     if value is None:
         return None
     if not isinstance(value, str | int):
         raise CredentialsError(f"{label}: expected a string, got {type(value).__name__}")
-    text = str(value).strip()
-    if _BAD_SECRET.search(text):
-        raise CredentialsError(f"{label} contains whitespace or control characters")
-    if text and len(text) < MIN_SECRET_LENGTH:
-        raise CredentialsError(
-            f"{label} is {len(text)} characters long; a real one has at least {MIN_SECRET_LENGTH}: "
-            "is it set to the right value?"
-        )
-    return text or None
+    try:
+        return parse_secret(str(value))
+    except ValueError as exc:
+        raise CredentialsError(f"{label}: {exc}") from None
