@@ -42,13 +42,10 @@ from urllib.parse import unquote, urlsplit
 import requests
 from requests.adapters import HTTPAdapter
 
-from modelarts_contract.deadline import DEADLINE_THREAD as DEADLINE_THREAD  # re-exported for tests
 from modelarts_contract.deadline import TRANSPORT_ERRORS, Deadline, WireWatch, read_body
-from modelarts_contract.deadline import Urllib3Unsupported as Urllib3Unsupported  # re-exported for tests
 from modelarts_contract.environment import describe_deadline, describe_unreachable
 from modelarts_contract.meter import BudgetSpent, Meter, TimeSpent, TransportStats
 from modelarts_contract.patching import holding
-from modelarts_contract.stops import AnswerTooLarge as AnswerTooLarge  # re-exported: tests catch it here
 from modelarts_contract.stops import BudgetExhausted, RunDeadlinePassed, TargetUnreachable, TransportRefused
 from modelarts_contract.wire import resolves_within, retry_after_seconds, unfollowed
 

@@ -40,13 +40,10 @@ from werkzeug.wrappers import Request, Response
 
 from modelarts_contract.checks.core import NOT_JSON, Exchange, Ledger, Verifier, Violations
 from modelarts_contract.checks.registry import Scope, response_checks
+from modelarts_contract.deadline import DEADLINE_THREAD
 from modelarts_contract.reference import Credentials, ReferenceApp, build_app, data, default_dataset, serve
+from modelarts_contract.stops import AnswerTooLarge, TargetUnreachable
 from modelarts_contract.target import Target
-from modelarts_contract.transport import (
-    DEADLINE_THREAD,
-    AnswerTooLarge,
-    TargetUnreachable,
-)
 
 # --- bodies without end ----------------------------------------------------------------------------
 

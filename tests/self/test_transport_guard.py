@@ -21,6 +21,7 @@ from urllib3.connection import HTTPConnection
 from urllib3.response import HTTPResponse
 
 from modelarts_contract.auth import TokenAuth
+from modelarts_contract.deadline import Urllib3Unsupported
 from modelarts_contract.fence import fence
 from modelarts_contract.meter import Meter
 from modelarts_contract.reference import build_app, default_dataset, serve
@@ -35,7 +36,6 @@ from modelarts_contract.transport import (
     Limits,
     TargetUnreachable,
     TransportRefused,
-    Urllib3Unsupported,
 )
 from modelarts_contract.wire import retry_after_seconds
 
