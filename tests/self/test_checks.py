@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -178,6 +179,13 @@ def test_bodies_and_content_type(verifier):
         verifier.run(bodies.content_type, exchange(body={}, content_type="text/plain"))
     with pytest.raises(ClauseViolation, match="R13.error-body"):
         verifier.run(bodies.error_body, exchange(status_code=400, body={"error_code": 101}))
+
+
+def test_a_member_name_twice_in_one_object_is_named():
+    ok = exchange(body=envelope([group(), group(name="b")], 2, pages=1))
+    twice = dataclasses.replace(ok, content=ok.content.replace(b'"name": "b"', b'"name": "b", "name": "c"'))
+    assert bodies.not_i_json(ok) is None
+    assert bodies.not_i_json(twice) == "member name 'name' twice in one object"
 
 
 def test_strict_mode_reports_undocumented_fields():

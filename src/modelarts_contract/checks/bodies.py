@@ -88,10 +88,11 @@ def not_i_json(ex: Exchange) -> str | None:
     duplicates: list[str] = []
 
     def pairs(members: list[tuple[str, Any]]) -> dict[str, Any]:
-        names = [name for name, _ in members]
-        if len(set(names)) < len(names):
+        merged = dict(members)  # called for every object of the body: the common case costs no more
+        if len(merged) < len(members):
+            names = [name for name, _ in members]
             duplicates.append(next(n for n in names if names.count(n) > 1))
-        return dict(members)
+        return merged
 
     parsed = json.loads(ex.content, object_pairs_hook=pairs)  # parsed before, as ex.body: no error
     if duplicates:
