@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -80,15 +81,17 @@ class ResponseTimes:
         if slept:
             response.elapsed = max(response.elapsed - timedelta(seconds=slept), timedelta(0))
 
-    def record(self, elapsed: float | None, status: int, request: str) -> float | None:
-        """The answer's time (seconds), recorded; None when the exchange carries none."""
+    def record(self, elapsed: float | None, status: int, request: str | Callable[[], str]) -> float | None:
+        """The answer's time (seconds), recorded; None when the exchange carries none. The request
+        may come as the function that writes it: called only when this answer is the slowest yet."""
         if elapsed is None or not math.isfinite(elapsed) or elapsed < 0:
             return None
         seconds = elapsed
         with self._lock:
             self.samples.append(seconds)
             if self.slowest is None or seconds > self.slowest["seconds"]:
-                self.slowest = {"seconds": seconds, "status": status, "request": request}
+                text = request if isinstance(request, str) else request()
+                self.slowest = {"seconds": seconds, "status": status, "request": text}
             if self.too_slow(seconds):
                 self.over += 1
         return seconds

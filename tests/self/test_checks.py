@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -144,6 +145,31 @@ def test_plausibility_and_uniqueness(verifier):
         verifier.run(plausibility.unique_groups, exchange(body=envelope([group(), group()], 2, pages=1)))
 
 
+@pytest.mark.parametrize(
+    ("changes", "actual"),
+    [
+        ({"create_at": 1_600_000_000}, "data[1] ns/b: create_at=1600000000 is not UTC ms in [946684800000, "),
+        ({"update_at": 1_500_000_000_000}, "data[1] ns/b: create_at=1600000000000 > update_at=1500000000000"),
+        ({"version_count": 0}, "data[1] ns/b: version_count=0 < 1"),
+    ],
+)
+def test_an_implausible_group_is_named_among_plausible_ones(verifier, changes, actual):
+    # The other groups hold values R12 leaves to the schema check (a string, a boolean, none at all).
+    odd = [group(name="a", create_at="soon"), {**group(name="b"), **changes}, group(name="c", versions=True)]
+    del odd[2]["update_at"]
+    with pytest.raises(ClauseViolation) as raised:
+        verifier.run(plausibility.plausible_groups, exchange(body=envelope(odd, 3, pages=1)))
+    assert raised.value.actual.startswith(actual) and "data[0]" not in raised.value.actual
+    verifier.run(plausibility.plausible_groups, exchange(body=envelope([odd[0], odd[2]], 2, pages=1)))
+
+
+def test_groups_repeated_with_lists_for_names_are_found(verifier):
+    hostile = envelope([group(name=["x"]), group(name=["x"]), group(name="['x']")], 3, pages=1)
+    with pytest.raises(ClauseViolation, match="R12.unique") as raised:
+        verifier.run(plausibility.unique_groups, exchange(body=hostile))
+    assert raised.value.actual == "repeated: [('ns', \"['x']\")]"  # a list is read as its repr
+
+
 def test_bodies_and_content_type(verifier):
     verifier.run(bodies.success_body, exchange(body={**envelope([group()], 1, pages=1), "extra": True}))
     with pytest.raises(ClauseViolation, match="R8.body-schema"):
@@ -153,6 +179,13 @@ def test_bodies_and_content_type(verifier):
         verifier.run(bodies.content_type, exchange(body={}, content_type="text/plain"))
     with pytest.raises(ClauseViolation, match="R13.error-body"):
         verifier.run(bodies.error_body, exchange(status_code=400, body={"error_code": 101}))
+
+
+def test_a_member_name_twice_in_one_object_is_named():
+    ok = exchange(body=envelope([group(), group(name="b")], 2, pages=1))
+    twice = dataclasses.replace(ok, content=ok.content.replace(b'"name": "b"', b'"name": "b", "name": "c"'))
+    assert bodies.not_i_json(ok) is None
+    assert bodies.not_i_json(twice) == "member name 'name' twice in one object"
 
 
 def test_strict_mode_reports_undocumented_fields():

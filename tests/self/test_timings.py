@@ -89,13 +89,15 @@ def test_a_bad_limit_is_refused(text):
 def test_a_slow_answer_breaks_the_objective_not_a_clause_of_the_contract():
     ledger = Ledger()
     verifier = Verifier(load_contract(), Redactor(()), ledger, times=ResponseTimes(limit=1.0))
-    exchange = Exchange("GET", "http://x/v1/p/images/group", {}, 200, {}, b"{}", "curl x", elapsed=1.5)
+    exchange = Exchange(
+        "GET", "http://x/v1/p/images/group", {}, 200, {}, b"{}", lambda: "curl x", elapsed=1.5
+    )
     with pytest.raises(Violations) as raised:
         verifier.run_all([], exchange)
     (violation,) = raised.value.violations
     assert violation.clause.id == SLO_ID and "answered in 1.500 s" in violation.actual
     assert ledger.as_dict() == {} and verifier.times.over == 1  # no record among the clauses
-    verifier.run_all([], Exchange("GET", "http://x/", {}, 200, {}, b"{}", "curl y", elapsed=0.5))
+    verifier.run_all([], Exchange("GET", "http://x/", {}, 200, {}, b"{}", lambda: "curl y", elapsed=0.5))
 
 
 VERDICT_WORDS = ("PASSED:", "FAILED:", "STOPPED:")  # how the summary's verdict line starts

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import jsonschema_rs
-from openapi_schema_validator import OAS30Validator
 
 from modelarts_contract.checks.core import NOT_JSON, Exchange, Verifier
 from modelarts_contract.checks.registry import Scope, check
@@ -24,6 +23,9 @@ def _schema_errors(contract: Contract, key: str, schema: dict[str, Any] | None, 
     """`body` against `schema`, which `contract` holds under `key`."""
     if _quick_valid(contract, key, schema, body):
         return []
+    # Imported here: about 0.2 s (it loads pydantic), and most runs find no body the fast path rejects.
+    from openapi_schema_validator import OAS30Validator
+
     errors = sorted(OAS30Validator(schema).iter_errors(body), key=lambda e: list(e.absolute_path))
     return [_cut(f"{'/'.join(map(str, e.absolute_path)) or '(body)'}: {e.message}") for e in errors[:5]]
 
@@ -86,10 +88,11 @@ def not_i_json(ex: Exchange) -> str | None:
     duplicates: list[str] = []
 
     def pairs(members: list[tuple[str, Any]]) -> dict[str, Any]:
-        names = [name for name, _ in members]
-        if len(set(names)) < len(names):
+        merged = dict(members)  # called for every object of the body: the common case costs no more
+        if len(merged) < len(members):
+            names = [name for name, _ in members]
             duplicates.append(next(n for n in names if names.count(n) > 1))
-        return dict(members)
+        return merged
 
     parsed = json.loads(ex.content, object_pairs_hook=pairs)  # parsed before, as ex.body: no error
     if duplicates:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import threading
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any, ParamSpec
 from urllib.parse import parse_qs, urlsplit
@@ -39,7 +39,7 @@ class Exchange:
     status: int
     headers: Mapping[str, str]  # case-insensitive
     content: bytes
-    reproduce: str  # a runnable, redacted command
+    command: Callable[[], str]  # writes `reproduce`
     truncated_at: int | None = None  # the body was larger than the transport reads: cut here
     elapsed: float | None = None  # seconds from the send to the body's last byte, the suite's waits off
     short_of: tuple[int, int] | None = None  # (received, Content-Length): cut short twice by the target
@@ -62,7 +62,7 @@ class Exchange:
             status=status,
             headers=requests.structures.CaseInsensitiveDict(headers),
             content=content,
-            reproduce=redactor.curl(request.url or "", sent),
+            command=partial(redactor.curl, request.url or "", sent),
             truncated_at=getattr(request, "truncated_at", None),  # the transport marks the request
             elapsed=elapsed,
             short_of=getattr(request, "short_of", None),
@@ -78,6 +78,12 @@ class Exchange:
             redactor,
             elapsed=response.elapsed.total_seconds(),
         )
+
+    @cached_property
+    def reproduce(self) -> str:
+        """The request as a runnable, redacted command: written when first read, as only a failure
+        or the slowest answer shows one (not for each of a run's hundreds of exchanges)."""
+        return self.command()
 
     @cached_property
     def query(self) -> dict[str, list[str]]:
@@ -321,7 +327,7 @@ class Verifier:
         """Run every check, so each broken clause is counted, then fail with all of them (and with
         the user's response-time objective, when the answer was slower)."""
         failures: list[ClauseViolation] = []
-        seconds = self.times.record(exchange.elapsed, exchange.status, exchange.reproduce)
+        seconds = self.times.record(exchange.elapsed, exchange.status, lambda: exchange.reproduce)
         for entry in checks:
             try:
                 self.run(entry, exchange)

@@ -120,10 +120,15 @@ class _Judge:
 
 def _reproducible(target: Target, exchange: Exchange, miss: NearMiss) -> Exchange:
     if miss.shell:
-        url = shlex.quote(target.redactor.text(exchange.url))
-        return replace(exchange, reproduce=" ".join(["curl -sS -i", url, *(f"-H {h}" for h in miss.shell)]))
+        shell = miss.shell
+
+        def rebuilt() -> str:
+            url = shlex.quote(target.redactor.text(exchange.url))
+            return " ".join(["curl -sS -i", url, *(f"-H {h}" for h in shell)])
+
+        return replace(exchange, command=rebuilt)
     return replace(
-        exchange, reproduce=f"{exchange.reproduce}  # signs validly; the near-miss was {miss.label}"
+        exchange, command=lambda: f"{exchange.reproduce}  # signs validly; the near-miss was {miss.label}"
     )
 
 

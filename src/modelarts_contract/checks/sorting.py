@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import operator
 from typing import Any
 
 from modelarts_contract.checks.core import Exchange, Verifier, page_items
@@ -27,24 +29,27 @@ def requested_order(contract: Contract, query: dict[str, list[str]]) -> tuple[li
 
 
 def sort_tuple(contract: Contract, item: dict[str, Any], keys: list[str]) -> tuple[Any, ...]:
-    fold = contract.sorting.string_order == "casefold"
-    values = [item.get(k) for k in keys]
-    return tuple(value.casefold() if fold and isinstance(value, str) else value for value in values)
+    return _sort_key(item, keys, fold=contract.sorting.string_order == "casefold")
+
+
+def _sort_key(item: dict[str, Any], keys: list[str], *, fold: bool) -> tuple[Any, ...]:
+    if not fold:
+        return tuple(map(item.get, keys))
+    return tuple(value.casefold() if isinstance(value, str) else value for value in map(item.get, keys))
 
 
 def first_disorder(
     contract: Contract, items: list[dict[str, Any]], keys: list[str], direction: str
 ) -> int | None:
     """Index i where items[i] and items[i + 1] are out of order; None when all are in order."""
+    fold = contract.sorting.string_order == "casefold"
+    out_of_order = operator.gt if direction == "ascending" else operator.lt
     try:
-        values = [sort_tuple(contract, item, keys) for item in items]
-        for i in range(len(values) - 1):
-            a, b = values[i], values[i + 1]
-            if (a > b) if direction == "ascending" else (a < b):
-                return i
+        values = [_sort_key(item, keys, fold=fold) for item in items]
+        pairs = enumerate(itertools.pairwise(values))
+        return next((i for i, (a, b) in pairs if out_of_order(a, b)), None)
     except TypeError:
         return None  # mixed or missing types: the schema check reports them
-    return None
 
 
 @check("R11.order")

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from modelarts_contract.contract.document import SAFE_LOADER
 from modelarts_contract.parsing import is_loopback_host
 
 from .model import (
@@ -47,7 +48,7 @@ def _load(path: Path) -> dict[str, Any]:
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
             raise CredentialsError(f"{path}: larger than {MAX_FILE_BYTES} bytes, not a clouds file")
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
     except (yaml.YAMLError, UnicodeError, OSError, RecursionError) as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" at line {mark.line + 1}" if mark is not None else ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections import Counter
@@ -31,10 +32,15 @@ def documented_lengths(parameter: Parameter, longest: int = max(COMMON_LENGTHS))
     matching it (for "^[a-z][a-z0-9._-]{0,63}$": 0, 1, 2 and 63, 64, 65)."""
     if parameter.documented_format is None:
         return []
-    fits = [re.fullmatch(parameter.documented_format, FILL * n) is not None for n in range(longest + 2)]
+    return list(_lengths_around_limits(parameter.documented_format, longest))
+
+
+@functools.lru_cache(maxsize=64)  # a few thousand matches per format, asked for by several relations
+def _lengths_around_limits(pattern: str, longest: int) -> tuple[int, ...]:
+    fits = [re.fullmatch(pattern, FILL * n) is not None for n in range(longest + 2)]
     # A limit is a fitting length next to one that does not fit.
     limits = {n if fits[n] else n + 1 for n in range(longest + 1) if fits[n] != fits[n + 1]}
-    return sorted({m for limit in limits for m in (limit - 1, limit, limit + 1) if m >= 0})
+    return tuple(sorted({m for limit in limits for m in (limit - 1, limit, limit + 1) if m >= 0}))
 
 
 def free_string_edges(contract: Contract, parameter: str, samples: Sequence[str] = ()) -> list[Edge]:

@@ -14,6 +14,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -79,7 +80,7 @@ def exchange_of(answer: Answer, redactor: Redactor) -> Exchange:
         status=answer.status,
         headers=headers,
         content=answer.body,
-        reproduce=redactor.curl(answer.url, sent),
+        command=partial(redactor.curl, answer.url, sent),
         truncated_at=answer.truncated_at,
     )
 
