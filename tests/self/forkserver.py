@@ -60,9 +60,9 @@ class ForkServer:
         check: bool = False,
     ) -> subprocess.CompletedProcess[Any]:
         """As subprocess.run; forked when the server can reproduce the run."""
-        self.last_refusal = "not [sys.executable, -m, pytest, ...] with capture_output"
+        self.last_refusal = None if command[:3] == PYTEST and capture_output else "not a captured pytest run"
         answer = None
-        if command[:3] == PYTEST and capture_output:
+        if self.last_refusal is None:
             request = {
                 "argv": command[3:],
                 "cwd": os.path.abspath(cwd or os.getcwd()),
@@ -73,7 +73,6 @@ class ForkServer:
         if answer is None:
             kwargs: dict[str, Any] = {"capture_output": capture_output, "text": text, "timeout": timeout}
             return subprocess.run(command, cwd=cwd, env=env, check=check, **kwargs)
-        self.last_refusal = None
         code, out, err = answer
         stdout, stderr = (_decode(out), _decode(err)) if text else (out, err)
         if check and code:
@@ -149,7 +148,10 @@ class ForkServer:
         return status, out, err
 
     def _receive(self, connection: socket.socket) -> dict[str, Any]:
-        raw = connection.recv(MESSAGE_SIZE)
+        try:
+            raw = connection.recv(MESSAGE_SIZE)
+        except OSError as exc:
+            raise self._died() from exc
         if not raw:
             raise self._died()
         return json.loads(raw)

@@ -64,7 +64,7 @@ def preload() -> set[str]:
         raise SystemExit(
             "forkserver: this pytest lacks install_importhook or Config._mark_plugins_for_rewrite"
         )
-    config = _pytest.config.get_config()
+    config = _pytest.config.Config(_pytest.config.PytestPluginManager())  # no builtin plugin imported
     autoload = not os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
     loaded = {PLUGIN}
     with warnings.catch_warnings(record=True) as caught:
