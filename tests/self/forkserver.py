@@ -85,76 +85,26 @@ class ForkServer:
         """The run's exit code and outputs, or None when the server refused it (last_refusal: why)."""
         deadline = None if timeout is None else time.monotonic() + timeout
         self._start()
-        pipes = [os.pipe(), os.pipe()]
-        with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as connection:
-            try:
-                connection.connect(self._socket)
-                socket.send_fds(connection, [json.dumps(request).encode()], [w for _, w in pipes])
-            except OSError as exc:
-                raise self._died() from exc
-            finally:
-                for _, write_end in pipes:
-                    os.close(write_end)
-            answer = self._receive(connection)
-            if "refused" in answer:
-                for read_end, _ in pipes:
-                    os.close(read_end)
-                self.last_refusal = answer["refused"]
-                return None
-            return self._collect(connection, answer["pid"], [r for r, _ in pipes], command, deadline, timeout)
-
-    def _collect(
-        self,
-        connection: socket.socket,
-        pid: int,
-        pipes: list[int],
-        command: list[str],
-        deadline: float | None,
-        timeout: float | None,
-    ) -> tuple[int, bytes, bytes]:
-        """Read both pipes to their end and the child's status; past the deadline, kill its group."""
-        chunks: dict[int, list[bytes]] = {fd: [] for fd in pipes}
-        status: int | None = None
-        killed_at: float | None = None
-        with selectors.DefaultSelector() as selector:
-            for fd in pipes:
-                selector.register(fd, selectors.EVENT_READ)
-            selector.register(connection, selectors.EVENT_READ)
-            while selector.get_map():
-                now = time.monotonic()
-                if killed_at is None and deadline is not None and now >= deadline:
-                    _kill_group(pid)
-                    killed_at = now
-                if killed_at is not None and now > killed_at + KILLED_GRACE:
-                    break
-                if killed_at is not None:
-                    wait: float | None = killed_at + KILLED_GRACE - now
-                else:
-                    wait = None if deadline is None else deadline - now
-                for key, _ in selector.select(None if wait is None else max(0.0, wait)):
-                    if key.fileobj is connection:
-                        status = self._receive(connection)["status"]
-                        selector.unregister(connection)
-                    elif data := os.read(key.fd, 65536):
-                        chunks[key.fd].append(data)
-                    else:
-                        selector.unregister(key.fd)
-        for fd in pipes:
-            os.close(fd)
-        out, err = (b"".join(chunks[fd]) for fd in pipes)
-        if killed_at is not None:
-            raise subprocess.TimeoutExpired(command, timeout or 0.0, output=out, stderr=err)
-        assert status is not None
-        return status, out, err
-
-    def _receive(self, connection: socket.socket) -> dict[str, Any]:
+        (out, out_w), (err, err_w) = os.pipe(), os.pipe()
         try:
-            raw = connection.recv(MESSAGE_SIZE)
+            with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as connection:
+                try:
+                    connection.connect(self._socket)
+                    socket.send_fds(connection, [json.dumps(request).encode()], [out_w, err_w])
+                finally:  # the child has its own copies
+                    os.close(out_w), os.close(err_w)
+                answer = _receive(connection)
+                if "refused" in answer:
+                    self.last_refusal = answer["refused"]
+                    return None
+                status, *outputs = _collect(connection, answer["pid"], [out, err], deadline)
         except OSError as exc:
             raise self._died() from exc
-        if not raw:
-            raise self._died()
-        return json.loads(raw)
+        finally:
+            os.close(out), os.close(err)
+        if status is None:
+            raise subprocess.TimeoutExpired(command, timeout or 0.0, output=outputs[0], stderr=outputs[1])
+        return status, outputs[0], outputs[1]
 
     def _start(self) -> None:
         with self._starting:
@@ -192,6 +142,38 @@ class ForkServer:
                 self._process.wait()
             self._process.stdout.close()
         self._folder.cleanup()
+
+
+def _receive(connection: socket.socket) -> dict[str, Any]:
+    if not (raw := connection.recv(MESSAGE_SIZE)):
+        raise ConnectionError("the server closed the connection")
+    return json.loads(raw)
+
+
+def _collect(connection: socket.socket, pid: int, pipes: list[int], deadline: float | None) -> list[Any]:
+    """The run's exit status and both pipes read to their end. Past the deadline its process group is
+    killed, the status is None, and what it wrote is read for KILLED_GRACE s at most."""
+    chunks: dict[int, list[bytes]] = {fd: [] for fd in pipes}
+    status, killed = None, False
+    with selectors.DefaultSelector() as selector:
+        for fd in (*pipes, connection):
+            selector.register(fd, selectors.EVENT_READ)
+        while selector.get_map():
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                if killed:
+                    break
+                _kill_group(pid)
+                killed, deadline = True, time.monotonic() + KILLED_GRACE
+            for key, _ in selector.select(left if left is None else max(left, 0.0)):
+                if key.fileobj is connection:
+                    status = _receive(connection)["status"]
+                    selector.unregister(connection)
+                elif data := os.read(key.fd, 65536):
+                    chunks[key.fd].append(data)
+                else:
+                    selector.unregister(key.fd)
+    return [None if killed else status, *(b"".join(chunks[fd]) for fd in pipes)]
 
 
 def _umask() -> int:

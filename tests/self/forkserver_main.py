@@ -189,8 +189,12 @@ def reply(connection: socket.socket, **message: object) -> None:
 def accept(server: socket.socket, selector: selectors.BaseSelector, loaded: set[str]) -> None:
     """One request: refuse it, or fork its child and watch the child's pidfd."""
     connection, _ = server.accept()
-    raw, fds, _, _ = socket.recv_fds(connection, MESSAGE_SIZE, 2)
-    request = json.loads(raw)
+    try:
+        raw, fds, _, _ = socket.recv_fds(connection, MESSAGE_SIZE, 2)
+        request = json.loads(raw)
+    except (OSError, ValueError):  # a client gone before its request was whole
+        connection.close()
+        return
     if reason := refusal(request, loaded):
         reply(connection, refused=reason)
         connection.close()
