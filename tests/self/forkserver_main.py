@@ -27,6 +27,7 @@ import json
 import os
 import runpy
 import selectors
+import shlex
 import signal
 import socket
 import sys
@@ -107,6 +108,7 @@ def shadowing(directories: list[str]) -> str | None:
 def refusal(request: dict[str, Any], loaded: set[str]) -> str | None:
     """Why a fork would not be the run a real subprocess makes (None: it would)."""
     argv, cwd, env = request["argv"], request["cwd"], request["env"]
+    options = [*shlex.split(env.get("PYTEST_ADDOPTS", "")), *argv]  # as pytest reads them
     mine = {k: v for k, v in os.environ.items() if not k.startswith(REQUEST_ENV)}
     theirs = {k: v for k, v in env.items() if not k.startswith(REQUEST_ENV)}
     if changed := sorted(k for k in mine.keys() | theirs.keys() if mine.get(k) != theirs.get(k)):
@@ -114,11 +116,13 @@ def refusal(request: dict[str, Any], loaded: set[str]) -> str | None:
     if found := shadowing(leading_path(cwd, env)):
         return f"{found} would shadow an imported module"
     plugins = {
-        a.removeprefix("-p") or b for a, b in zip(argv, [*argv[1:], ""], strict=True) if a.startswith("-p")
+        a.removeprefix("-p") or b
+        for a, b in zip(options, [*options[1:], ""], strict=True)
+        if a.startswith("-p")
     }
     if blocked := {p.removeprefix("no:") for p in plugins if p.startswith("no:")} & loaded:
         return f"-p no: names a preloaded plugin: {sorted(blocked)}"
-    if any(a.partition("=")[0] in CHANGES_IMPORTS for a in argv):
+    if any(a.partition("=")[0] in CHANGES_IMPORTS for a in options):
         return "an option changes conftest, plugin or rewrite loading"
     first = Path(cwd, argv[0].partition("::")[0]).resolve() if argv and not argv[0].startswith("-") else None
     if PLUGIN not in plugins and not (first and first.exists() and first.is_relative_to(PROJECT)):

@@ -12,7 +12,7 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -97,7 +97,8 @@ def test_a_forked_run_prints_and_exits_as_a_subprocess(fork_server: ForkServer) 
     assert real.returncode == 0 and "5 passed" in real.stdout
 
 
-def probe(tmp_path: Path, run: object, name: str) -> dict:
+def probe(tmp_path: Path, run: Callable[..., subprocess.CompletedProcess[str]], name: str) -> dict:
+    """What PROBE saw, run by `run` in tmp_path/cwd with PYTHONPATH and a variable of the suite's."""
     cwd, out = tmp_path / "cwd", tmp_path / f"{name}.json"
     cwd.mkdir(exist_ok=True)
     (cwd / "test_probe.py").write_text(PROBE, encoding="utf-8")
@@ -192,6 +193,7 @@ def _gone(pid: int) -> bool:
     return False
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "case",
     ["not-pytest", "another-variable", "no-xdist", "shadowing", "outside-without-plugin", "no-capture"],
@@ -221,7 +223,8 @@ def test_what_a_fork_cannot_reproduce_runs_as_a_subprocess(
         assert done.returncode == 0 and (not capture or "collected" in done.stdout), done.stdout + done.stderr
 
 
-def test_a_dead_server_is_a_clear_error(tmp_path: Path) -> None:
+@pytest.mark.slow
+def test_a_dead_server_is_a_clear_error() -> None:
     server = ForkServer()
     try:
         command = pytest_command(AUTH_TESTS, "--co")
