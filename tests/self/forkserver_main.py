@@ -50,6 +50,7 @@ CHANGES_IMPORTS = (
     "--assert",
     "--disable-plugin-autoload",
 )
+VALUE_OPTIONS = ("-p", "-k", "-m", "-n", "-o", "-W")  # short options whose value is the next argument
 MESSAGE_SIZE = 1 << 20
 
 
@@ -124,9 +125,18 @@ def refusal(request: dict[str, Any], loaded: set[str]) -> str | None:
         return f"-p no: names a preloaded plugin: {sorted(blocked)}"
     if any(a.partition("=")[0] in CHANGES_IMPORTS for a in options):
         return "an option changes conftest, plugin or rewrite loading"
-    first = Path(cwd, argv[0].partition("::")[0]).resolve() if argv and not argv[0].startswith("-") else None
+    first = first_test_path(argv, cwd)
     if PLUGIN not in plugins and not (first and first.exists() and first.is_relative_to(PROJECT)):
         return f"no -p {PLUGIN} and the first test path is not in {PROJECT}: the plugin may not load"
+    return None
+
+
+def first_test_path(argv: list[str], cwd: str) -> Path | None:
+    """The first argument that is surely a test path: not an option, nor what may be an option's value."""
+    for before, arg in zip(["", *argv], argv, strict=False):
+        takes_value = before in VALUE_OPTIONS or (before.startswith("--") and "=" not in before)
+        if not arg.startswith("-") and not takes_value:
+            return Path(cwd, arg.partition("::")[0]).resolve()
     return None
 
 
