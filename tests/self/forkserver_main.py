@@ -14,7 +14,9 @@ such run imports before its first test (pytest, the pytest11 entry points, the p
 conftest.py loads), marked for assertion rewriting as pytest marks them; it refuses runs that would
 not import all of them, that a different environment or sys.path entry could have imported
 differently, or that change how they are imported. tests/self/test_forkserver.py checks outputs,
-sys.path, module state and the requests a whole contract run sends against real subprocesses.
+sys.path, module state and the requests a whole contract run sends against real subprocesses. One
+difference stays: the children share the server's hash seed (PYTHONHASHSEED), where each real
+subprocess draws its own.
 """
 
 from __future__ import annotations

@@ -135,7 +135,7 @@ def test_a_forked_run_has_a_subprocess_environment_path_and_modules(
 
 
 @pytest.mark.e2e
-def test_a_whole_forked_contract_run_sends_the_requests_a_subprocess_sends() -> None:
+def test_a_whole_forked_contract_run_sends_the_requests_a_subprocess_sends(fork_server: ForkServer) -> None:
     """hypothesis draws from the literals of every local module loaded: the server's preloading must
     leave them as a fresh process has them, or the generated requests change."""
 
@@ -145,6 +145,7 @@ def test_a_whole_forked_contract_run_sends_the_requests_a_subprocess_sends() -> 
             return run, [(r.method, r.path, r.query_string) for r in server.requests.snapshot()]
 
     forked, sent_forked = requests_of_a_run()
+    assert SESSION_SERVER.get() is fork_server and fork_server.last_refusal is None  # it was forked
     with real_subprocesses():
         real, sent_real = requests_of_a_run()
     assert forked.code == real.code == 0, forked.output[-3000:] + real.output[-3000:]
