@@ -126,10 +126,14 @@ class ForkServer:
                     raise self._died()
 
     def _died(self) -> ForkServerDied:
-        process = self._process
-        code = None if process is None else process.wait(timeout=10)
+        code = None
+        if self._process is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):  # None: it still runs, but does not answer
+                code = self._process.wait(timeout=5)
         log = self._log.read_text(errors="replace")[-3000:] if self._log.exists() else ""
-        return ForkServerDied(f"the pytest fork server is gone (exit status {code}); its log:\n{log}")
+        return ForkServerDied(
+            f"the pytest fork server is gone or does not answer (exit status {code}); its log:\n{log}"
+        )
 
     def close(self) -> None:
         if self._process is not None:

@@ -149,7 +149,7 @@ def run_pytest(request: dict[str, Any]) -> int:
     os.umask(request["umask"])
     os.environ.clear()
     os.environ.update(env)
-    sys.path[:] = [*leading_path(cwd, env), *sys.path[1:]]  # sys.path[0]: this script's directory
+    sys.path[:] = [*leading_path(cwd, env), *sys.path]
     importlib.invalidate_caches()
     sys.argv = ["-m", *request["argv"]]
     sys.orig_argv = [sys.executable, "-m", "pytest", *request["argv"]]
@@ -259,4 +259,5 @@ def serve(path: str) -> None:
 
 
 if __name__ == "__main__":
+    del sys.path[0]  # this script's directory, which a real run has not: nothing may import from it
     serve(sys.argv[1])
