@@ -8,8 +8,10 @@ from __future__ import annotations
 import dataclasses
 import os
 import sys
+from collections.abc import Generator
 
 import pytest
+from tests.self.forkserver import SESSION_SERVER, ForkServer
 from tests.self.hostile import raw_server as raw_server  # the fixture: small servers on 127.0.0.1
 from tests.self.kill_matrix_report import VERDICT
 
@@ -23,6 +25,7 @@ from modelarts_contract.variants import CATALOGUE
 os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 sys.dont_write_bytecode = False
 
+FORK_SERVER = pytest.StashKey[ForkServer]()
 MATRIX = pytest.StashKey[Matrix]()
 SELECTED = pytest.StashKey[set[str]]()  # the variants whose tests were selected
 KILL_MATRIX_FIXTURE = "variant_result"
@@ -79,3 +82,14 @@ def variant_result(request: pytest.FixtureRequest) -> VariantResult:
     selected = len(request.config.stash.get(SELECTED, ()))
     request.node.user_properties.append((VERDICT, {"result": fields, "of": selected}))
     return result
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fork_server(request: pytest.FixtureRequest) -> Generator[ForkServer]:
+    """The session's pytest fork server (started by its first run), for helpers.run_suite and the
+    other pytest subprocesses, through forkserver.run_pytest."""
+    server = request.config.stash[FORK_SERVER] = ForkServer()
+    SESSION_SERVER.set(server)
+    yield server
+    SESSION_SERVER.set(None)
+    server.close()

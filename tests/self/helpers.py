@@ -10,13 +10,13 @@ import itertools
 import math
 import os
 import re
-import subprocess
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from tests.self.forkserver import run_pytest
 from werkzeug.wrappers import Request, Response
 
 from modelarts_contract.environment import EXIT_INCOMPLETE
@@ -65,10 +65,11 @@ def remote_env(url: str, **extra: str) -> dict[str, str]:
 def run_suite(
     env: dict[str, str], *args: str, tests: Path | str = CONTRACT, cwd: Path = ROOT, timeout: float = 300
 ) -> SuiteRun:
-    """pytest on `tests` in a subprocess, with only the given MODELARTS_*/HUAWEICLOUD_SDK_* variables."""
+    """pytest on `tests` in a subprocess (forked by the session's fork server when it can), with only
+    the given MODELARTS_*/HUAWEICLOUD_SDK_* variables."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(ENV_PREFIXES)}
     command = [sys.executable, "-m", "pytest", str(tests), "-p", "no:cacheprovider", "-q", *args]
-    proc = subprocess.run(
+    proc = run_pytest(
         command, cwd=cwd, env={**clean, **env}, capture_output=True, text=True, timeout=timeout, check=False
     )
     return SuiteRun(proc.returncode, proc.stdout, proc.stderr)

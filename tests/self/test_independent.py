@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from urllib.error import HTTPError
 from urllib.request import Request, urlopen
 
 import pytest
+from tests.self.forkserver import run_pytest
 from tests.self.helpers import ROOT
 from tests.self.independent.server import MAIN_PROJECT, MAIN_TOKEN, OTHER_PROJECT, start
 
@@ -131,7 +131,7 @@ def test_contract_suite_passes_against_independent_server():
             MODELARTS_OTHER_PROJECT_ID=OTHER_PROJECT,
             MODELARTS_RATE_LIMIT="none",
         )
-        result = subprocess.run(
+        result = run_pytest(
             [sys.executable, "-m", "pytest", "tests/contract", "-q", "-p", "no:cacheprovider"],
             cwd=ROOT,
             env=env,

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from tests.self.forkserver import run_pytest
 from tests.self.helpers import ROOT
 
 from modelarts_contract.matrix import serve
@@ -33,9 +34,7 @@ def pytest_run(*args: str, plugin_dir: Path | None = None) -> subprocess.Complet
     if plugin_dir is not None:
         env["PYTHONPATH"] = os.pathsep.join([str(plugin_dir), env.get("PYTHONPATH", "")])
     command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", *args]
-    return subprocess.run(
-        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False
-    )
+    return run_pytest(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
 
 
 @pytest.mark.e2e

@@ -12,10 +12,10 @@ import configparser
 import os
 import re
 import shlex
-import subprocess
 import sys
 
 import pytest
+from tests.self.forkserver import run_pytest
 from tests.self.helpers import ROOT
 
 README = ROOT / "README.md"
@@ -57,7 +57,7 @@ def run(command: str) -> str:
     if argv[0] == "python":
         argv[0] = sys.executable
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MODELARTS_", "HUAWEICLOUD_SDK_"))}
-    proc = subprocess.run(
+    proc = run_pytest(
         [*argv, "-p", "no:cacheprovider"] if "pytest" in argv[:3] else argv,
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
+from tests.self.forkserver import run_pytest
 from tests.self.helpers import ROOT
 
 from modelarts_contract.contract import load_contract
@@ -183,7 +183,7 @@ def test_a_mutant_run_reports_its_clause_broken(tmp_path):
         env = {k: v for k, v in os.environ.items() if not k.startswith(ENV_PREFIXES)}
         env |= suite_environment(server.url, dataset.projects)
         cmd = [sys.executable, "-m", "pytest", "tests/contract", "-q", "-p", "no:cacheprovider"]
-        run = subprocess.run(
+        run = run_pytest(
             [*cmd, "--report-dir", str(tmp_path)],
             cwd=ROOT,
             env=env,
