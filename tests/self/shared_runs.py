@@ -5,10 +5,14 @@ stash (not in module globals), and their tests marked with one xdist_group each,
 
 from __future__ import annotations
 
+import os
+import shlex
+import subprocess
+import sys
 from dataclasses import dataclass
 
 import pytest
-from tests.self.helpers import SuiteRun, remote_env, run_suite
+from tests.self.helpers import ENV_PREFIXES, ROOT, SuiteRun, remote_env, run_suite
 
 from modelarts_contract.reference import RecordedRequest, build_app, default_dataset, serve
 
@@ -35,3 +39,25 @@ def default_remote_run(config: pytest.Config) -> ServerSideRun:
             run = run_suite(remote_env(server.url))
             config.stash[_DEFAULT_REMOTE_RUN] = ServerSideRun(run, server.requests.snapshot())
     return config.stash[_DEFAULT_REMOTE_RUN]
+
+
+# Mark every test that takes readme_command with it: each command runs once per worker.
+README_COMMANDS = pytest.mark.xdist_group("readme-commands")
+_README_COMMANDS = pytest.StashKey[dict[str, SuiteRun]]()
+
+
+def readme_command(config: pytest.Config, command: str) -> SuiteRun:
+    """A command as the README gives it, run in the checkout as a newcomer would (no MODELARTS_* or
+    HUAWEICLOUD_SDK_* variable set), made on the first call for it in this process."""
+    runs = config.stash.setdefault(_README_COMMANDS, {})
+    if command not in runs:
+        argv = shlex.split(command)
+        if argv[0] == "python":
+            argv[0] = sys.executable
+        env = {k: v for k, v in os.environ.items() if not k.startswith(ENV_PREFIXES)}
+        proc = subprocess.run(
+            [*argv, "-p", "no:cacheprovider"] if "pytest" in argv[:3] else argv,
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False,
+        )  # fmt: skip
+        runs[command] = SuiteRun(proc.returncode, proc.stdout, proc.stderr)
+    return runs[command]
