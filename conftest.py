@@ -4,8 +4,13 @@ from pathlib import Path
 
 import pytest
 
-# The kill matrix's terminal output: here, because an xdist controller loads no conftest below this one.
-pytest_plugins = ["modelarts_contract.pytest_plugin", "tests.self.kill_matrix_report"]
+# The kill matrix's terminal output: here, because an xdist controller loads no conftest below this one;
+# xdist_groups: here, to keep every xdist group (the kill matrix's) on one worker under pytest 9.2.
+pytest_plugins = [
+    "modelarts_contract.pytest_plugin",
+    "tests.self.kill_matrix_report",
+    "tests.self.xdist_groups",
+]
 
 CONTRACT_SUITE = Path(__file__).resolve().parent / "tests" / "contract"
 
