@@ -24,6 +24,8 @@ from modelarts_contract.reference import ReferenceApp, build_app, data, default_
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACT = ROOT / "tests" / "contract"
+# The preflight and one request (run_suite's `tests`; a test id, so that no other module is collected).
+ONE_TEST = f"{CONTRACT / 'test_auth.py'}::test_configured_credentials_are_accepted"
 # The contract tests that send credentials of their own making or derive them from the configured
 # ones (R1, the near misses), and a relation that reads pages with the configured ones well after
 # the preflight (25 requests in all): what a self-test of credential handling needs to run, not the
