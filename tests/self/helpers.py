@@ -26,6 +26,9 @@ ROOT = Path(__file__).resolve().parents[2]
 CONTRACT = ROOT / "tests" / "contract"
 # The preflight and one request (run_suite's `tests`; a test id, so that no other module is collected).
 ONE_TEST = f"{CONTRACT / 'test_auth.py'}::test_configured_credentials_are_accepted"
+DEFAULT_PAGE = (
+    f"{CONTRACT / 'test_relations.py'}::test_relation[default-page]"  # one test: the default page (R9)
+)
 # The contract tests that send credentials of their own making or derive them from the configured
 # ones (R1, the near misses), and a relation that reads pages with the configured ones well after
 # the preflight (25 requests in all): what a self-test of credential handling needs to run, not the
