@@ -6,8 +6,6 @@ verdict per variant in its test's report (tests/self/kill_matrix_report.py print
 from __future__ import annotations
 
 import dataclasses
-import os
-import sys
 from collections.abc import Generator
 
 import pytest
@@ -17,13 +15,6 @@ from tests.self.kill_matrix_report import VERDICT
 
 from modelarts_contract.matrix.harness import Matrix, VariantResult
 from modelarts_contract.variants import CATALOGUE
-
-# The self-tests start pytest in dozens of subprocesses (and the matrix in two worker processes).
-# Where PYTHONDONTWRITEBYTECODE is set, each of them would compile our modules and re-rewrite the
-# assertions of schemathesis's ~350 modules from scratch (1.5 to 2.5 s a process); with bytecode
-# caching on for this run, the first process writes the caches and the others read them.
-os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
-sys.dont_write_bytecode = False
 
 FORK_SERVER = pytest.StashKey[ForkServer]()
 MATRIX = pytest.StashKey[Matrix]()
@@ -64,8 +55,23 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         if KILL_MATRIX_FIXTURE in getattr(item, "fixturenames", ())
     }
     config.stash[SELECTED] = wanted
+    _check_grouped(session)
     if wanted and not config.option.collectonly and not hasattr(config, "workerinput"):
         _start(config)
+
+
+def _check_grouped(session: pytest.Session) -> None:
+    """Under --dist loadgroup, xdist suffixes a grouped test's id with its group on the worker; where
+    it does not (pytest 9.2 with xdist 3.8: pytest-xdist#1386) both workers would take kill-matrix
+    tests and each run the whole matrix. Fail loudly rather than silently doing twice the work."""
+    if not (hasattr(session.config, "workerinput") and session.config.getvalue("loadgroup")):
+        return
+    grouped = [item for item in session.items if item.get_closest_marker("xdist_group")]
+    if any("@" not in item.nodeid.rpartition("]")[2] for item in grouped):
+        raise pytest.UsageError(
+            "pytest-xdist's --dist loadgroup does not group on this pytest (pytest-xdist#1386): "
+            "install the dev extra's pytest<9.2"
+        )
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

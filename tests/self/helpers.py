@@ -24,6 +24,20 @@ from modelarts_contract.reference import ReferenceApp, build_app, data, default_
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACT = ROOT / "tests" / "contract"
+# The preflight and one request (run_suite's `tests`; a test id, so that no other module is collected).
+ONE_TEST = f"{CONTRACT / 'test_auth.py'}::test_configured_credentials_are_accepted"
+DEFAULT_PAGE = (
+    f"{CONTRACT / 'test_relations.py'}::test_relation[default-page]"  # one test: the default page (R9)
+)
+# The contract tests that send credentials of their own making or derive them from the configured
+# ones (R1, the near misses), and a relation that reads pages with the configured ones well after
+# the preflight (25 requests in all): what a self-test of credential handling needs to run, not the
+# whole suite (run_credential_tests).
+CREDENTIAL_TESTS = (
+    CONTRACT / "test_auth.py",
+    f"{CONTRACT / 'test_near_miss.py'}",
+    f"{CONTRACT / 'test_relations.py'}::test_relation[record-offsets]",
+)
 ENV_PREFIXES = ("MODELARTS_", "HUAWEICLOUD_SDK_")
 SLOW_ANSWER = 0.4  # seconds SlowAfterFirst takes over each answer after the preflight
 _SENT = re.compile(
@@ -73,6 +87,12 @@ def run_suite(
         command, cwd=cwd, env={**clean, **env}, capture_output=True, text=True, timeout=timeout, check=False
     )
     return SuiteRun(proc.returncode, proc.stdout, proc.stderr)
+
+
+def run_credential_tests(env: dict[str, str], *args: str, cwd: Path = ROOT) -> SuiteRun:
+    """run_suite on the CREDENTIAL_TESTS only."""
+    first, *others = CREDENTIAL_TESTS
+    return run_suite(env, *others, *args, tests=first, cwd=cwd)
 
 
 class FakeTime:

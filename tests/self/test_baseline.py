@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from tests.self.helpers import remote_env, run_suite
+from tests.self.helpers import DEFAULT_PAGE, remote_env, run_suite
 
 from modelarts_contract.baseline import (
     NEW_REASON,
@@ -47,7 +47,7 @@ known:
     reason: tracked as MA-7
     expires: 2026-12-01
 """
-BREAKS_PAGES = ("--reference-variant", "pages-rounded-down", "-k", "default-page")  # one test, R9.pages
+BREAKS_PAGES = ("--reference-variant", "pages-rounded-down")  # with tests=DEFAULT_PAGE: one test, R9.pages
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -157,9 +157,8 @@ def _junit_cases(path: Path) -> dict[str, ET.Element]:
 def test_known_breakage_exits_0_and_reads_as_known_everywhere(tmp_path):
     baseline = write(tmp_path, GOOD.replace("2026-12-01", "2099-01-01"))
     junit, reports = tmp_path / "junit.xml", tmp_path / "reports"
-    run = run_suite(
-        {}, *BREAKS_PAGES, "--baseline", str(baseline), "--junitxml", str(junit), "--report-dir", str(reports)
-    )
+    outputs = ("--junitxml", str(junit), "--report-dir", str(reports))
+    run = run_suite({}, *BREAKS_PAGES, "--baseline", str(baseline), *outputs, tests=DEFAULT_PAGE)
     assert run.code == 0, run.output[-3000:]
     assert "KNOWN [R9.pages] broken, in the baseline until 2027-01-31" in run.stdout
     assert run.stdout.splitlines()[-2].startswith("PASSED: ") and "1 known broken: R9.pages" in run.stdout
@@ -177,11 +176,11 @@ def test_known_breakage_exits_0_and_reads_as_known_everywhere(tmp_path):
 @pytest.mark.e2e
 def test_new_breakage_and_an_expired_entry_exit_1_saying_which(tmp_path):
     other = write(tmp_path, "known:\n  - clause: R9.size\n    reason: r\n    expires: 2099-01-01\n")
-    run = run_suite({}, *BREAKS_PAGES, "--baseline", str(other))
+    run = run_suite({}, *BREAKS_PAGES, "--baseline", str(other), tests=DEFAULT_PAGE)
     assert run.code == 1, run.output[-3000:]
     assert "NEW breakage, not in the baseline: R9.pages" in run.stdout
     expired = write(tmp_path, "known:\n  - clause: R9.pages\n    reason: r\n    expires: 2020-01-01\n")
-    run = run_suite({}, "-k", "default-page", "--baseline", str(expired))  # the clause holds: still 1
+    run = run_suite({}, "--baseline", str(expired), tests=DEFAULT_PAGE)  # the clause holds: still 1
     assert run.code == 1, run.output[-3000:]
     assert "EXPIRED baseline entry [R9.pages] (expired 2020-01-01)" in run.stdout
     assert "FIXED [R9.pages] holds now: remove it from the baseline" in run.stdout
@@ -201,13 +200,13 @@ def test_a_malformed_baseline_is_exit_4_before_any_request(tmp_path):
 @pytest.mark.e2e
 def test_baseline_update_writes_the_current_set_keeping_reasons(tmp_path):
     path = tmp_path / "known.yml"
-    run = run_suite({}, *BREAKS_PAGES, "--baseline", str(path), "--baseline-update")
+    run = run_suite({}, *BREAKS_PAGES, "--baseline", str(path), "--baseline-update", tests=DEFAULT_PAGE)
     assert run.code == 1, run.output[-3000:]  # judged against the baseline as it was: empty
     assert "baseline written: " in run.stdout and "edit the reason of R9.pages" in run.stdout
     (entry,) = yaml.safe_load(path.read_text(encoding="utf-8"))["known"]
     assert entry["clause"] == "R9.pages" and entry["reason"] == NEW_REASON
     path.write_text(path.read_text(encoding="utf-8").replace(NEW_REASON, "tracked as MA-9"), encoding="utf-8")
-    run = run_suite({}, *BREAKS_PAGES, "--baseline", str(path), "--baseline-update")
+    run = run_suite({}, *BREAKS_PAGES, "--baseline", str(path), "--baseline-update", tests=DEFAULT_PAGE)
     assert run.code == 0, run.output[-3000:]
     assert yaml.safe_load(path.read_text(encoding="utf-8"))["known"][0]["reason"] == "tracked as MA-9"
     assert run_suite({}, "--baseline-update").code == 4  # nothing to write to

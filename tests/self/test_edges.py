@@ -9,13 +9,13 @@ from collections import Counter
 from urllib.parse import parse_qs
 
 import pytest
-from tests.self.helpers import remote_env, run_suite
+from tests.self.shared_runs import DEFAULT_REMOTE_RUN, default_remote_run
 
 from modelarts_contract import edges
 from modelarts_contract.checks.listing import LISTING_PAGE
 from modelarts_contract.checks.validity import Validity, classify
 from modelarts_contract.contract import Contract, load_contract
-from modelarts_contract.reference import build_app, data, default_dataset, serve
+from modelarts_contract.reference import data, default_dataset
 
 CONTRACT = load_contract()
 BUDGET = 500  # requests of a whole default run against the reference (issue 10; 500 with issue 19)
@@ -163,16 +163,17 @@ def test_every_filter_meets_every_sort_key_on_a_later_page():
     assert served == set(CONTRACT.parameter("type").enum)
 
 
-@pytest.fixture(scope="module")
-def default_run():
-    """One default run of the contract suite against the reference: its outcome and every query sent."""
-    with serve(build_app(default_dataset())) as server:
-        run = run_suite(remote_env(server.url))
-        queries = [parse_qs(r.query_string, keep_blank_values=True) for r in server.requests.snapshot()]
-    return run, [{k: v[0] for k, v in q.items() if len(v) == 1} for q in queries]
+@pytest.fixture
+def default_run(pytestconfig):
+    """The default run of the contract suite against the reference (shared): its outcome and every
+    query sent."""
+    shared = default_remote_run(pytestconfig)
+    queries = [parse_qs(r.query_string, keep_blank_values=True) for r in shared.received]
+    return shared.run, [{k: v[0] for k, v in q.items() if len(v) == 1} for q in queries]
 
 
 @pytest.mark.e2e
+@DEFAULT_REMOTE_RUN
 def test_a_default_run_passes_within_its_budget(default_run):
     run, queries = default_run
     assert run.code == 0, run.output[-3000:]
@@ -180,6 +181,7 @@ def test_a_default_run_passes_within_its_budget(default_run):
 
 
 @pytest.mark.e2e
+@DEFAULT_REMOTE_RUN
 def test_every_edge_is_sent_alone_in_a_default_run(default_run):
     _, queries = default_run
     listing_read = {"limit": str(LISTING_PAGE), "offset": "0"}  # how a relation reads a whole listing

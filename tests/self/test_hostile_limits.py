@@ -9,10 +9,13 @@ from __future__ import annotations
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 import requests
 from tests.self.helpers import (
+    CONTRACT,
+    ONE_TEST,
     AfterPreflight,
     FakeTime,
     SuiteRun,
@@ -29,7 +32,6 @@ from modelarts_contract.meter import Meter, TimeSpent
 from modelarts_contract.reference import ReferenceApp, build_app, data, default_dataset, serve
 from modelarts_contract.transport import Guard, GuardedSession, TransportRefused
 
-ONE_TEST = ("-k", "configured_credentials_are_accepted")  # the preflight and one request
 ERROR = '{"error_code": "ModelArts.0000", "error_msg": "scripted"}'
 
 
@@ -120,10 +122,12 @@ def test_a_wait_that_would_outlast_the_time_limit_ends_the_run_instead():
         waiting.allow_wait(30.0, allowance=120.0)
 
 
-def timed_run(app: Callable, *args: str, **env: str) -> tuple[SuiteRun, float, int]:
+def timed_run(
+    app: Callable, *args: str, tests: str | Path = CONTRACT, **env: str
+) -> tuple[SuiteRun, float, int]:
     with serve(app) as server:
         start = time.monotonic()
-        run = run_suite(remote_env(server.url, **env), *args, timeout=120)
+        run = run_suite(remote_env(server.url, **env), *args, tests=tests, timeout=120)
         return run, time.monotonic() - start, len(server.requests)
 
 
@@ -148,7 +152,7 @@ class RetryAfterForever(AfterPreflight):
 @pytest.mark.e2e
 def test_retry_after_waits_count_against_the_time_limit():
     app = build_app(default_dataset(), app_cls=RetryAfterForever)
-    run, elapsed, received = timed_run(app, MODELARTS_MAX_DURATION="30")
+    run, elapsed, received = timed_run(app, tests=ONE_TEST, MODELARTS_MAX_DURATION="30")
     assert run.code == EXIT_INCOMPLETE, run.output[-3000:]
     assert "the target asked to wait 60 s: Retry-After" in run.stdout  # 99999 s, capped at 60 s
     assert received == 2 and elapsed < 30  # no wait that would end past the limit was begun
@@ -193,7 +197,7 @@ def test_a_budget_spent_on_the_first_request_is_one_clear_stop(tmp_path):
 )
 @pytest.mark.e2e
 def test_a_first_request_answered_badly_is_a_verdict(app, clause):
-    run, _, received = timed_run(app, *ONE_TEST)
+    run, _, received = timed_run(app, tests=ONE_TEST)
     assert run.code == 1, run.output[-3000:]
     assert "INTERNALERROR" not in run.output and "Traceback" not in run.output
     assert f"[{clause}]" in run.stdout
@@ -212,9 +216,9 @@ class Padded(ReferenceApp):
 @pytest.mark.e2e
 def test_an_answer_past_the_size_limit_that_breaks_nothing_stops_the_run_unjudged():
     app = build_app(default_dataset(), app_cls=Padded)
-    run, _, _ = timed_run(app, *ONE_TEST, MODELARTS_MAX_RESPONSE_BYTES="64KiB")
+    run, _, _ = timed_run(app, tests=ONE_TEST, MODELARTS_MAX_RESPONSE_BYTES="64KiB")
     assert run.code == EXIT_ENVIRONMENT, run.output[-3000:]
     assert "answered 200 with a body larger than 65536 bytes" in run.stdout
     assert "(--max-response-bytes, MODELARTS_MAX_RESPONSE_BYTES)" in run.stdout
-    larger, _, _ = timed_run(app, *ONE_TEST, MODELARTS_MAX_RESPONSE_BYTES="1MiB")
+    larger, _, _ = timed_run(app, tests=ONE_TEST, MODELARTS_MAX_RESPONSE_BYTES="1MiB")
     assert larger.code == 0, larger.output[-3000:]

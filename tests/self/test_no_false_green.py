@@ -13,6 +13,7 @@ import pytest
 import requests
 import yaml
 from tests.self.helpers import ENV_PREFIXES, ROOT, remote_env, run_suite
+from tests.self.shared_runs import README_COMMANDS, readme_command
 
 from modelarts_contract import __version__, summary
 from modelarts_contract.config import SuiteConfig
@@ -92,8 +93,12 @@ def test_a_stopped_run_is_stopped_everywhere(tmp_path):
 
 
 @pytest.mark.e2e
-def test_one_broken_clause_tells_its_story_once():
-    run = run_suite({"MODELARTS_REFERENCE_VARIANT": "pages-rounded-down"})
+@README_COMMANDS
+def test_one_broken_clause_tells_its_story_once(pytestconfig):
+    # The README's sample of a failure: its run is made once for both tests.
+    run = readme_command(
+        pytestconfig, "python -m pytest tests/contract -q --reference-variant pages-rounded-down"
+    )
     assert run.code == 1, run.output[-2000:]
     lines = run.stdout.splitlines()
     assert len(lines) < 80, run.stdout

@@ -9,14 +9,11 @@ with no MODELARTS_* or HUAWEICLOUD_SDK_* variable set, as a newcomer would run i
 from __future__ import annotations
 
 import configparser
-import os
 import re
-import shlex
-import sys
 
 import pytest
-from tests.self.forkserver import run_pytest
 from tests.self.helpers import ROOT
+from tests.self.shared_runs import README_COMMANDS, readme_command
 
 README = ROOT / "README.md"
 _BLOCK = re.compile(r"```console\n\$ (?P<command>[^\n]+)\n(?P<sample>.*?)```", re.S)
@@ -52,26 +49,15 @@ def unmatched(sample: str, output: str) -> list[str]:
     return missing
 
 
-def run(command: str) -> str:
-    argv = shlex.split(command)
-    if argv[0] == "python":
-        argv[0] = sys.executable
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("MODELARTS_", "HUAWEICLOUD_SDK_"))}
-    proc = run_pytest(
-        [*argv, "-p", "no:cacheprovider"] if "pytest" in argv[:3] else argv,
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
-    return proc.stdout + proc.stderr
-
-
 def test_the_readme_has_output_samples():
     assert len(samples()) >= 3
 
 
 @pytest.mark.parametrize(("command", "sample"), samples(), ids=[c for c, _ in samples()])
 @pytest.mark.e2e
-def test_each_sample_is_what_its_command_prints(command, sample):
-    output = run(command)
+@README_COMMANDS
+def test_each_sample_is_what_its_command_prints(pytestconfig, command, sample):
+    output = readme_command(pytestconfig, command).output
     missing = unmatched(sample, output)
     assert not missing, f"not in the output of {command!r}: {missing}\n--- output ---\n{output[-4000:]}"
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from tests.self.helpers import SuiteRun, remote_env, run_suite
+from tests.self.helpers import SuiteRun, remote_env, run_credential_tests
 from werkzeug.wrappers import Request, Response
 
 from modelarts_contract.environment import EXIT_ENVIRONMENT
@@ -22,7 +22,6 @@ from modelarts_contract.reference import RunningServer, build_app, default_datas
 from modelarts_contract.reference.iam import USER_PASSWORD, IamApp, Issuer, write_credentials
 
 pytestmark = pytest.mark.e2e  # each test runs the contract suite against the stand-ins (a subprocess)
-QUICK = {"MODELARTS_MAX_EXAMPLES": "10"}
 NO_AMBIENT = {"OS_CLOUD": "", "OS_CLIENT_CONFIG_FILE": "", "OS_CLIENT_SECURE_FILE": ""}
 
 
@@ -35,7 +34,7 @@ class StandIns:
 
     def env(self, tmp_path: Path, **extra: str) -> dict[str, str]:
         """A run against the target with no credentials but `extra` (and a home of its own)."""
-        env = remote_env(self.target.url, **{**QUICK, **NO_AMBIENT, "HOME": str(tmp_path / "home"), **extra})
+        env = remote_env(self.target.url, **{**NO_AMBIENT, "HOME": str(tmp_path / "home"), **extra})
         for name in ("MODELARTS_AUTH_TOKEN", "MODELARTS_PROJECT_ID"):
             env[name] = extra.get(name, "")
         return env
@@ -129,8 +128,9 @@ def test_every_credential_mode_against_the_stand_ins(tmp_path, mode):
     make_env, args, header = MODES[mode]
     out = tmp_path / "out"
     with stand_ins(tmp_path) as s:
-        run = run_suite(s.env(tmp_path, **make_env(s.files)), *args, "-v", "-rA", "--junitxml", str(out / "junit.xml"),
-                        "--report-dir", str(out), cwd=tmp_path)  # fmt: skip
+        env = s.env(tmp_path, **make_env(s.files))
+        run = run_credential_tests(env, *args, "-v", "-rA", "--junitxml", str(out / "junit.xml"),
+                                   "--report-dir", str(out), cwd=tmp_path)  # fmt: skip
         to_target, to_iam = s.target.requests.snapshot(), s.iam.requests.snapshot()
         secrets = s.secrets()
     assert run.code == 0, run.output[-3000:]
@@ -194,8 +194,8 @@ def test_a_misbehaving_iam_is_exit_6_with_one_line_and_nothing_leaked(tmp_path, 
             stack.callback(app.done.set)
         s = stack.enter_context(stand_ins(tmp_path, app))
         env = s.env(tmp_path, **files_env(s.files), MODELARTS_REQUEST_TIMEOUT="1")
-        run = run_suite(env, "--os-cloud", "reference-password", "-rA", "--junitxml", str(out / "junit.xml"),
-                        "--report-dir", str(out), cwd=tmp_path)  # fmt: skip
+        run = run_credential_tests(env, "--os-cloud", "reference-password", "-rA", "--junitxml",
+                                   str(out / "junit.xml"), "--report-dir", str(out), cwd=tmp_path)  # fmt: skip
         to_target, to_iam, to_elsewhere = (
             s.target.requests.snapshot(),
             s.iam.requests.snapshot(),
@@ -218,7 +218,9 @@ def test_a_misbehaving_iam_is_exit_6_with_one_line_and_nothing_leaked(tmp_path, 
 
 def test_a_bad_cloud_is_a_usage_error_before_any_request(tmp_path):
     with stand_ins(tmp_path) as s:
-        run = run_suite(s.env(tmp_path, **files_env(s.files)), "--os-cloud", "no-such-cloud", cwd=tmp_path)
+        run = run_credential_tests(
+            s.env(tmp_path, **files_env(s.files)), "--os-cloud", "no-such-cloud", cwd=tmp_path
+        )
         sent = s.target.requests.snapshot() + s.iam.requests.snapshot()
     assert run.code == 4 and sent == []
     assert (
@@ -228,7 +230,8 @@ def test_a_bad_cloud_is_a_usage_error_before_any_request(tmp_path):
 
 
 class ExpiresOnce:
-    """The reference, which calls the first IAM token it sees on its 20th request expired."""
+    """The reference, which calls the first IAM token it sees on its 20th request expired (of the
+    CREDENTIAL_TESTS' 25: a relation's page read, well after the preflight)."""
 
     def __init__(self, issuer: Issuer) -> None:
         self.app, self.issuer, self.seen = build_app(default_dataset(), iam=issuer), issuer, 0
@@ -247,10 +250,10 @@ def test_a_token_said_expired_is_renewed_once_and_the_request_sent_again(tmp_pat
     with serve(ExpiresOnce(issuer)) as target, serve(IamApp(issuer)) as iam:
         write_credentials(tmp_path / "creds", iam.url, issuer)
         (tmp_path / "home").mkdir()
-        extra = {**QUICK, **NO_AMBIENT, **files_env(tmp_path / "creds"), "HOME": str(tmp_path / "home")}
+        extra = {**NO_AMBIENT, **files_env(tmp_path / "creds"), "HOME": str(tmp_path / "home")}
         env = remote_env(target.url, **extra)
         env.update(MODELARTS_AUTH_TOKEN="", MODELARTS_PROJECT_ID="")
-        run = run_suite(env, "--os-cloud", "reference-password", cwd=tmp_path)
+        run = run_credential_tests(env, "--os-cloud", "reference-password", cwd=tmp_path)
         to_iam = iam.requests.snapshot()
     assert run.code == 0, run.output[-3000:]
     assert [r.method for r in to_iam] == ["POST", "POST"]  # the token of the run, and its renewal

@@ -18,7 +18,7 @@ from pathlib import Path
 from urllib.parse import parse_qs
 
 import pytest
-from tests.self.helpers import remote_env, run_suite
+from tests.self.helpers import ONE_TEST, remote_env, run_suite
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
@@ -28,8 +28,6 @@ from modelarts_contract.reference import ReferenceApp, build_app, data, default_
 from modelarts_contract.reference.server import RecordingMiddleware, RequestLog
 
 pytestmark = pytest.mark.e2e  # each test runs the contract suite against a server (a subprocess)
-
-ONE_TEST = ("-k", "configured_credentials_are_accepted")
 
 
 def assert_environment_failure(run, *phrases: str) -> None:
@@ -177,7 +175,7 @@ def test_tls_is_verified_by_default(tls_server):
 
 def test_a_ca_bundle_makes_it_trusted(tls_server, self_signed):
     url, log = tls_server
-    run = run_suite(remote_env(url, MODELARTS_CA_BUNDLE=str(self_signed[0])), *ONE_TEST)
+    run = run_suite(remote_env(url, MODELARTS_CA_BUNDLE=str(self_signed[0])), tests=ONE_TEST)
     assert run.code == 0, run.output[-3000:]
     assert len(log) == 2  # preflight and the test
 

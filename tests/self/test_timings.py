@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 import requests
-from tests.self.helpers import remote_env, run_suite
+from tests.self.helpers import DEFAULT_PAGE, remote_env, run_suite
 
 from modelarts_contract.checks.core import Exchange, Ledger, Verifier, Violations
 from modelarts_contract.config import SuiteConfig
@@ -109,12 +109,11 @@ def test_a_run_shows_its_times_and_its_objective_apart_from_the_contract(tmp_pat
     with serve(build_app(default_dataset())) as server:
         run = run_suite(
             remote_env(server.url),
-            "-k",
-            "default-page",
             "--max-response-time",
             "0.000001",
             "--report-dir",
             str(reports),
+            tests=DEFAULT_PAGE,
         )
     assert run.code == 1, run.output[-3000:]
     assert "response times: " in run.stdout and " p50 " in run.stdout and " p95 " in run.stdout
@@ -136,7 +135,7 @@ def test_a_run_shows_its_times_and_its_objective_apart_from_the_contract(tmp_pat
 def test_a_baselined_objective_is_known(tmp_path):
     known = tmp_path / "known.yml"
     known.write_text(f"known:\n  - clause: {SLO_ID}\n    reason: staging is slow\n    expires: 2099-01-01\n")
-    run = run_suite({}, "-k", "default-page", "--max-response-time", "0.000001", "--baseline", str(known))
+    run = run_suite({}, "--max-response-time", "0.000001", "--baseline", str(known), tests=DEFAULT_PAGE)
     assert run.code == 0, run.output[-3000:]
     assert f"KNOWN [{SLO_ID}] broken, in the baseline until 2099-01-01: staging is slow" in run.stdout
 
