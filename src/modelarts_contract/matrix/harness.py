@@ -33,6 +33,8 @@ from modelarts_contract.pytest_plugin import run_of
 from modelarts_contract.reference import Dataset, serve
 from modelarts_contract.variants import Variant
 
+from . import heap
+
 ENV_PREFIXES = ("MODELARTS_", "HUAWEICLOUD_SDK_")
 TAIL_LINES = 40
 REFERENCE = "reference"  # the runs that map which tests exercise which clause
@@ -230,12 +232,16 @@ def _worker_run(
     name: str, tests: Sequence[str], stop_when_killed: bool, extra: Sequence[str]
 ) -> VariantResult:
     variant = variants.reference_variant(name) if name.startswith(REFERENCE) else variants.get(name)
-    return run_variant(variant, tests=tests, stop_when_killed=stop_when_killed, extra_args=extra)
+    try:
+        return run_variant(variant, tests=tests, stop_when_killed=stop_when_killed, extra_args=extra)
+    finally:
+        heap.freeze_after_first_run()
 
 
 def _warm_up() -> None:
-    """Nothing to do: a worker imports this module to call it, and with it, once, what every run
-    needs (the pytest plugin, schemathesis, hypothesis, the checks, the catalogue)."""
+    """A worker imports this module to call it, and with it, once, what every run needs (the pytest
+    plugin, schemathesis, hypothesis, the checks, the catalogue): frozen, for the worker keeps it."""
+    heap.freeze()
 
 
 class Matrix:
