@@ -16,7 +16,6 @@ import io
 import multiprocessing
 import os
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -170,14 +169,13 @@ def run_variant(
     watch = _Watch(variant.clauses, stop_when_killed and variant.kind == "mutant")
     with (
         serve(variant.build(dataset)) as server,
-        tempfile.TemporaryDirectory(prefix=f"variant-{variant.name}-") as tmp,
         _environment(suite_environment(server.url, dataset.projects, aksk=variant.auth == "aksk")),
         _fresh_test_modules(root.parent),
         contextlib.redirect_stdout(io.StringIO()) as out,
         contextlib.redirect_stderr(out),
         contextlib.chdir(root.parent),
     ):
-        exit_code = _pytest_main(_suite_args(root, tests, tmp, extra_args), watch)
+        exit_code = _pytest_main(_suite_args(root, tests, extra_args), watch)
         recorded = server.requests.snapshot()
     records = watch.outcome.ledger.as_dict() if watch.outcome is not None else {}
     return VariantResult(
@@ -195,11 +193,12 @@ def run_variant(
     )
 
 
-def _suite_args(root: Path, tests: Sequence[str], report_dir: str, extra_args: Iterable[str]) -> list[str]:
-    """pytest's arguments for the suite at `root` (or the given tests of it), quiet, with a report."""
+def _suite_args(root: Path, tests: Sequence[str], extra_args: Iterable[str]) -> list[str]:
+    """pytest's arguments for the suite at `root` (or the given tests of it), quiet, without a report
+    (an empty --report-dir): the verdict reads the run's ledger, in memory."""
     selected = [str(root.parent / t) for t in tests] or [str(root)]
     args = [*selected, "-q", "-p", PLUGIN, "-p", "no:cacheprovider", "--capture=sys", "-W", "ignore"]
-    return [*args, "--rootdir", str(root.parent), "--report-dir", report_dir, *extra_args]
+    return [*args, "--rootdir", str(root.parent), "--report-dir", "", *extra_args]
 
 
 def _pytest_main(args: list[str], watch: _Watch) -> int | None:
