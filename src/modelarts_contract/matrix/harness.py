@@ -269,8 +269,11 @@ class Matrix:
                 _forward(self._submit(variant.name), self.futures[variant.name])
             return
         references = {mode: self._submit(f"{REFERENCE}-{mode}") for mode in sorted({v.auth for v in mutants})}
-        # Mutants wait for their reference run (which tests exercise which clause); they go first
-        # once it is there, the benign variants (whole suite, slower) after them.
+        # The longest runs first, so that both workers end on short ones: the benign variants (the
+        # whole suite each) queue behind the reference runs, the mutants behind them, each once its
+        # reference run (which tests exercise which clause) is there.
+        for variant in [v for v in self.variants if v.kind == "benign"]:
+            _forward(self._submit(variant.name), self.futures[variant.name])
         scheduler = threading.Thread(
             target=self._schedule, args=(references,), name="kill-matrix", daemon=True
         )
@@ -285,11 +288,6 @@ class Matrix:
                 _forward(self._submit(variant.name, tests, stop=True), target)
             except BaseException as exc:  # no reference run, or the pool is shut down
                 target.set_exception(exc)
-        for variant in [v for v in self.variants if v.kind == "benign"]:
-            try:
-                _forward(self._submit(variant.name), self.futures[variant.name])
-            except BaseException as exc:
-                self.futures[variant.name].set_exception(exc)
 
     def result(self, name: str, timeout: float | None = None) -> VariantResult:
         return self.futures[name].result(timeout)
