@@ -15,7 +15,6 @@ import contextlib
 import io
 import multiprocessing
 import os
-import sys
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -115,21 +114,6 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
         os.environ.update(saved)
 
 
-@contextlib.contextmanager
-def _fresh_test_modules(root: Path) -> Iterator[None]:
-    """Each run imports the suite's test modules and conftests anew, as a separate process would.
-
-    Only those: a library module imported during a run stays, or its classes would exist twice."""
-    before = set(sys.modules)
-    try:
-        yield
-    finally:
-        for name in set(sys.modules) - before:
-            where = str(getattr(sys.modules[name], "__file__", "") or "")
-            if where.startswith(str(root)) or name.rsplit(".", 1)[-1] == "conftest":
-                del sys.modules[name]
-
-
 class _Watch:
     """A plugin of the nested run: stops it once the expected clause is broken; keeps the outcome."""
 
@@ -170,7 +154,7 @@ def run_variant(
     with (
         serve(variant.build(dataset)) as server,
         _environment(suite_environment(server.url, dataset.projects, aksk=variant.auth == "aksk")),
-        _fresh_test_modules(root.parent),
+        heap.fresh_test_modules(root.parent),
         contextlib.redirect_stdout(io.StringIO()) as out,
         contextlib.redirect_stderr(out),
         contextlib.chdir(root.parent),
