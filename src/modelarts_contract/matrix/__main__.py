@@ -6,11 +6,12 @@ import argparse
 import logging
 import sys
 import time
+from concurrent.futures import as_completed
 
 from modelarts_contract.checks import registry
 from modelarts_contract.variants import CATALOGUE, get
 
-from .harness import Matrix, format_matrix
+from .harness import Matrix, VariantResult, format_matrix
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -47,13 +48,15 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("modelarts_contract.reference").addHandler(logging.NullHandler())
     started = time.monotonic()
     matrix = Matrix(variants, max(1, args.workers), full=args.full)
-    results = []
+    finished: dict[str, VariantResult] = {}
     try:
-        for variant in variants:  # a line per variant as it comes
-            results.append(matrix.result(variant.name))
-            print(f"[{len(results)}/{len(variants)}] {results[-1].line()}", flush=True)
+        for future in as_completed(matrix.futures.values()):  # a line per variant as it comes
+            result = future.result()
+            finished[result.name] = result
+            print(f"[{len(finished)}/{len(matrix.futures)}] {result.line()}", flush=True)
     finally:
         matrix.close()
+    results = [finished[variant.name] for variant in variants]
     print()
     print(format_matrix(results))
     print(f"{len(results)} variants in {time.monotonic() - started:.0f} s")

@@ -15,8 +15,6 @@ import contextlib
 import io
 import multiprocessing
 import os
-import sys
-import tempfile
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -32,6 +30,8 @@ from modelarts_contract.cli import PLUGIN, suite_dir
 from modelarts_contract.pytest_plugin import run_of
 from modelarts_contract.reference import Dataset, serve
 from modelarts_contract.variants import Variant
+
+from . import heap
 
 ENV_PREFIXES = ("MODELARTS_", "HUAWEICLOUD_SDK_")
 TAIL_LINES = 40
@@ -114,21 +114,6 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
         os.environ.update(saved)
 
 
-@contextlib.contextmanager
-def _fresh_test_modules(root: Path) -> Iterator[None]:
-    """Each run imports the suite's test modules and conftests anew, as a separate process would.
-
-    Only those: a library module imported during a run stays, or its classes would exist twice."""
-    before = set(sys.modules)
-    try:
-        yield
-    finally:
-        for name in set(sys.modules) - before:
-            where = str(getattr(sys.modules[name], "__file__", "") or "")
-            if where.startswith(str(root)) or name.rsplit(".", 1)[-1] == "conftest":
-                del sys.modules[name]
-
-
 class _Watch:
     """A plugin of the nested run: stops it once the expected clause is broken; keeps the outcome."""
 
@@ -183,14 +168,13 @@ def run_variant(
     watch = _Watch(variant.clauses, stop_when_killed and variant.kind == "mutant", tests)
     with (
         serve(variant.build(dataset)) as server,
-        tempfile.TemporaryDirectory(prefix=f"variant-{variant.name}-") as tmp,
         _environment(suite_environment(server.url, dataset.projects, aksk=variant.auth == "aksk")),
-        _fresh_test_modules(root.parent),
+        heap.fresh_test_modules(root.parent),
         contextlib.redirect_stdout(io.StringIO()) as out,
         contextlib.redirect_stderr(out),
         contextlib.chdir(root.parent),
     ):
-        exit_code = _pytest_main(_suite_args(root, tests, tmp, extra_args), watch)
+        exit_code = _pytest_main(_suite_args(root, tests, extra_args), watch)
         recorded = server.requests.snapshot()
     records = watch.outcome.ledger.as_dict() if watch.outcome is not None else {}
     return VariantResult(
@@ -208,13 +192,14 @@ def run_variant(
     )
 
 
-def _suite_args(root: Path, tests: Sequence[str], report_dir: str, extra_args: Iterable[str]) -> list[str]:
-    """pytest's arguments for the suite at `root` (or the given tests of it), quiet, with a report."""
-    selected = [str(root.parent / m) for m in dict.fromkeys(t.split("::", 1)[0] for t in tests)] or [
-        str(root)
-    ]
+def _suite_args(root: Path, tests: Sequence[str], extra_args: Iterable[str]) -> list[str]:
+    """pytest's arguments for the suite at `root` (or the modules of the given tests, which the run's
+    _Watch picks out), quiet, without a report (an empty --report-dir): the verdict reads the run's
+    ledger, in memory."""
+    modules = dict.fromkeys(test.split("::", 1)[0] for test in tests)
+    selected = [str(root.parent / module) for module in modules] or [str(root)]
     args = [*selected, "-q", "-p", PLUGIN, "-p", "no:cacheprovider", "--capture=sys", "-W", "ignore"]
-    return [*args, "--rootdir", str(root.parent), "--report-dir", report_dir, *extra_args]
+    return [*args, "--rootdir", str(root.parent), "--report-dir", "", *extra_args]
 
 
 def _pytest_main(args: list[str], watch: _Watch) -> int | None:
@@ -247,12 +232,16 @@ def _worker_run(
     name: str, tests: Sequence[str], stop_when_killed: bool, extra: Sequence[str]
 ) -> VariantResult:
     variant = variants.reference_variant(name) if name.startswith(REFERENCE) else variants.get(name)
-    return run_variant(variant, tests=tests, stop_when_killed=stop_when_killed, extra_args=extra)
+    try:
+        return run_variant(variant, tests=tests, stop_when_killed=stop_when_killed, extra_args=extra)
+    finally:
+        heap.freeze_after_first_run()
 
 
 def _warm_up() -> None:
-    """Nothing to do: a worker imports this module to call it, and with it, once, what every run
-    needs (the pytest plugin, schemathesis, hypothesis, the checks, the catalogue)."""
+    """A worker imports this module to call it, and with it, once, what every run needs (the pytest
+    plugin, schemathesis, hypothesis, the checks, the catalogue): frozen, for the worker keeps it."""
+    heap.freeze()
 
 
 class Matrix:
@@ -281,8 +270,11 @@ class Matrix:
                 _forward(self._submit(variant.name), self.futures[variant.name])
             return
         references = {mode: self._submit(f"{REFERENCE}-{mode}") for mode in sorted({v.auth for v in mutants})}
-        # Mutants wait for their reference run (which tests exercise which clause); they go first
-        # once it is there, the benign variants (whole suite, slower) after them.
+        # The longest runs first, so that both workers end on short ones: the benign variants (the
+        # whole suite each) queue behind the reference runs, the mutants behind them, each once its
+        # reference run (which tests exercise which clause) is there.
+        for variant in [v for v in self.variants if v.kind == "benign"]:
+            _forward(self._submit(variant.name), self.futures[variant.name])
         scheduler = threading.Thread(
             target=self._schedule, args=(references,), name="kill-matrix", daemon=True
         )
@@ -297,11 +289,6 @@ class Matrix:
                 _forward(self._submit(variant.name, tests, stop=True), target)
             except BaseException as exc:  # no reference run, or the pool is shut down
                 target.set_exception(exc)
-        for variant in [v for v in self.variants if v.kind == "benign"]:
-            try:
-                _forward(self._submit(variant.name), self.futures[variant.name])
-            except BaseException as exc:
-                self.futures[variant.name].set_exception(exc)
 
     def result(self, name: str, timeout: float | None = None) -> VariantResult:
         return self.futures[name].result(timeout)

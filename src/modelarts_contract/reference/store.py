@@ -13,10 +13,11 @@ import itertools
 import sqlite3
 import threading
 from collections import OrderedDict
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass, fields
+from operator import attrgetter
 from typing import Any, TypeAlias
 
-from .data import Dataset
+from .data import Dataset, Image
 from .query import SORT_KEYS, ListQuery
 
 _SCHEMA = """
@@ -39,6 +40,8 @@ GROUPED_TABLES = 64  # filters whose groups stay computed (a long-running server
 # Named here because Store.list shadows the builtin inside the class body.
 SqlArgs: TypeAlias = list[str | int]  # the values bound to a statement's "?"s: text columns and integers
 Rows: TypeAlias = list[tuple[Any, ...]]  # what sqlite3 fetches: typed by the statement, not by Python
+# An Image as its row (the fields are in column order); dataclasses.astuple deep-copies every value.
+_ROW = attrgetter(*(f.name for f in fields(Image)))
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,7 @@ class Store:
         self._db.executescript(_SCHEMA)
         self._db.executemany(
             "INSERT INTO versions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [astuple(i) for i in dataset.images],  # Image fields are in column order
+            [_ROW(i) for i in dataset.images],
         )
         self._db.commit()
         self._grouped: OrderedDict[tuple[str, tuple[str | int, ...]], str] = OrderedDict()  # filter -> table
