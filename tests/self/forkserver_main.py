@@ -36,12 +36,23 @@ import sys
 import threading
 import traceback
 import warnings
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NoReturn
 
 PROJECT = Path(__file__).resolve().parents[2]
 PLUGIN = "modelarts_contract.pytest_plugin"  # loaded by the project's conftest.py, or by -p
-REQUEST_ENV = ("MODELARTS_", "HUAWEICLOUD_SDK_", "PYTEST_CURRENT_TEST", "PYTHONPATH")
+# Variables a request may set: the suite reads them when it runs (the credential files and
+# clouds.yaml included), never at import, so the preloaded modules are as a fresh process has them.
+REQUEST_ENV = (
+    "MODELARTS_",
+    "HUAWEICLOUD_SDK_",
+    "PYTEST_CURRENT_TEST",
+    "PYTHONPATH",
+    "OS_CLOUD",
+    "OS_CLIENT_CONFIG_FILE",
+    "OS_CLIENT_SECURE_FILE",
+)
 # Options that change which conftest files, plugins or assertion rewriting a run gets.
 CHANGES_IMPORTS = (
     "--noconftest",
@@ -114,6 +125,8 @@ def refusal(request: dict[str, Any], loaded: set[str]) -> str | None:
     options = [*shlex.split(env.get("PYTEST_ADDOPTS", "")), *argv]  # as pytest reads them
     mine = {k: v for k, v in os.environ.items() if not k.startswith(REQUEST_ENV)}
     theirs = {k: v for k, v in env.items() if not k.startswith(REQUEST_ENV)}
+    if home_is_inert(os.environ, env):
+        mine.pop("HOME", None), theirs.pop("HOME", None)
     if changed := sorted(k for k in mine.keys() | theirs.keys() if mine.get(k) != theirs.get(k)):
         return f"environment differs: {changed}"
     if found := shadowing(leading_path(cwd, env)):
@@ -131,6 +144,17 @@ def refusal(request: dict[str, Any], loaded: set[str]) -> str | None:
     if PLUGIN not in plugins and not (first and first.exists() and first.is_relative_to(PROJECT)):
         return f"no -p {PLUGIN} and the first test path is not in {PROJECT}: the plugin may not load"
     return None
+
+
+def home_is_inert(mine: Mapping[str, str], theirs: Mapping[str, str]) -> bool:
+    """Start-up reads HOME only for the user site-packages (site, sysconfig, schemathesis's
+    third-party roots); the suite reads it when it runs. So another HOME starts the same process
+    when neither HOME has a user site-packages directory (and no PYTHONUSERBASE moves it)."""
+    if "PYTHONUSERBASE" in mine or "PYTHONUSERBASE" in theirs:
+        return False
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    homes = [env.get("HOME") for env in (mine, theirs)]
+    return all(home and not Path(home, ".local", "lib", version, "site-packages").exists() for home in homes)
 
 
 def first_test_path(argv: list[str], cwd: str) -> Path | None:

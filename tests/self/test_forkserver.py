@@ -108,6 +108,7 @@ def probe(tmp_path: Path, run: Callable[..., subprocess.CompletedProcess[str]], 
         MODELARTS_PROBE_PROJECT=str(ROOT),
         MODELARTS_PROBE="passed",
         PYTHONPATH=f"../lib:{tmp_path}/x/..",
+        HOME=str(tmp_path / "home"),  # as the credential self-tests give it
     )
     done = run(pytest_command(cwd, *PLUGIN), cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
@@ -127,6 +128,7 @@ def test_a_forked_run_has_a_subprocess_environment_path_and_modules(
     assert fork_server.last_refusal is None
     assert forked == real
     assert forked["env"]["MODELARTS_PROBE"] == "passed" and "MODELARTS_ONLY_HERE" not in forked["env"]
+    assert forked["env"]["HOME"] == str(tmp_path / "home")
     assert forked["cwd"] == forked["path"][0] == str(tmp_path / "cwd") and forked["path"][1] == str(
         tmp_path / "lib"
     )
