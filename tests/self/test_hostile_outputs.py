@@ -135,6 +135,7 @@ def assert_outputs_parse(directory: Path) -> None:
         assert_neutral(name, (directory / name).read_text(encoding="utf-8"))
 
 
+@pytest.mark.slow  # a property test: every example writes every output
 @settings(
     max_examples=EXAMPLES,
     deadline=None,
@@ -175,6 +176,7 @@ def scripted() -> Iterator[tuple[Scripted, str]]:
     server.close()
 
 
+@pytest.mark.slow  # a property test: every example writes every output
 @settings(
     max_examples=EXAMPLES,
     deadline=None,

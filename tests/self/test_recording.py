@@ -27,6 +27,7 @@ def default_run(tmp_path_factory):
     return record(tmp_path_factory.mktemp("default"), "default", tests=CONTRACT)
 
 
+@pytest.mark.e2e  # the whole suite, recorded
 def test_a_recording_is_valid_har_with_every_exchange_and_no_credential(default_run):
     recording, _ = default_run
     text = recording.read_text(encoding="utf-8")
@@ -48,6 +49,7 @@ def test_a_recording_is_valid_har_with_every_exchange_and_no_credential(default_
     assert tokens and {h["value"] for h in tokens} == {REDACTED}
 
 
+@pytest.mark.e2e  # the whole suite, recorded
 def test_the_default_run_replayed_without_a_socket_gives_the_same_verdicts(default_run, tmp_path):
     recording, live = default_run
     run, replayed = replay(tmp_path, recording, tests=CONTRACT)
@@ -61,6 +63,7 @@ def test_the_default_run_replayed_without_a_socket_gives_the_same_verdicts(defau
     assert "a replay of the recording" in report
 
 
+@pytest.mark.e2e  # the whole suite, recorded
 def test_a_request_the_recording_lacks_is_not_exercised_naming_it(default_run, tmp_path):
     recording, _ = default_run
     lines = recording.read_text(encoding="utf-8").splitlines()
@@ -90,6 +93,7 @@ def test_a_recording_replaces_a_symlink_and_never_writes_through_it(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run.har", "victim.txt"]  # no part left behind
 
 
+@pytest.mark.slow  # a pytest run under two xdist workers, recorded and replayed
 def test_workers_record_into_one_file_in_start_order(tmp_path):
     recording, live = record(tmp_path, "parallel", "-n", "2")
     entries = json.loads(recording.read_text(encoding="utf-8"))["log"]["entries"]
@@ -100,6 +104,7 @@ def test_workers_record_into_one_file_in_start_order(tmp_path):
     assert replayed == live
 
 
+@pytest.mark.e2e  # the recording of the whole suite
 @pytest.mark.parametrize(
     "args, says",
     [

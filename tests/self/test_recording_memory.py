@@ -7,6 +7,7 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
 from tests.self.helpers import ROOT
 
 from modelarts_contract.recording import har
@@ -62,6 +63,7 @@ def _write_recording(path) -> None:
     har.write_recording(path, meta, [part])
 
 
+@pytest.mark.slow  # writes and replays 50 MB
 def test_replaying_a_50_mb_recording_stays_within_bounded_memory(tmp_path):
     recording = tmp_path / "large.har"
     _write_recording(recording)
