@@ -47,11 +47,12 @@ PROBE = textwrap.dedent(
         )
         modules = sorted(name for name in sys.modules if name.partition(".")[0] not in sys.stdlib_module_names)
         import hypothesis.configuration as configuration
+        storage = configuration.storage_directory("x", intent_to_write=False)
         mask = os.umask(0o22); os.umask(mask)
         probe = {
             "env": dict(os.environ), "cwd": os.getcwd(), "path": sys.path, "argv": sys.argv[1:],
             "orig_argv": sys.orig_argv, "umask": mask, "local": local, "paths": paths, "modules": modules,
-            "storage": str(configuration.storage_directory("x", intent_to_write=False).path),
+            "storage": str(getattr(storage, "path", storage)),  # older hypothesis: a Path
         }
         Path(os.environ["MODELARTS_PROBE_OUT"]).write_text(json.dumps(probe))
     """
