@@ -9,7 +9,7 @@ import dataclasses
 from collections.abc import Generator
 
 import pytest
-from tests.self.forkserver import SESSION_SERVER, ForkServer
+from tests.self.forkserver import FORKS, SESSION_SERVER, ForkServer
 from tests.self.hostile import raw_server as raw_server  # the fixture: small servers on 127.0.0.1
 from tests.self.kill_matrix_report import VERDICT
 
@@ -91,9 +91,13 @@ def variant_result(request: pytest.FixtureRequest) -> VariantResult:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def fork_server(request: pytest.FixtureRequest) -> Generator[ForkServer]:
+def fork_server(request: pytest.FixtureRequest) -> Generator[ForkServer | None]:
     """The session's pytest fork server (started by its first run), for helpers.run_suite and the
-    other pytest subprocesses, through forkserver.run_pytest."""
+    other pytest subprocesses, through forkserver.run_pytest. None where the system has no pidfd
+    (Linux only): the runs are real subprocesses there."""
+    if not FORKS:
+        yield None
+        return
     server = request.config.stash[FORK_SERVER] = ForkServer()
     SESSION_SERVER.set(server)
     yield server

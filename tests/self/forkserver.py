@@ -28,6 +28,7 @@ from typing import Any
 from tests.self.forkserver_main import MESSAGE_SIZE, PROJECT, REQUEST_ENV
 
 SERVER = Path(__file__).with_name("forkserver_main.py")
+FORKS = hasattr(os, "pidfd_open")  # the server watches its children through pidfds (Linux)
 PYTEST = [sys.executable, "-m", "pytest"]
 START_TIMEOUT = 120.0  # seconds for the server's imports on a busy machine
 KILLED_GRACE = 30.0  # seconds to collect a killed run's last output

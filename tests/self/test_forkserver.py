@@ -17,13 +17,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from tests.self.forkserver import SESSION_SERVER, ForkServer, ForkServerDied
+from tests.self.forkserver import FORKS, SESSION_SERVER, ForkServer, ForkServerDied
 from tests.self.helpers import ENV_PREFIXES, ROOT, SuiteRun, remote_env, run_suite
 
 from modelarts_contract.reference import build_app, default_dataset, serve
 
 AUTH_TESTS = ROOT / "tests" / "contract" / "test_auth.py"
 PLUGIN = ("-p", "modelarts_contract.pytest_plugin")
+pytestmark = pytest.mark.skipif(not FORKS, reason="the fork server needs pidfds (Linux)")
 
 # A test that reports what the process it runs in looks like, to compare a fork with a subprocess.
 PROBE = textwrap.dedent(
