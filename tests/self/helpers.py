@@ -12,6 +12,7 @@ import os
 import re
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,10 +33,10 @@ DEFAULT_PAGE = (
 # The contract tests that send credentials of their own making or derive them from the configured
 # ones (R1, the near misses), and a relation that reads pages with the configured ones well after
 # the preflight (25 requests in all): what a self-test of credential handling needs to run, not the
-# whole suite (run_credential_tests).
+# whole suite (run_suite's `tests`).
 CREDENTIAL_TESTS = (
     CONTRACT / "test_auth.py",
-    f"{CONTRACT / 'test_near_miss.py'}",
+    CONTRACT / "test_near_miss.py",
     f"{CONTRACT / 'test_relations.py'}::test_relation[record-offsets]",
 )
 ENV_PREFIXES = ("MODELARTS_", "HUAWEICLOUD_SDK_")
@@ -76,23 +77,32 @@ def remote_env(url: str, **extra: str) -> dict[str, str]:
     return {**env, **extra}
 
 
+def clean_environment(**extra: str) -> dict[str, str]:
+    """This process's environment without MODELARTS_*/HUAWEICLOUD_SDK_* variables, plus `extra`."""
+    return {**{k: v for k, v in os.environ.items() if not k.startswith(ENV_PREFIXES)}, **extra}
+
+
 def run_suite(
-    env: dict[str, str], *args: str, tests: Path | str = CONTRACT, cwd: Path = ROOT, timeout: float = 300
+    env: dict[str, str],
+    *args: str,
+    tests: Path | str | Sequence[Path | str] = CONTRACT,
+    cwd: Path = ROOT,
+    timeout: float = 300,
 ) -> SuiteRun:
-    """pytest on `tests` in a subprocess (forked by the session's fork server when it can), with only
-    the given MODELARTS_*/HUAWEICLOUD_SDK_* variables."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(ENV_PREFIXES)}
-    command = [sys.executable, "-m", "pytest", str(tests), "-p", "no:cacheprovider", "-q", *args]
+    """pytest on `tests` (a path or test id, or several) in a subprocess (forked by the session's
+    fork server when it can), with only the given MODELARTS_*/HUAWEICLOUD_SDK_* variables."""
+    paths = [tests] if isinstance(tests, Path | str) else list(tests)
+    command = [sys.executable, "-m", "pytest", *map(str, paths), "-p", "no:cacheprovider", "-q", *args]
     proc = run_pytest(
-        command, cwd=cwd, env={**clean, **env}, capture_output=True, text=True, timeout=timeout, check=False
+        command,
+        cwd=cwd,
+        env=clean_environment(**env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
     return SuiteRun(proc.returncode, proc.stdout, proc.stderr)
-
-
-def run_credential_tests(env: dict[str, str], *args: str, cwd: Path = ROOT) -> SuiteRun:
-    """run_suite on the CREDENTIAL_TESTS only."""
-    first, *others = CREDENTIAL_TESTS
-    return run_suite(env, *others, *args, tests=first, cwd=cwd)
 
 
 class FakeTime:

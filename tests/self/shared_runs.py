@@ -5,14 +5,13 @@ stash (not in module globals), and their tests marked with one xdist_group each,
 
 from __future__ import annotations
 
-import os
 import shlex
 import sys
 from dataclasses import dataclass
 
 import pytest
 from tests.self.forkserver import run_pytest
-from tests.self.helpers import ENV_PREFIXES, ROOT, SuiteRun, remote_env, run_suite
+from tests.self.helpers import ROOT, SuiteRun, clean_environment, remote_env, run_suite
 
 from modelarts_contract.reference import RecordedRequest, build_app, default_dataset, serve
 
@@ -54,10 +53,9 @@ def readme_command(config: pytest.Config, command: str) -> SuiteRun:
         argv = shlex.split(command)
         if argv[0] == "python":
             argv[0] = sys.executable
-        env = {k: v for k, v in os.environ.items() if not k.startswith(ENV_PREFIXES)}
         proc = run_pytest(
             [*argv, "-p", "no:cacheprovider"] if "pytest" in argv[:3] else argv,
-            cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False,
+            cwd=ROOT, env=clean_environment(), capture_output=True, text=True, timeout=300, check=False,
         )  # fmt: skip
         runs[command] = SuiteRun(proc.returncode, proc.stdout, proc.stderr)
     return runs[command]

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from tests.self.forkserver import FORKS, SESSION_SERVER, ForkServer, ForkServerDied
-from tests.self.helpers import ENV_PREFIXES, ROOT, SuiteRun, remote_env, run_suite
+from tests.self.helpers import ROOT, SuiteRun, clean_environment, remote_env, run_suite
 
 from modelarts_contract.reference import build_app, default_dataset, serve
 
@@ -70,10 +70,6 @@ def real_subprocesses() -> Iterator[None]:
         SESSION_SERVER.reset(token)
 
 
-def clean_env(**extra: str) -> dict[str, str]:
-    return {**{k: v for k, v in os.environ.items() if not k.startswith(ENV_PREFIXES)}, **extra}
-
-
 def pytest_command(*args: str | Path) -> list[str]:
     return [sys.executable, "-m", "pytest", *map(str, args), "-p", "no:cacheprovider", "-q"]
 
@@ -86,7 +82,7 @@ def shape(output: str) -> list[str]:
 @pytest.mark.e2e
 def test_a_forked_run_prints_and_exits_as_a_subprocess(fork_server: ForkServer) -> None:
     with serve(build_app(default_dataset())) as server:
-        env = clean_env(**remote_env(server.url))
+        env = clean_environment(**remote_env(server.url))
         command = pytest_command(AUTH_TESTS, "-rA")
         real = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
         forked = fork_server.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
@@ -105,7 +101,7 @@ def probe(tmp_path: Path, run: Callable[..., subprocess.CompletedProcess[str]], 
     cwd.mkdir(exist_ok=True)
     (cwd / "test_probe.py").write_text(PROBE, encoding="utf-8")
     (tmp_path / "lib").mkdir(exist_ok=True)
-    env = clean_env(
+    env = clean_environment(
         MODELARTS_PROBE_OUT=str(out),
         MODELARTS_PROBE_PROJECT=str(ROOT),
         MODELARTS_PROBE="passed",
@@ -178,7 +174,11 @@ def test_a_timeout_kills_the_run_and_its_process_group(fork_server: ForkServer, 
     command = pytest_command(tmp_path, *PLUGIN, "-s")
     with pytest.raises(subprocess.TimeoutExpired):
         fork_server.run(
-            command, cwd=ROOT, env=clean_env(MODELARTS_PROBE_PIDS=str(pids)), capture_output=True, timeout=15
+            command,
+            cwd=ROOT,
+            env=clean_environment(MODELARTS_PROBE_PIDS=str(pids)),
+            capture_output=True,
+            timeout=15,
         )
     assert fork_server.last_refusal is None
     for pid in map(int, pids.read_text().split()):  # killed: a zombie of the server's at most
@@ -206,7 +206,7 @@ def test_what_a_fork_cannot_reproduce_runs_as_a_subprocess(
     fork_server: ForkServer, tmp_path: Path, case: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Handed to subprocess.run as given (here a stand-in: a real pytest start costs a second)."""
-    env, command = clean_env(), pytest_command(AUTH_TESTS, "--co")
+    env, command = clean_environment(), pytest_command(AUTH_TESTS, "--co")
     if case == "not-pytest":
         command = [sys.executable, "-c", "print('collected')"]
     elif case == "another-variable":
@@ -249,13 +249,16 @@ def test_a_dead_server_is_a_clear_error() -> None:
     try:
         command = pytest_command(AUTH_TESTS, "--co")
         assert (
-            server.run(command, cwd=ROOT, env=clean_env(), capture_output=True, timeout=300).returncode == 0
+            server.run(
+                command, cwd=ROOT, env=clean_environment(), capture_output=True, timeout=300
+            ).returncode
+            == 0
         )
         assert server._process is not None
         os.kill(server._process.pid, signal.SIGKILL)
         with pytest.raises(
             ForkServerDied, match=r"fork server is gone or does not answer \(exit status -9\)"
         ):
-            server.run(command, cwd=ROOT, env=clean_env(), capture_output=True, timeout=300)
+            server.run(command, cwd=ROOT, env=clean_environment(), capture_output=True, timeout=300)
     finally:
         server.close()

@@ -8,14 +8,13 @@ mistaken for a fault of the suite.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from urllib.error import HTTPError
 from urllib.request import Request, urlopen
 
 import pytest
 from tests.self.forkserver import run_pytest
-from tests.self.helpers import ROOT
+from tests.self.helpers import ROOT, clean_environment
 from tests.self.independent.server import MAIN_PROJECT, MAIN_TOKEN, OTHER_PROJECT, start
 
 PATH = f"/v1/{MAIN_PROJECT}/images/group"
@@ -123,7 +122,7 @@ def test_other_project_and_unknown_path_get_404(url):
 def test_contract_suite_passes_against_independent_server():
     base, stop = start()
     try:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("MODELARTS_", "HUAWEICLOUD_SDK_"))}
+        env = clean_environment()
         env.update(
             MODELARTS_BASE_URL=base,
             MODELARTS_PROJECT_ID=MAIN_PROJECT,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from tests.self.forkserver import run_pytest
-from tests.self.helpers import ROOT
+from tests.self.helpers import ROOT, clean_environment
 
 from modelarts_contract.matrix import serve
 from modelarts_contract.reference import __main__ as reference_cli
@@ -30,7 +30,7 @@ def pytest_modelarts_variant_catalogue():
 
 def pytest_run(*args: str, plugin_dir: Path | None = None) -> subprocess.CompletedProcess[str]:
     """pytest on the contract suite in a subprocess, with no MODELARTS_*/HUAWEICLOUD_SDK_* variable."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("MODELARTS_", "HUAWEICLOUD_SDK_"))}
+    env = clean_environment()
     if plugin_dir is not None:
         env["PYTHONPATH"] = os.pathsep.join([str(plugin_dir), env.get("PYTHONPATH", "")])
     command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", *args]

@@ -42,7 +42,8 @@ def test_workers_share_one_pace():
     assert len(times) == 10
     # Every request waits for its own slot in the one pace, 0.5 s after the one before (two workers
     # pacing themselves would send 4/s together): the k-th to arrive came at least k - 1 slots after
-    # the first (one slot for the first request's own way to the server). A request held up on a busy machine only arrives later: this cannot fail for load.
+    # the first (one slot for the first request's own way to the server). A request held up on a busy
+    # machine only arrives later: this cannot fail for load.
     early = [f"#{k} after {t - times[0]:.2f} s" for k, t in enumerate(times) if t - times[0] < (k - 1) * 0.5]
     assert not early, f"requests faster than one pace of 2/s: {early}"
 

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
 from tests.self.forkserver import run_pytest
-from tests.self.helpers import ROOT
+from tests.self.helpers import ROOT, clean_environment
 
 from modelarts_contract.contract import load_contract
-from modelarts_contract.matrix.harness import ENV_PREFIXES, suite_environment
+from modelarts_contract.matrix.harness import suite_environment
 from modelarts_contract.reference import ListQuery, ReferenceApp, build_app, data, default_dataset, serve
 from modelarts_contract.report import (
     LedgerError,
@@ -180,8 +179,7 @@ class PagesRoundedDown(ReferenceApp):
 def test_a_mutant_run_reports_its_clause_broken(tmp_path):
     dataset = default_dataset()
     with serve(build_app(dataset, app_cls=PagesRoundedDown)) as server:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(ENV_PREFIXES)}
-        env |= suite_environment(server.url, dataset.projects)
+        env = clean_environment(**suite_environment(server.url, dataset.projects))
         cmd = [sys.executable, "-m", "pytest", "tests/contract", "-q", "-p", "no:cacheprovider"]
         run = run_pytest(
             [*cmd, "--report-dir", str(tmp_path)],

@@ -14,7 +14,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from tests.self.helpers import SuiteRun, remote_env, run_credential_tests
+from tests.self.helpers import CREDENTIAL_TESTS, SuiteRun, remote_env, run_suite
 from werkzeug.wrappers import Request, Response
 
 from modelarts_contract.environment import EXIT_ENVIRONMENT
@@ -129,8 +129,8 @@ def test_every_credential_mode_against_the_stand_ins(tmp_path, mode):
     out = tmp_path / "out"
     with stand_ins(tmp_path) as s:
         env = s.env(tmp_path, **make_env(s.files))
-        run = run_credential_tests(env, *args, "-v", "-rA", "--junitxml", str(out / "junit.xml"),
-                                   "--report-dir", str(out), cwd=tmp_path)  # fmt: skip
+        run = run_suite(env, *args, "-v", "-rA", "--junitxml", str(out / "junit.xml"), "--report-dir", str(out),
+                        tests=CREDENTIAL_TESTS, cwd=tmp_path)  # fmt: skip
         to_target, to_iam = s.target.requests.snapshot(), s.iam.requests.snapshot()
         secrets = s.secrets()
     assert run.code == 0, run.output[-3000:]
@@ -194,8 +194,8 @@ def test_a_misbehaving_iam_is_exit_6_with_one_line_and_nothing_leaked(tmp_path, 
             stack.callback(app.done.set)
         s = stack.enter_context(stand_ins(tmp_path, app))
         env = s.env(tmp_path, **files_env(s.files), MODELARTS_REQUEST_TIMEOUT="1")
-        run = run_credential_tests(env, "--os-cloud", "reference-password", "-rA", "--junitxml",
-                                   str(out / "junit.xml"), "--report-dir", str(out), cwd=tmp_path)  # fmt: skip
+        run = run_suite(env, "--os-cloud", "reference-password", "-rA", "--junitxml", str(out / "junit.xml"),
+                        "--report-dir", str(out), tests=CREDENTIAL_TESTS, cwd=tmp_path)  # fmt: skip
         to_target, to_iam, to_elsewhere = (
             s.target.requests.snapshot(),
             s.iam.requests.snapshot(),
@@ -218,9 +218,8 @@ def test_a_misbehaving_iam_is_exit_6_with_one_line_and_nothing_leaked(tmp_path, 
 
 def test_a_bad_cloud_is_a_usage_error_before_any_request(tmp_path):
     with stand_ins(tmp_path) as s:
-        run = run_credential_tests(
-            s.env(tmp_path, **files_env(s.files)), "--os-cloud", "no-such-cloud", cwd=tmp_path
-        )
+        env = s.env(tmp_path, **files_env(s.files))
+        run = run_suite(env, "--os-cloud", "no-such-cloud", tests=CREDENTIAL_TESTS, cwd=tmp_path)
         sent = s.target.requests.snapshot() + s.iam.requests.snapshot()
     assert run.code == 4 and sent == []
     assert (
@@ -253,7 +252,7 @@ def test_a_token_said_expired_is_renewed_once_and_the_request_sent_again(tmp_pat
         extra = {**NO_AMBIENT, **files_env(tmp_path / "creds"), "HOME": str(tmp_path / "home")}
         env = remote_env(target.url, **extra)
         env.update(MODELARTS_AUTH_TOKEN="", MODELARTS_PROJECT_ID="")
-        run = run_credential_tests(env, "--os-cloud", "reference-password", cwd=tmp_path)
+        run = run_suite(env, "--os-cloud", "reference-password", tests=CREDENTIAL_TESTS, cwd=tmp_path)
         to_iam = iam.requests.snapshot()
     assert run.code == 0, run.output[-3000:]
     assert [r.method for r in to_iam] == ["POST", "POST"]  # the token of the run, and its renewal

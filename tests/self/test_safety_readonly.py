@@ -8,7 +8,7 @@ from __future__ import annotations
 import textwrap
 
 import pytest
-from tests.self.helpers import remote_env, run_credential_tests, run_suite
+from tests.self.helpers import CREDENTIAL_TESTS, remote_env, run_suite
 from tests.self.shared_runs import DEFAULT_REMOTE_RUN, default_remote_run
 
 from modelarts_contract.reference import build_app, data, default_dataset, serve
@@ -88,7 +88,7 @@ def test_a_password_run_sends_one_post_to_iam_and_only_get_to_the_target(tmp_pat
             OS_CLIENT_SECURE_FILE=str(tmp_path / "creds" / "secure.yaml"),
             HOME=str(tmp_path),
         )
-        run = run_credential_tests(env, "-n", "2", cwd=tmp_path)  # the tests that use the token
+        run = run_suite(env, "-n", "2", tests=CREDENTIAL_TESTS, cwd=tmp_path)  # the tests that use the token
         recorded, to_iam = server.requests.snapshot(), iam.requests.snapshot()
     assert run.code == 0, run.output[-4000:]
     assert {r.method for r in recorded} == {"GET"} and run.transport["sent"] == len(recorded)

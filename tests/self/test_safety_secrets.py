@@ -45,11 +45,9 @@ NEAR_MISSES = tuple(sorted(secret_forms(TOKEN, AK)))  # the R1 near-misses: as s
 WINDOW = 16  # no run of this many characters of a secret may appear either
 LEAKY = ("--tb=long", "-l", "-rA", "-vv", "-o", "junit_logging=all")
 # The contract tests that fail against the EchoingMutant, each failure quoting an echo (the others
-# pass, quoting nothing, and send the same credentials through the same transport): the first is
-# run_suite's `tests`, the others its arguments.
+# pass, quoting nothing, and send the same credentials through the same transport): run_suite's `tests`.
 ECHOED = (
-    CONTRACT / "test_auth.py",
-    *(str(CONTRACT / name) for name in ("test_near_miss.py", "test_generated.py")),
+    *(CONTRACT / name for name in ("test_auth.py", "test_near_miss.py", "test_generated.py")),
     *(f"{CONTRACT / 'test_edges.py'}::test_edges_against_the_listing[{case}]"
       for case in ("integers", "filter-sort")),
     *(f"{CONTRACT / 'test_relations.py'}::test_relation[{case}]" for case in (
@@ -188,7 +186,7 @@ def test_no_secret_in_any_output(tmp_path, mode):
         env = remote_env(server.url, **secret_env)
         recording = ("--record", str(out / "run.har"))  # every exchange, echoes included: scrubbed too
         outputs_asked = ("--junitxml", str(out / "junit.xml"), "--report-dir", str(out), *recording)
-        run = run_suite(env, *ECHOED[1:], *LEAKY, *outputs_asked, tests=ECHOED[0], cwd=cwd)
+        run = run_suite(env, *LEAKY, *outputs_asked, tests=ECHOED, cwd=cwd)
         marker = "$MODELARTS_AUTH_TOKEN" if mode == "token" else "python -m modelarts_contract.replay"
         commands = [command for command in reproductions(run) if marker in command]  # with credentials
         replays = [replay(command, {**os.environ, **credentials}) for command in commands[:2]]
